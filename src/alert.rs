@@ -1,0 +1,305 @@
+//! Finding the user and the pool in an alert document: the contract's shapes A to D.
+//!
+//! An alert document is an SQS body, an EventBridge event or a direct payload. It may be a
+//! request (`{"UserPoolId", "Username"}`, shape A), an EventBridge envelope whose `detail` is
+//! a request (B), an SNS notification whose `Message` holds A or B (C), or anything at all
+//! when JSON pointers say where the names are (D). Decoding is pure: text in, a [`Target`]
+//! or a [`Failure`] out.
+
+use serde_json::Value;
+
+use crate::failure::Failure;
+use crate::identity::{UserPoolId, Username};
+
+/// Keys that name the user, in the order they are looked for.
+const USERNAME_KEYS: [&str; 2] = ["Username", "username"];
+/// Keys that name the pool by id (an ARN is accepted there too).
+const USER_POOL_ID_KEYS: [&str; 2] = ["UserPoolId", "userPoolId"];
+/// Keys that name the pool by ARN.
+const USER_POOL_ARN_KEYS: [&str; 2] = ["UserPoolArn", "userPoolArn"];
+
+/// The user an alert asks to sign out, in the pool that holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Target {
+    /// The pool, which also decides the region of the call.
+    pub pool: UserPoolId,
+    /// The username or alias Cognito is given.
+    pub user: Username,
+}
+
+/// How to find the names in a document; built once from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct AlertDecoder {
+    /// `USERNAME_POINTER`: where the username is, when the alert is not a request.
+    pub username_pointer: Option<String>,
+    /// `USER_POOL_ID_POINTER`: where the pool id or ARN is.
+    pub user_pool_pointer: Option<String>,
+    /// `DEFAULT_USER_POOL_ID`: the pool of alerts that name a user but no pool.
+    pub default_pool: Option<UserPoolId>,
+}
+
+impl AlertDecoder {
+    /// Decodes one alert document from its text.
+    pub fn decode(&self, body: &str) -> Result<Target, Failure> {
+        let document: Value = serde_json::from_str(body).map_err(Failure::NotJson)?;
+        self.decode_value(&document)
+    }
+
+    /// Decodes one alert document already parsed as JSON.
+    pub fn decode_value(&self, document: &Value) -> Result<Target, Failure> {
+        let unwrapped = sns_message(document)?;
+        let document = unwrapped.as_ref().unwrap_or(document);
+        let request = request_object(document);
+
+        let user = match self.pointed(document, self.username_pointer.as_deref()) {
+            Some(value) => Some(("the value at USERNAME_POINTER", value)),
+            None => request.and_then(|r| first_key(r, &USERNAME_KEYS)),
+        };
+        let (field, value) = user.ok_or(Failure::MissingUsername)?;
+        let user =
+            Username::parse(as_text(field, value)?).map_err(|reason| Failure::InvalidName {
+                field: field.to_owned(),
+                reason,
+            })?;
+
+        let pool = self.pool(document, request)?;
+        Ok(Target { pool, user })
+    }
+
+    fn pool(&self, document: &Value, request: Option<&Value>) -> Result<UserPoolId, Failure> {
+        let parse = |field: &str, value: &Value, arn_only: bool| {
+            let text = as_text(field, value)?;
+            let parsed = if arn_only {
+                UserPoolId::parse_arn(text)
+            } else {
+                UserPoolId::parse_id_or_arn(text)
+            };
+            parsed.map_err(|reason| Failure::InvalidName {
+                field: field.to_owned(),
+                reason,
+            })
+        };
+        if let Some(value) = self.pointed(document, self.user_pool_pointer.as_deref()) {
+            return parse("the value at USER_POOL_ID_POINTER", value, false);
+        }
+        let by_id = request
+            .and_then(|r| first_key(r, &USER_POOL_ID_KEYS))
+            .map(|(field, value)| parse(field, value, false))
+            .transpose()?;
+        let by_arn = request
+            .and_then(|r| first_key(r, &USER_POOL_ARN_KEYS))
+            .map(|(field, value)| parse(field, value, true))
+            .transpose()?;
+        match (by_id, by_arn) {
+            (Some(id), Some(arn)) if id != arn => Err(Failure::ConflictingPools),
+            (Some(pool), _) | (None, Some(pool)) => Ok(pool),
+            (None, None) => self.default_pool.clone().ok_or(Failure::MissingUserPool),
+        }
+    }
+
+    fn pointed<'a>(&self, document: &'a Value, pointer: Option<&str>) -> Option<&'a Value> {
+        pointer
+            .and_then(|p| document.pointer(p))
+            .filter(|v| !v.is_null())
+    }
+}
+
+/// The document inside an SNS notification (shape C), when the document is one.
+fn sns_message(document: &Value) -> Result<Option<Value>, Failure> {
+    let is_notification = document.get("Type").and_then(Value::as_str) == Some("Notification");
+    match document.get("Message").and_then(Value::as_str) {
+        Some(message) if is_notification => serde_json::from_str(message)
+            .map(Some)
+            .map_err(Failure::SnsMessageNotJson),
+        _ => Ok(None),
+    }
+}
+
+/// The object that holds the request keys: the document itself (shape A), or its `detail`
+/// (shape B, and an EventBridge event delivered straight to the function).
+fn request_object(document: &Value) -> Option<&Value> {
+    let holds_request = |v: &Value| {
+        USERNAME_KEYS
+            .iter()
+            .chain(&USER_POOL_ID_KEYS)
+            .chain(&USER_POOL_ARN_KEYS)
+            .any(|key| v.get(key).is_some())
+    };
+    if holds_request(document) {
+        return Some(document);
+    }
+    document
+        .get("detail")
+        .filter(|detail| holds_request(detail))
+}
+
+fn first_key<'a>(object: &'a Value, keys: &[&'static str]) -> Option<(&'static str, &'a Value)> {
+    keys.iter()
+        .find_map(|key| object.get(key).filter(|v| !v.is_null()).map(|v| (*key, v)))
+}
+
+fn as_text<'a>(field: &str, value: &'a Value) -> Result<&'a str, Failure> {
+    value.as_str().ok_or_else(|| Failure::NotAString {
+        field: field.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error_class::ErrorClass;
+
+    fn decoder() -> AlertDecoder {
+        AlertDecoder::default()
+    }
+
+    fn target(pool: &str, user: &str) -> Target {
+        Target {
+            pool: UserPoolId::parse(pool).unwrap(),
+            user: Username::parse(user).unwrap(),
+        }
+    }
+
+    fn class_of(result: Result<Target, Failure>) -> ErrorClass {
+        result.unwrap_err().class()
+    }
+
+    #[test]
+    fn request_shape_names_pool_and_user() {
+        let got = decoder().decode(r#"{"UserPoolId":"eu-west-1_AbC","Username":"alice"}"#);
+        assert_eq!(got.unwrap(), target("eu-west-1_AbC", "alice"));
+    }
+
+    #[test]
+    fn camel_case_keys_and_pool_arns_are_accepted() {
+        let got = decoder().decode(
+            r#"{"userPoolArn":"arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC","username":"bob"}"#,
+        );
+        assert_eq!(got.unwrap(), target("eu-west-1_AbC", "bob"));
+        let arn_as_id = decoder().decode(
+            r#"{"UserPoolId":"arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC","Username":"bob"}"#,
+        );
+        assert_eq!(arn_as_id.unwrap(), target("eu-west-1_AbC", "bob"));
+    }
+
+    #[test]
+    fn eventbridge_envelope_names_the_request_in_its_detail() {
+        let body = include_str!("../events/sqs-eventbridge-envelope.json");
+        let event: Value = serde_json::from_str(body).unwrap();
+        let inner = event["Records"][0]["body"].as_str().unwrap();
+        assert_eq!(
+            decoder().decode(inner).unwrap(),
+            target("us-east-1_Example1", "carol")
+        );
+    }
+
+    #[test]
+    fn sns_notification_holds_a_request_or_an_envelope() {
+        let request = r#"{"Type":"Notification","MessageId":"m","Message":"{\"UserPoolId\":\"eu-west-1_AbC\",\"Username\":\"dave\"}"}"#;
+        assert_eq!(
+            decoder().decode(request).unwrap(),
+            target("eu-west-1_AbC", "dave")
+        );
+        let envelope = r#"{"Type":"Notification","Message":"{\"detail-type\":\"x\",\"detail\":{\"userPoolId\":\"eu-west-1_AbC\",\"username\":\"erin\"}}"}"#;
+        assert_eq!(
+            decoder().decode(envelope).unwrap(),
+            target("eu-west-1_AbC", "erin")
+        );
+    }
+
+    #[test]
+    fn sns_notification_whose_message_is_not_json_is_malformed() {
+        let body = r#"{"Type":"Notification","Message":"user alice is compromised"}"#;
+        assert_eq!(class_of(decoder().decode(body)), ErrorClass::Malformed);
+    }
+
+    #[test]
+    fn pointers_find_names_in_any_shape_from_the_document_root() {
+        let decoder = AlertDecoder {
+            username_pointer: Some("/detail/account/login".into()),
+            user_pool_pointer: Some("/detail/tenant~1pool".into()),
+            default_pool: None,
+        };
+        let body = r#"{"detail-type":"x","source":"siem","detail":{"account":{"login":"frank"},"tenant/pool":"ap-south-1_Zz9"}}"#;
+        assert_eq!(
+            decoder.decode(body).unwrap(),
+            target("ap-south-1_Zz9", "frank")
+        );
+    }
+
+    #[test]
+    fn default_pool_fills_in_for_alerts_that_name_none() {
+        let decoder = AlertDecoder {
+            default_pool: Some(UserPoolId::parse("eu-west-1_Dflt").unwrap()),
+            ..AlertDecoder::default()
+        };
+        assert_eq!(
+            decoder.decode(r#"{"Username":"gina"}"#).unwrap(),
+            target("eu-west-1_Dflt", "gina")
+        );
+        let named = decoder.decode(r#"{"Username":"gina","UserPoolId":"eu-west-1_Own"}"#);
+        assert_eq!(named.unwrap(), target("eu-west-1_Own", "gina"));
+    }
+
+    #[test]
+    fn missing_names_are_malformed() {
+        for body in [
+            r#"{"UserPoolId":"eu-west-1_AbC"}"#,
+            r#"{"Username":"alice"}"#,
+            r#"{"detail":{}}"#,
+            r#"[]"#,
+            r#""just a string""#,
+            r#"{"Username":null,"UserPoolId":"eu-west-1_AbC"}"#,
+        ] {
+            assert_eq!(
+                class_of(decoder().decode(body)),
+                ErrorClass::Malformed,
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_that_is_not_json_is_malformed() {
+        assert_eq!(
+            class_of(decoder().decode("alice is compromised")),
+            ErrorClass::Malformed
+        );
+        assert_eq!(class_of(decoder().decode("")), ErrorClass::Malformed);
+    }
+
+    #[test]
+    fn names_that_are_not_strings_are_malformed() {
+        let body = r#"{"UserPoolId":"eu-west-1_AbC","Username":12345}"#;
+        assert_eq!(class_of(decoder().decode(body)), ErrorClass::Malformed);
+        let body = r#"{"UserPoolId":["eu-west-1_AbC"],"Username":"alice"}"#;
+        assert_eq!(class_of(decoder().decode(body)), ErrorClass::Malformed);
+    }
+
+    #[test]
+    fn username_of_129_characters_is_invalid() {
+        let body = format!(
+            r#"{{"UserPoolId":"eu-west-1_AbC","Username":"{}"}}"#,
+            "a".repeat(129)
+        );
+        assert_eq!(class_of(decoder().decode(&body)), ErrorClass::Invalid);
+    }
+
+    #[test]
+    fn pool_arn_and_id_that_disagree_are_invalid() {
+        let body = r#"{"UserPoolId":"eu-west-1_AbC","UserPoolArn":"arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Other","Username":"a"}"#;
+        assert_eq!(class_of(decoder().decode(body)), ErrorClass::Invalid);
+    }
+
+    #[test]
+    fn pool_arn_pointing_at_another_region_is_invalid() {
+        let body = r#"{"UserPoolArn":"arn:aws:cognito-idp:us-east-1:123456789012:userpool/eu-west-1_AbC","Username":"a"}"#;
+        assert_eq!(class_of(decoder().decode(body)), ErrorClass::Invalid);
+    }
+
+    #[test]
+    fn deeply_nested_documents_are_malformed_not_a_crash() {
+        let body = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(class_of(decoder().decode(&body)), ErrorClass::Malformed);
+    }
+}

@@ -1,0 +1,138 @@
+//! The pure decisions: whether an alert may be acted on, and what a call's result means for
+//! the record that asked for it. No I/O here; the responder does the calls.
+
+use std::collections::BTreeSet;
+
+use crate::alert::{AlertDecoder, Target};
+use crate::config::UserNotFoundPolicy;
+use crate::error_class::ErrorClass;
+use crate::failure::Failure;
+use crate::identity::UserPoolId;
+use crate::payload::Record;
+
+/// The settings the decisions read.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// How to find the names.
+    pub decoder: AlertDecoder,
+    /// `ALLOWED_USER_POOL_IDS`; `None` allows any pool.
+    pub allowed_pools: Option<BTreeSet<UserPoolId>>,
+    /// `USER_NOT_FOUND`.
+    pub user_not_found: UserNotFoundPolicy,
+    /// `MAX_RECEIVE_COUNT`.
+    pub max_receive_count: Option<u32>,
+}
+
+/// What a record's failure leads to.
+#[derive(Debug)]
+pub enum Verdict {
+    /// Count the alert as signed out anyway (`USER_NOT_FOUND=ignore`); the failure is kept
+    /// for the log.
+    SignedOut(Failure),
+    /// Send the alert to the dead-letter queue of the failure's class.
+    DeadLetter(Failure),
+    /// Leave the alert to its event source to deliver again.
+    Retry(Failure),
+}
+
+impl Policy {
+    /// The target of `record`, or why no call may be made for it: decoding, validation,
+    /// then the allow-list.
+    pub fn admit(&self, record: &Record) -> Result<Target, Failure> {
+        let target = self.decoder.decode(&record.body)?;
+        match &self.allowed_pools {
+            Some(allowed) if !allowed.contains(&target.pool) => {
+                Err(Failure::ForbiddenPool(target.pool))
+            }
+            _ => Ok(target),
+        }
+    }
+
+    /// What `failure` means for a record received `receive_count` times.
+    pub fn judge(&self, failure: Failure, receive_count: Option<u32>) -> Verdict {
+        let class = failure.class();
+        if class == ErrorClass::UserNotFound && self.user_not_found == UserNotFoundPolicy::Ignore {
+            return Verdict::SignedOut(failure);
+        }
+        if !class.is_retryable() {
+            return Verdict::DeadLetter(failure);
+        }
+        let attempted = !matches!(failure, Failure::DeadlineReached | Failure::GroupBlocked(_));
+        match (self.max_receive_count, receive_count) {
+            (Some(max), Some(count)) if attempted && count >= max => {
+                Verdict::DeadLetter(Failure::RetriesExhausted {
+                    receive_count: count,
+                    last: Box::new(failure),
+                })
+            }
+            _ => Verdict::Retry(failure),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        Policy {
+            decoder: AlertDecoder::default(),
+            allowed_pools: None,
+            user_not_found: UserNotFoundPolicy::DeadLetter,
+            max_receive_count: Some(5),
+        }
+    }
+
+    fn record(body: &str) -> Record {
+        Record {
+            message_id: "m".into(),
+            body: body.into(),
+            receive_count: Some(1),
+            group_id: None,
+            source_arn: None,
+        }
+    }
+
+    #[test]
+    fn pool_outside_the_allow_list_is_forbidden() {
+        let policy = Policy {
+            allowed_pools: Some(BTreeSet::from([UserPoolId::parse("eu-west-1_Ok").unwrap()])),
+            ..policy()
+        };
+        let ok = policy.admit(&record(r#"{"UserPoolId":"eu-west-1_Ok","Username":"a"}"#));
+        assert!(ok.is_ok());
+        let other = policy.admit(&record(
+            r#"{"UserPoolId":"eu-west-1_Other","Username":"a"}"#,
+        ));
+        assert_eq!(other.unwrap_err().class(), ErrorClass::ForbiddenPool);
+    }
+
+    #[test]
+    fn retryable_failure_below_max_receive_count_is_retried() {
+        assert!(matches!(
+            policy().judge(Failure::DeadlineReached, Some(4)),
+            Verdict::Retry(_)
+        ));
+    }
+
+    #[test]
+    fn unreached_records_are_retried_even_at_max_receive_count() {
+        assert!(matches!(
+            policy().judge(Failure::DeadlineReached, Some(9)),
+            Verdict::Retry(_)
+        ));
+        let blocked = Failure::GroupBlocked(ErrorClass::Throttled);
+        assert!(matches!(
+            policy().judge(blocked, Some(9)),
+            Verdict::Retry(_)
+        ));
+    }
+
+    #[test]
+    fn permanent_failures_are_dead_lettered() {
+        assert!(matches!(
+            policy().judge(Failure::MissingUsername, Some(1)),
+            Verdict::DeadLetter(_)
+        ));
+    }
+}

@@ -1,0 +1,105 @@
+//! [`Failure`]: every reason an alert is not signed out, each knowing its contract class and
+//! the code that goes into a dead-letter message's `ErrorCode`.
+
+use std::sync::Arc;
+
+use crate::error_class::ErrorClass;
+use crate::identity::{NameError, UserPoolId};
+use crate::sign_out::SignOutError;
+
+/// Why an alert did not end signed out. Routing reads [`Failure::class`], never the text.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// The document is not JSON (or nests deeper than 128 levels).
+    #[error("the alert is not JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    /// An SNS notification whose `Message` is not JSON.
+    #[error("the SNS notification's Message is not JSON: {0}")]
+    SnsMessageNotJson(#[source] serde_json::Error),
+    /// No username anywhere the contract looks.
+    #[error("the alert names no user (Username, username, or USERNAME_POINTER)")]
+    MissingUsername,
+    /// No pool anywhere the contract looks, and no default.
+    #[error("the alert names no user pool (UserPoolId, UserPoolArn, USER_POOL_ID_POINTER) and DEFAULT_USER_POOL_ID is not set")]
+    MissingUserPool,
+    /// A name given as a number, object or array.
+    #[error("{field} is not a string")]
+    NotAString {
+        /// Where the value was found.
+        field: String,
+    },
+    /// A name that breaks the API's rules.
+    #[error("{field} {reason}")]
+    InvalidName {
+        /// Where the value was found.
+        field: String,
+        /// The rule it breaks.
+        reason: NameError,
+    },
+    /// `UserPoolId` and `UserPoolArn` name two pools.
+    #[error("UserPoolId and UserPoolArn name different user pools")]
+    ConflictingPools,
+    /// A pool outside `ALLOWED_USER_POOL_IDS`.
+    #[error("user pool {0} is not in ALLOWED_USER_POOL_IDS")]
+    ForbiddenPool(UserPoolId),
+    /// Cognito, or the way to it, failed. Shared by the records that name the same user.
+    #[error(transparent)]
+    SignOut(Arc<SignOutError>),
+    /// The invocation had too little time left to start the call.
+    #[error("not enough time left in the invocation to call Cognito")]
+    DeadlineReached,
+    /// A FIFO record behind a record of its message group that is being retried.
+    #[error("an earlier alert of its message group is being retried ({0})")]
+    GroupBlocked(ErrorClass),
+    /// A retryable failure on a record received `MAX_RECEIVE_COUNT` times or more.
+    #[error("gave up after {receive_count} receives: {last}")]
+    RetriesExhausted {
+        /// The record's `ApproximateReceiveCount`.
+        receive_count: u32,
+        /// The failure of this last attempt.
+        last: Box<Failure>,
+    },
+}
+
+impl Failure {
+    /// The contract's class of this failure.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Failure::NotJson(_)
+            | Failure::SnsMessageNotJson(_)
+            | Failure::MissingUsername
+            | Failure::MissingUserPool
+            | Failure::NotAString { .. } => ErrorClass::Malformed,
+            Failure::InvalidName { .. } | Failure::ConflictingPools => ErrorClass::Invalid,
+            Failure::ForbiddenPool(_) => ErrorClass::ForbiddenPool,
+            Failure::SignOut(err) => err.class(),
+            Failure::DeadlineReached => ErrorClass::Transport,
+            Failure::GroupBlocked(class) => *class,
+            Failure::RetriesExhausted { .. } => ErrorClass::RetriesExhausted,
+        }
+    }
+
+    /// The dead-letter `ErrorCode`: Cognito's error code, or the local reason.
+    pub fn code(&self) -> String {
+        let local = match self {
+            Failure::NotJson(_) | Failure::SnsMessageNotJson(_) | Failure::NotAString { .. } => {
+                "MalformedMessage"
+            }
+            Failure::MissingUsername => "MissingUsername",
+            Failure::MissingUserPool => "MissingUserPoolId",
+            Failure::InvalidName { .. } | Failure::ConflictingPools => "InvalidParameter",
+            Failure::ForbiddenPool(_) => "ForbiddenUserPool",
+            Failure::SignOut(err) => return err.code(),
+            Failure::DeadlineReached => "DeadlineReached",
+            Failure::GroupBlocked(_) => "MessageGroupBlocked",
+            Failure::RetriesExhausted { last, .. } => return last.code(),
+        };
+        local.to_owned()
+    }
+}
+
+impl From<SignOutError> for Failure {
+    fn from(err: SignOutError) -> Self {
+        Failure::SignOut(Arc::new(err))
+    }
+}

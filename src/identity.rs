@@ -1,0 +1,344 @@
+//! The two names an alert must carry, parsed once at the edge: [`UserPoolId`] and
+//! [`Username`].
+//!
+//! The rules are the `AdminUserGlobalSignOut` API reference's: a username is 1 to 128
+//! characters of letters, marks, symbols, numbers and punctuation; a pool id is 1 to 55
+//! characters matching `[\w-]+_[0-9a-zA-Z]+`. Lengths count characters, not bytes. Past this
+//! module no code can hold a name that would make Cognito answer `InvalidParameterException`
+//! for its shape, and every pool id carries the region its call must go to.
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// The longest username the API accepts, in characters.
+pub const USERNAME_MAX_CHARS: usize = 128;
+/// The longest user pool id the API accepts, in characters.
+pub const USER_POOL_ID_MAX_CHARS: usize = 55;
+
+static USERNAME_PATTERN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$").expect("a valid literal"));
+// `\w` is ASCII here: the API's pattern is a Java one, and no pool id holds other letters.
+static USER_POOL_ID_PATTERN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?-u:[\w-])+_[0-9a-zA-Z]+$").expect("a valid literal"));
+static REGION_PATTERN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$").expect("a valid literal"));
+
+/// Why a name was refused. The message never repeats the refused value, which may be
+/// anything an attacker chose, a token included.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// Empty string.
+    #[error("is empty")]
+    Empty,
+    /// More characters than the API allows.
+    #[error("has {chars} characters, more than the {max} allowed")]
+    TooLong {
+        /// Characters counted.
+        chars: usize,
+        /// The API's limit.
+        max: usize,
+    },
+    /// A character outside the API's pattern (control, separator, unassigned, ...).
+    #[error("does not match the pattern {pattern}")]
+    Pattern {
+        /// The API pattern that was broken.
+        pattern: &'static str,
+    },
+    /// A pool id whose prefix is not an AWS region, so no endpoint can be chosen.
+    #[error("does not start with an AWS region (like eu-west-1_AbC123)")]
+    NoRegion,
+    /// A user pool ARN that is not `arn:<partition>:cognito-idp:<region>:<account>:userpool/<id>`.
+    #[error("is not a Cognito user pool ARN")]
+    NotAnArn,
+    /// An ARN whose region is not the region its pool id names: a pool in another region.
+    #[error("names region {arn_region} but its pool id belongs to {pool_region}")]
+    RegionMismatch {
+        /// The ARN's region field.
+        arn_region: String,
+        /// The region prefix of the pool id inside the ARN.
+        pool_region: String,
+    },
+}
+
+/// A user pool id that satisfies the API's rules and starts with a region.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UserPoolId {
+    id: String,
+    region_len: usize,
+}
+
+impl UserPoolId {
+    /// Parses a pool id such as `eu-west-1_AbC123`.
+    pub fn parse(raw: &str) -> Result<Self, NameError> {
+        let chars = raw.chars().count();
+        if chars == 0 {
+            return Err(NameError::Empty);
+        }
+        if chars > USER_POOL_ID_MAX_CHARS {
+            return Err(NameError::TooLong {
+                chars,
+                max: USER_POOL_ID_MAX_CHARS,
+            });
+        }
+        if !USER_POOL_ID_PATTERN.is_match(raw) {
+            return Err(NameError::Pattern {
+                pattern: r"[\w-]+_[0-9a-zA-Z]+",
+            });
+        }
+        // The pattern guarantees an underscore, and none after the last one.
+        let region_len = raw.rfind('_').ok_or(NameError::NoRegion)?;
+        if !REGION_PATTERN.is_match(&raw[..region_len]) {
+            return Err(NameError::NoRegion);
+        }
+        Ok(Self {
+            id: raw.to_owned(),
+            region_len,
+        })
+    }
+
+    /// Parses a user pool ARN, `arn:<partition>:cognito-idp:<region>:<account>:userpool/<id>`.
+    /// The ARN's region must be the pool id's own: an ARN that points one region while its id
+    /// points another is refused rather than sent to either.
+    pub fn parse_arn(raw: &str) -> Result<Self, NameError> {
+        let mut fields = raw.splitn(6, ':');
+        let (
+            Some("arn"),
+            Some(partition),
+            Some("cognito-idp"),
+            Some(region),
+            Some(account),
+            Some(resource),
+        ) = (
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+            fields.next(),
+        )
+        else {
+            return Err(NameError::NotAnArn);
+        };
+        let id = resource
+            .strip_prefix("userpool/")
+            .ok_or(NameError::NotAnArn)?;
+        if partition.is_empty()
+            || account.len() != 12
+            || !account.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(NameError::NotAnArn);
+        }
+        let pool = Self::parse(id)?;
+        if pool.region() != region {
+            return Err(NameError::RegionMismatch {
+                arn_region: region.to_owned(),
+                pool_region: pool.region().to_owned(),
+            });
+        }
+        Ok(pool)
+    }
+
+    /// Parses either form: an ARN when it starts with `arn:`, else a pool id.
+    pub fn parse_id_or_arn(raw: &str) -> Result<Self, NameError> {
+        if raw.starts_with("arn:") {
+            Self::parse_arn(raw)
+        } else {
+            Self::parse(raw)
+        }
+    }
+
+    /// The pool id as Cognito knows it.
+    pub fn as_str(&self) -> &str {
+        &self.id
+    }
+
+    /// The region that hosts the pool, and so the one its calls go to.
+    pub fn region(&self) -> &str {
+        &self.id[..self.region_len]
+    }
+}
+
+impl fmt::Display for UserPoolId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.id)
+    }
+}
+
+/// A username (or alias) that satisfies the API's rules.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Username(String);
+
+impl Username {
+    /// Parses a username: 1 to 128 characters of letters, marks, symbols, numbers and
+    /// punctuation. Whitespace and control characters are refused, not trimmed: an alert
+    /// naming `" alice"` does not name `alice`.
+    pub fn parse(raw: &str) -> Result<Self, NameError> {
+        let chars = raw.chars().count();
+        if chars == 0 {
+            return Err(NameError::Empty);
+        }
+        if chars > USERNAME_MAX_CHARS {
+            return Err(NameError::TooLong {
+                chars,
+                max: USERNAME_MAX_CHARS,
+            });
+        }
+        if !USERNAME_PATTERN.is_match(raw) {
+            return Err(NameError::Pattern {
+                pattern: r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+",
+            });
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// The username as the alert gave it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_id_carries_its_region() {
+        let pool = UserPoolId::parse("eu-west-1_AbC123").unwrap();
+        assert_eq!(pool.region(), "eu-west-1");
+        assert_eq!(pool.as_str(), "eu-west-1_AbC123");
+        let gov = UserPoolId::parse("us-gov-west-1_x9").unwrap();
+        assert_eq!(gov.region(), "us-gov-west-1");
+    }
+
+    #[test]
+    fn pool_id_without_region_is_invalid() {
+        assert_eq!(UserPoolId::parse("local_AbC"), Err(NameError::NoRegion));
+        assert_eq!(
+            UserPoolId::parse("_AbC"),
+            Err(NameError::Pattern {
+                pattern: r"[\w-]+_[0-9a-zA-Z]+"
+            })
+        );
+    }
+
+    #[test]
+    fn pool_id_of_56_characters_is_too_long() {
+        let at_limit = format!("eu-west-1_{}", "a".repeat(45));
+        assert_eq!(at_limit.chars().count(), 55);
+        assert!(UserPoolId::parse(&at_limit).is_ok());
+        let past = format!("{at_limit}b");
+        assert_eq!(
+            UserPoolId::parse(&past),
+            Err(NameError::TooLong { chars: 56, max: 55 })
+        );
+    }
+
+    #[test]
+    fn look_alike_pool_ids_are_refused() {
+        for raw in [
+            "eu-west-1_AbC123 ",
+            "eu-west-1_AbC\u{0441}", // Cyrillic es
+            "eu\u{2010}west-1_AbC",  // Unicode hyphen
+            "eu-west-1_AbC\u{200b}", // zero-width space
+            "eu-west-1\u{ff3f}AbC",  // full-width low line
+            "eu-west-1_AbC/../x",
+            "",
+        ] {
+            assert!(UserPoolId::parse(raw).is_err(), "{raw:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn pool_arn_gives_its_pool_id() {
+        let pool = UserPoolId::parse_arn(
+            "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC123",
+        )
+        .unwrap();
+        assert_eq!(pool.as_str(), "eu-west-1_AbC123");
+        let via_either = UserPoolId::parse_id_or_arn(
+            "arn:aws-cn:cognito-idp:cn-north-1:123456789012:userpool/cn-north-1_Z1",
+        )
+        .unwrap();
+        assert_eq!(via_either.region(), "cn-north-1");
+    }
+
+    #[test]
+    fn pool_arn_in_another_region_than_its_id_is_refused() {
+        let err = UserPoolId::parse_arn(
+            "arn:aws:cognito-idp:us-east-1:123456789012:userpool/eu-west-1_AbC123",
+        )
+        .unwrap_err();
+        assert!(matches!(err, NameError::RegionMismatch { .. }));
+    }
+
+    #[test]
+    fn arns_of_other_services_are_refused() {
+        for raw in [
+            "arn:aws:s3:::bucket",
+            "arn:aws:cognito-idp:eu-west-1:123456789012:identitypool/eu-west-1_AbC",
+            "arn:aws:cognito-idp:eu-west-1:12345:userpool/eu-west-1_AbC",
+            "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/",
+        ] {
+            assert!(UserPoolId::parse_arn(raw).is_err(), "{raw} was accepted");
+        }
+    }
+
+    #[test]
+    fn username_of_128_characters_is_valid_and_129_is_not() {
+        let at_limit = "é".repeat(128); // 256 bytes, 128 characters
+        assert!(Username::parse(&at_limit).is_ok());
+        let past = "a".repeat(129);
+        assert_eq!(
+            Username::parse(&past),
+            Err(NameError::TooLong {
+                chars: 129,
+                max: 128
+            })
+        );
+    }
+
+    #[test]
+    fn usernames_with_symbols_marks_and_other_scripts_are_valid() {
+        for raw in [
+            "alice@example.com",
+            "José",
+            "用户",
+            "a+b=c",
+            "e\u{301}",
+            "☃",
+            "०१२",
+        ] {
+            assert!(Username::parse(raw).is_ok(), "{raw:?} was refused");
+        }
+    }
+
+    #[test]
+    fn usernames_with_spaces_controls_or_bidi_overrides_are_invalid() {
+        for raw in [
+            "alice smith",
+            " alice",
+            "alice\n",
+            "a\u{0}b",
+            "a\u{202e}b",
+            "a\u{200b}b",
+            "",
+        ] {
+            assert!(Username::parse(raw).is_err(), "{raw:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn name_errors_never_repeat_the_value() {
+        let secret = "eyJhbGciOiJSUzI1NiJ9.secret token";
+        let message = Username::parse(secret).unwrap_err().to_string();
+        assert!(!message.contains("eyJ"), "{message}");
+    }
+}

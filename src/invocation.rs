@@ -1,0 +1,177 @@
+//! One Lambda invocation, end to end: payload in, [`Report`] settled, one log line per alert,
+//! one metrics document, and the return value the event source expects (contract section 4).
+
+use std::time::{Duration, SystemTime};
+
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse};
+use lambda_runtime::{Diagnostic, LambdaEvent};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use tokio::time::Instant;
+
+use crate::dead_letter::DeadLetters;
+use crate::error_class::ErrorClass;
+use crate::metrics::MetricsSink;
+use crate::payload::{Batch, Source};
+use crate::responder::{Outcome, Report, Responder, Settlement};
+use crate::sign_out::SignOut;
+
+/// What the function returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    /// To an SQS event source mapping: the records to deliver again.
+    Sqs(SqsBatchResponse),
+    /// To EventBridge or a direct caller: the one alert's outcome.
+    Summary(Summary),
+}
+
+/// The outcome of a single-alert invocation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// `signed-out` or `dead-lettered`.
+    pub outcome: &'static str,
+    /// The error class; `null` for a plain sign-out.
+    pub class: Option<&'static str>,
+    /// The error code, as in the dead-letter message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The EventBridge event id, or the Lambda request id.
+    pub message_id: String,
+    /// The pool named by the alert, when valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    /// The user named by the alert, when valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Decided under `DRY_RUN`: nothing was called.
+    pub dry_run: bool,
+}
+
+/// A single-alert invocation whose alert is to be retried: the invocation fails with the
+/// class as its error type, so that Lambda's asynchronous retries, the rule's retry policy and
+/// their dead-letter queues apply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{class}: {message}")]
+pub struct RetryInvocation {
+    /// The class of the retry.
+    pub class: ErrorClass,
+    /// Why.
+    pub message: String,
+}
+
+impl From<RetryInvocation> for Diagnostic {
+    fn from(err: RetryInvocation) -> Self {
+        Diagnostic {
+            error_type: err.class.as_str().to_owned(),
+            error_message: err.message,
+        }
+    }
+}
+
+/// Handles one invocation: settles its alerts, logs each outcome, emits the metrics document
+/// and builds the return value.
+pub async fn handle<S: SignOut, D: DeadLetters>(
+    responder: &Responder<S, D>,
+    metrics: &MetricsSink,
+    event: LambdaEvent<Box<RawValue>>,
+) -> Result<Response, RetryInvocation> {
+    let deadline = instant_of(event.context.deadline());
+    let batch = Batch::from_payload(&event.payload, &event.context.request_id);
+    let report = responder.settle(&batch, deadline).await;
+    for settlement in &report.settlements {
+        log_settlement(settlement);
+    }
+    metrics.emit(&report, &event.context.request_id);
+    respond(&report)
+}
+
+/// The return value for a settled report.
+pub fn respond(report: &Report) -> Result<Response, RetryInvocation> {
+    if let Source::Sqs { .. } = report.source {
+        let mut response = SqsBatchResponse::default();
+        for settlement in report
+            .settlements
+            .iter()
+            .filter(|s| s.outcome == Outcome::Retry)
+        {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = settlement.message_id.clone();
+            response.batch_item_failures.push(failure);
+        }
+        return Ok(Response::Sqs(response));
+    }
+    let Some(settlement) = report.settlements.first() else {
+        return Err(RetryInvocation {
+            class: ErrorClass::Unknown,
+            message: "the invocation held no alert".to_owned(),
+        });
+    };
+    let class = settlement.failure.as_ref().map(|f| f.class());
+    if settlement.outcome == Outcome::Retry {
+        let message = match (&settlement.dead_letter_error, &settlement.failure) {
+            (Some(err), _) => err.to_string(),
+            (None, Some(failure)) => failure.to_string(),
+            (None, None) => "retry".to_owned(),
+        };
+        return Err(RetryInvocation {
+            class: class.unwrap_or(ErrorClass::Unknown),
+            message,
+        });
+    }
+    Ok(Response::Summary(Summary {
+        outcome: settlement.outcome.as_str(),
+        class: class.map(ErrorClass::as_str),
+        code: settlement.failure.as_ref().map(|f| f.code()),
+        message_id: settlement.message_id.clone(),
+        user_pool_id: settlement.target.as_ref().map(|t| t.pool.to_string()),
+        username: settlement.target.as_ref().map(|t| t.user.to_string()),
+        dry_run: settlement.dry_run,
+    }))
+}
+
+/// One structured line per alert: message id, outcome, class, code, pool, user. Never the
+/// body, which may carry anything, tokens included.
+pub fn log_settlement(s: &Settlement) {
+    let class = s.failure.as_ref().map(|f| f.class().as_str());
+    let code = s.failure.as_ref().map(|f| f.code());
+    let reason = s.failure.as_ref().map(|f| f.to_string());
+    let pool = s.target.as_ref().map(|t| t.pool.as_str());
+    let user = s.target.as_ref().map(|t| t.user.as_str());
+    let dead_letter_error = s.dead_letter_error.as_ref().map(|e| e.to_string());
+    match s.outcome {
+        Outcome::SignedOut => tracing::info!(
+            message_id = %s.message_id,
+            outcome = s.outcome.as_str(),
+            class,
+            code,
+            user_pool_id = pool,
+            username = user,
+            receive_count = s.receive_count,
+            dry_run = s.dry_run,
+            "alert settled"
+        ),
+        Outcome::DeadLettered | Outcome::Retry => tracing::warn!(
+            message_id = %s.message_id,
+            outcome = s.outcome.as_str(),
+            class,
+            code,
+            reason,
+            user_pool_id = pool,
+            username = user,
+            receive_count = s.receive_count,
+            dead_letter_error,
+            dry_run = s.dry_run,
+            "alert settled"
+        ),
+    }
+}
+
+/// The tokio instant of a wall-clock deadline; a deadline already past is now.
+pub fn instant_of(deadline: SystemTime) -> Instant {
+    let remaining = deadline
+        .duration_since(SystemTime::now())
+        .unwrap_or(Duration::ZERO);
+    Instant::now() + remaining
+}

@@ -1,0 +1,64 @@
+//! The Lambda entry point: read the configuration once, build the SDK clients once, and run.
+
+use std::process::ExitCode;
+
+use aws_config::BehaviorVersion;
+use cognito_signout_responder::cognito::CognitoSignOut;
+use cognito_signout_responder::config::Config;
+use cognito_signout_responder::invocation;
+use cognito_signout_responder::metrics::MetricsSink;
+use cognito_signout_responder::responder::Responder;
+use cognito_signout_responder::sqs::SqsDeadLetters;
+use cognito_signout_responder::timeouts::Timeouts;
+use lambda_runtime::{service_fn, LambdaEvent};
+use serde_json::value::RawValue;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    lambda_runtime::tracing::init_default_subscriber();
+
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            tracing::error!(variable = %err.variable, "{err}");
+            eprintln!("cognito-signout-responder: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    if sdk.region().is_none() {
+        let err = "configuration error: AWS_REGION: required: the region of the dead-letter queues";
+        tracing::error!(variable = "AWS_REGION", "{err}");
+        eprintln!("cognito-signout-responder: {err}");
+        return ExitCode::FAILURE;
+    }
+    let timeouts = Timeouts::default();
+    let responder = Responder::new(
+        CognitoSignOut::new(&sdk, &timeouts),
+        SqsDeadLetters::new(&sdk, &timeouts, config.dead_letter_routes.clone()),
+        &config,
+        timeouts,
+    );
+    let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME")
+        .unwrap_or_else(|_| "cognito-signout-responder".to_owned());
+    let metrics = MetricsSink::stdout(&config.metrics_namespace, &function_name);
+    tracing::info!(
+        dry_run = config.dry_run,
+        max_concurrency = config.max_concurrency,
+        max_requests_per_second = config.max_requests_per_second,
+        allowed_pools = config.allowed_pools.as_ref().map(|p| p.len()),
+        "cognito-signout-responder ready"
+    );
+
+    let (responder, metrics) = (&responder, &metrics);
+    let handler = service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
+        invocation::handle(responder, metrics, event).await
+    });
+    match lambda_runtime::run(handler).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("the Lambda runtime stopped: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
