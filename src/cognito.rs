@@ -81,3 +81,319 @@ impl SignOut for CognitoSignOut {
             .map_err(SignOutError::from)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use aws_sdk_cognitoidentityprovider::config::{Credentials, Region};
+    use aws_sdk_cognitoidentityprovider::error::ErrorMetadata;
+    use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::{
+        AdminUserGlobalSignOutError as ApiError, AdminUserGlobalSignOutOutput,
+    };
+    use aws_sdk_cognitoidentityprovider::types::error as api;
+    use aws_sdk_cognitoidentityprovider::Client;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::retry::RetryConfig;
+
+    use super::*;
+    use crate::error_class::ErrorClass;
+    use crate::identity::{UserPoolId, Username};
+
+    fn target(pool: &str) -> Target {
+        Target {
+            pool: UserPoolId::parse(pool).unwrap(),
+            user: Username::parse("alice").unwrap(),
+        }
+    }
+
+    /// The adapter over a client whose every call answers with `error`.
+    async fn class_of_error(error: fn() -> ApiError) -> (ErrorClass, String) {
+        let rule = mock!(Client::admin_user_global_sign_out).then_error(error);
+        let client = mock_client!(
+            aws_sdk_cognitoidentityprovider,
+            RuleMode::MatchAny,
+            [&rule],
+            |c| c.retry_config(RetryConfig::disabled())
+        );
+        let adapter = CognitoSignOut::from_conf(client.config().clone());
+        let err = adapter
+            .sign_out(&target("us-east-1_Pool1"))
+            .await
+            .unwrap_err();
+        (err.class(), err.code())
+    }
+
+    /// The adapter over a client whose every call gets this raw HTTP answer.
+    async fn class_of_http(status: u16, body: &'static str) -> (ErrorClass, String) {
+        let rule = mock!(Client::admin_user_global_sign_out).then_http_response(move || {
+            HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::from(body))
+        });
+        let client = mock_client!(
+            aws_sdk_cognitoidentityprovider,
+            RuleMode::MatchAny,
+            [&rule],
+            |c| c.retry_config(RetryConfig::disabled())
+        );
+        let adapter = CognitoSignOut::from_conf(client.config().clone());
+        let err = adapter
+            .sign_out(&target("us-east-1_Pool1"))
+            .await
+            .unwrap_err();
+        (err.class(), err.code())
+    }
+
+    #[tokio::test]
+    async fn success_is_ok_and_names_pool_and_user() {
+        let rule = mock!(Client::admin_user_global_sign_out)
+            .match_requests(|req| {
+                req.user_pool_id() == Some("us-east-1_Pool1") && req.username() == Some("alice")
+            })
+            .then_output(|| AdminUserGlobalSignOutOutput::builder().build());
+        let client = mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
+        let adapter = CognitoSignOut::from_conf(client.config().clone());
+        adapter.sign_out(&target("us-east-1_Pool1")).await.unwrap();
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn invalid_parameter_is_invalid() {
+        let got = class_of_error(|| {
+            ApiError::InvalidParameterException(api::InvalidParameterException::builder().build())
+        })
+        .await;
+        assert_eq!(
+            got,
+            (ErrorClass::Invalid, "InvalidParameterException".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn user_not_found_is_user_not_found() {
+        let got = class_of_error(|| {
+            ApiError::UserNotFoundException(api::UserNotFoundException::builder().build())
+        })
+        .await;
+        assert_eq!(
+            got,
+            (ErrorClass::UserNotFound, "UserNotFoundException".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn resource_not_found_is_pool_not_found() {
+        let got = class_of_error(|| {
+            ApiError::ResourceNotFoundException(api::ResourceNotFoundException::builder().build())
+        })
+        .await;
+        assert_eq!(
+            got,
+            (ErrorClass::PoolNotFound, "ResourceNotFoundException".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn not_authorized_and_operation_not_enabled_are_not_authorized() {
+        let got = class_of_error(|| {
+            ApiError::NotAuthorizedException(api::NotAuthorizedException::builder().build())
+        })
+        .await;
+        assert_eq!(got.0, ErrorClass::NotAuthorized);
+        let got = class_of_error(|| {
+            ApiError::OperationNotEnabledException(
+                api::OperationNotEnabledException::builder().build(),
+            )
+        })
+        .await;
+        assert_eq!(
+            got,
+            (
+                ErrorClass::NotAuthorized,
+                "OperationNotEnabledException".into()
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn unmodelled_access_denied_is_not_authorized() {
+        let got = class_of_error(|| {
+            ApiError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDeniedException")
+                    .build(),
+            )
+        })
+        .await;
+        assert_eq!(
+            got,
+            (ErrorClass::NotAuthorized, "AccessDeniedException".into())
+        );
+        let wire = class_of_http(400, r#"{"__type":"AccessDeniedException","message":"no"}"#).await;
+        assert_eq!(
+            wire,
+            (ErrorClass::NotAuthorized, "AccessDeniedException".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn too_many_requests_and_other_throttling_codes_are_throttled() {
+        let got = class_of_error(|| {
+            ApiError::TooManyRequestsException(api::TooManyRequestsException::builder().build())
+        })
+        .await;
+        assert_eq!(got.0, ErrorClass::Throttled);
+        let wire = class_of_http(
+            400,
+            r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
+        )
+        .await;
+        assert_eq!(wire, (ErrorClass::Throttled, "ThrottlingException".into()));
+        let status = class_of_http(429, "").await;
+        assert_eq!(status.0, ErrorClass::Throttled);
+    }
+
+    #[tokio::test]
+    async fn internal_error_and_http_5xx_are_internal() {
+        let got = class_of_error(|| {
+            ApiError::InternalErrorException(api::InternalErrorException::builder().build())
+        })
+        .await;
+        assert_eq!(got, (ErrorClass::Internal, "InternalErrorException".into()));
+        let unavailable = class_of_http(503, "<html>Service Unavailable</html>").await;
+        assert_eq!(unavailable.0, ErrorClass::Internal);
+        let bad_gateway = class_of_http(502, "").await;
+        assert_eq!(bad_gateway.0, ErrorClass::Internal);
+    }
+
+    #[tokio::test]
+    async fn any_other_error_is_unknown() {
+        let got = class_of_error(|| {
+            ApiError::generic(ErrorMetadata::builder().code("BrandNewException").build())
+        })
+        .await;
+        assert_eq!(got, (ErrorClass::Unknown, "BrandNewException".into()));
+        let wire = class_of_http(400, r#"{"__type":"SomethingElse"}"#).await;
+        assert_eq!(wire.0, ErrorClass::Unknown);
+    }
+
+    fn loopback_adapter(port: u16, attempt: Duration) -> CognitoSignOut {
+        let conf = aws_sdk_cognitoidentityprovider::Config::builder()
+            .behavior_version_latest()
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new(
+                "AKIDTEST",
+                "SECRETTEST",
+                None,
+                None,
+                "test",
+            ))
+            .endpoint_url(format!("http://127.0.0.1:{port}"))
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(attempt)
+                    .operation_attempt_timeout(attempt)
+                    .build(),
+            )
+            .build();
+        CognitoSignOut::from_conf(conf)
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_transport() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let err = loopback_adapter(port, Duration::from_secs(2))
+            .sign_out(&target("us-east-1_Pool1"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (err.class(), err.code()),
+            (ErrorClass::Transport, "ConnectionFailure".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_that_never_answers_is_a_transport_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let hold = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket);
+            }
+        });
+        let err = loopback_adapter(port, Duration::from_millis(300))
+            .sign_out(&target("us-east-1_Pool1"))
+            .await
+            .unwrap_err();
+        hold.abort();
+        assert_eq!(
+            (err.class(), err.code()),
+            (ErrorClass::Transport, "Timeout".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn calls_are_signed_for_the_pools_region_with_one_client_per_region() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
+        let server = tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let seen_tx = seen_tx.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    let mut read = 0;
+                    loop {
+                        let Ok(n) = socket.read(&mut buf[read..]).await else {
+                            return;
+                        };
+                        if n == 0 {
+                            return;
+                        }
+                        read += n;
+                        let text = String::from_utf8_lossy(&buf[..read]).to_string();
+                        if let Some(end) = text.find("\r\n\r\n") {
+                            let length: usize = text[..end]
+                                .lines()
+                                .find_map(|l| {
+                                    l.to_ascii_lowercase()
+                                        .strip_prefix("content-length:")
+                                        .map(|v| v.trim().parse().unwrap_or(0))
+                                })
+                                .unwrap_or(0);
+                            if read >= end + 4 + length {
+                                let _ = seen_tx.send(text[..end].to_owned());
+                                let reply = "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: 2\r\n\r\n{}";
+                                let _ = socket.write_all(reply.as_bytes()).await;
+                                read = 0;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        let adapter = loopback_adapter(port, Duration::from_secs(2));
+        adapter.sign_out(&target("eu-west-1_Pool1")).await.unwrap();
+        adapter.sign_out(&target("ap-south-1_Pool2")).await.unwrap();
+        adapter.sign_out(&target("eu-west-1_Pool3")).await.unwrap();
+        server.abort();
+        let mut scopes = Vec::new();
+        while let Ok(head) = seen_rx.try_recv() {
+            let auth = head
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("authorization:"))
+                .unwrap()
+                .to_owned();
+            scopes.push(auth.split('/').nth(2).unwrap().to_owned());
+        }
+        assert_eq!(scopes, ["eu-west-1", "ap-south-1", "eu-west-1"]);
+        assert_eq!(adapter.regions_in_use(), 2);
+    }
+}

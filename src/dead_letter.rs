@@ -183,8 +183,7 @@ mod tests {
 
     #[test]
     fn fifo_group_is_the_source_group_else_the_pool() {
-        let failure =
-            Failure::ForbiddenPool(crate::identity::UserPoolId::parse("eu-west-1_A").unwrap());
+        let failure = Failure::DeadlineReached;
         let by_pool = DeadLetter::new(&record(), &failure, Some("eu-west-1_A"), Some("alice"));
         assert_eq!(by_pool.group_id, "eu-west-1_A");
         assert_eq!(by_pool.attributes["Username"], "alice");

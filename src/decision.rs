@@ -41,9 +41,7 @@ impl Policy {
     pub fn admit(&self, record: &Record) -> Result<Target, Failure> {
         let target = self.decoder.decode(&record.body)?;
         match &self.allowed_pools {
-            Some(allowed) if !allowed.contains(&target.pool) => {
-                Err(Failure::ForbiddenPool(target.pool))
-            }
+            Some(allowed) if !allowed.contains(&target.pool) => Err(Failure::ForbiddenPool(target)),
             _ => Ok(target),
         }
     }

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
+use crate::alert::Target;
 use crate::error_class::ErrorClass;
-use crate::identity::{NameError, UserPoolId};
+use crate::identity::NameError;
 use crate::sign_out::SignOutError;
 
 /// Why an alert did not end signed out. Routing reads [`Failure::class`], never the text.
@@ -39,9 +40,10 @@ pub enum Failure {
     /// `UserPoolId` and `UserPoolArn` name two pools.
     #[error("UserPoolId and UserPoolArn name different user pools")]
     ConflictingPools,
-    /// A pool outside `ALLOWED_USER_POOL_IDS`.
-    #[error("user pool {0} is not in ALLOWED_USER_POOL_IDS")]
-    ForbiddenPool(UserPoolId),
+    /// A pool outside `ALLOWED_USER_POOL_IDS`; the names are valid and kept for the
+    /// dead-letter message.
+    #[error("user pool {} is not in ALLOWED_USER_POOL_IDS", .0.pool)]
+    ForbiddenPool(Target),
     /// Cognito, or the way to it, failed. Shared by the records that name the same user.
     #[error(transparent)]
     SignOut(Arc<SignOutError>),

@@ -87,6 +87,13 @@ enum CallError {
 
 type CallResult = Result<(), CallError>;
 
+/// A record waiting to be settled: its index, its admission, and its shared call.
+type Pending = (
+    usize,
+    Result<Target, Failure>,
+    Option<Arc<OnceCell<CallResult>>>,
+);
+
 /// Settles invocations. Built once per instance, at cold start.
 #[derive(Debug)]
 pub struct Responder<S, D> {
@@ -135,13 +142,7 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
         let latencies = Mutex::new(Vec::new());
         let fifo = matches!(batch.source, Source::Sqs { fifo: true });
         let mut calls: HashMap<Target, Arc<OnceCell<CallResult>>> = HashMap::new();
-        let mut groups: Vec<
-            Vec<(
-                usize,
-                Result<Target, Failure>,
-                Option<Arc<OnceCell<CallResult>>>,
-            )>,
-        > = Vec::new();
+        let mut groups: Vec<Vec<Pending>> = Vec::new();
         let mut group_of: HashMap<&str, usize> = HashMap::new();
         for (index, record) in batch.records.iter().enumerate() {
             let admitted = self.policy.admit(record);
@@ -205,6 +206,12 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
     ) -> Settlement {
         let (target, call) = match (admitted, call) {
             (Ok(target), Some(call)) => (target, call),
+            (Err(Failure::ForbiddenPool(target)), _) => {
+                let failure = Failure::ForbiddenPool(target.clone());
+                return self
+                    .dead_letter(record, Some(target), failure, deadline)
+                    .await;
+            }
             (Err(failure), _) => return self.dead_letter(record, None, failure, deadline).await,
             (Ok(target), None) => {
                 // Every admitted target has a call cell; keep the record safe regardless.

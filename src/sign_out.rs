@@ -58,9 +58,11 @@ impl SignOutError {
                 classify_service_error(context.err(), status)
             }
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => ErrorClass::Transport,
-            SdkError::ResponseError(context) if context.raw().status().is_server_error() => {
-                ErrorClass::Internal
-            }
+            SdkError::ResponseError(context) => match context.raw().status().as_u16() {
+                429 => ErrorClass::Throttled,
+                500..=599 => ErrorClass::Internal,
+                _ => ErrorClass::Unknown,
+            },
             _ => ErrorClass::Unknown,
         }
     }
@@ -73,6 +75,7 @@ impl SignOutError {
             SdkError::ServiceError(context) => context
                 .err()
                 .code()
+                .or_else(|| modelled_code(context.err()))
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("HttpStatus{}", context.raw().status().as_u16())),
             SdkError::TimeoutError(_) => "Timeout".to_owned(),
@@ -104,10 +107,28 @@ fn classify_service_error(err: &ApiError, status: u16) -> ErrorClass {
     }
 }
 
+/// The error code of a modelled variant, for errors whose metadata carries none.
+fn modelled_code(err: &ApiError) -> Option<&'static str> {
+    Some(match err {
+        ApiError::InternalErrorException(_) => "InternalErrorException",
+        ApiError::InvalidParameterException(_) => "InvalidParameterException",
+        ApiError::NotAuthorizedException(_) => "NotAuthorizedException",
+        ApiError::OperationNotEnabledException(_) => "OperationNotEnabledException",
+        ApiError::ResourceNotFoundException(_) => "ResourceNotFoundException",
+        ApiError::TooManyRequestsException(_) => "TooManyRequestsException",
+        ApiError::UserNotFoundException(_) => "UserNotFoundException",
+        _ => return None,
+    })
+}
+
 fn describe(err: &SdkError<ApiError>) -> String {
     match err {
         SdkError::ServiceError(context) => {
-            let code = context.err().code().unwrap_or("unknown error");
+            let code = context
+                .err()
+                .code()
+                .or_else(|| modelled_code(context.err()))
+                .unwrap_or("unknown error");
             match context.err().message() {
                 Some(message) => format!("{code}: {message}"),
                 None => code.to_owned(),

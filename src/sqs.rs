@@ -65,3 +65,78 @@ impl DeadLetters for SqsDeadLetters {
             .map_err(|e| DeadLetterError::Sqs(Box::new(e)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use aws_sdk_sqs::operation::send_message::{SendMessageError, SendMessageOutput};
+    use aws_sdk_sqs::types::error::QueueDoesNotExist;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    use super::*;
+    use crate::error_class::ErrorClass;
+
+    fn letter(class: ErrorClass) -> DeadLetter {
+        DeadLetter {
+            class,
+            body: "{\"Username\":\"alice\"}".into(),
+            attributes: BTreeMap::from([("ErrorClass", class.as_str().to_owned()), ("ErrorCode", "X".into())]),
+            group_id: "us-east-1_P".into(),
+            deduplication_id: "m-1".into(),
+        }
+    }
+
+    fn routes() -> DeadLetterRoutes {
+        DeadLetterRoutes::new(
+            "https://sqs.us-east-1.amazonaws.com/1/failed".into(),
+            BTreeMap::from([(ErrorClass::Malformed, "https://sqs.us-east-1.amazonaws.com/1/bad.fifo".into())]),
+        )
+    }
+
+    #[tokio::test]
+    async fn standard_queue_gets_body_and_string_attributes_without_fifo_ids() {
+        let rule = mock!(Client::send_message)
+            .match_requests(|req| {
+                req.queue_url() == Some("https://sqs.us-east-1.amazonaws.com/1/failed")
+                    && req.message_body() == Some("{\"Username\":\"alice\"}")
+                    && req.message_group_id().is_none()
+                    && req.message_deduplication_id().is_none()
+                    && req.message_attributes().is_some_and(|a| {
+                        a.len() == 2
+                            && a["ErrorClass"].data_type() == "String"
+                            && a["ErrorClass"].string_value() == Some("user-not-found")
+                    })
+            })
+            .then_output(|| SendMessageOutput::builder().build());
+        let client = mock_client!(aws_sdk_sqs, RuleMode::MatchAny, [&rule]);
+        let adapter = SqsDeadLetters::from_client(client, routes());
+        adapter.send(&letter(ErrorClass::UserNotFound)).await.unwrap();
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn fifo_queue_gets_group_and_deduplication_ids() {
+        let rule = mock!(Client::send_message)
+            .match_requests(|req| {
+                req.queue_url() == Some("https://sqs.us-east-1.amazonaws.com/1/bad.fifo")
+                    && req.message_group_id() == Some("us-east-1_P")
+                    && req.message_deduplication_id() == Some("m-1")
+            })
+            .then_output(|| SendMessageOutput::builder().build());
+        let client = mock_client!(aws_sdk_sqs, RuleMode::MatchAny, [&rule]);
+        let adapter = SqsDeadLetters::from_client(client, routes());
+        adapter.send(&letter(ErrorClass::Malformed)).await.unwrap();
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_refused_send_is_an_error() {
+        let rule = mock!(Client::send_message)
+            .then_error(|| SendMessageError::QueueDoesNotExist(QueueDoesNotExist::builder().build()));
+        let client = mock_client!(aws_sdk_sqs, RuleMode::MatchAny, [&rule]);
+        let adapter = SqsDeadLetters::from_client(client, routes());
+        let err = adapter.send(&letter(ErrorClass::Invalid)).await.unwrap_err();
+        assert!(matches!(err, DeadLetterError::Sqs(_)));
+    }
+}

@@ -1,0 +1,281 @@
+//! Shared test equipment: in-memory fakes of the two ports, errors of every class as the SDK
+//! reports them, and builders for configurations and batches.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_cognitoidentityprovider::error::{ErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError as ApiError;
+use aws_sdk_cognitoidentityprovider::types::error as api;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+use cognito_signout_responder::alert::Target;
+use cognito_signout_responder::config::Config;
+use cognito_signout_responder::dead_letter::{DeadLetter, DeadLetterError, DeadLetters};
+use cognito_signout_responder::error_class::ErrorClass;
+use cognito_signout_responder::payload::{Batch, Record, Source};
+use cognito_signout_responder::responder::Responder;
+use cognito_signout_responder::sign_out::{SignOut, SignOutError};
+use cognito_signout_responder::timeouts::Timeouts;
+use tokio::time::Instant;
+
+pub const POOL: &str = "us-east-1_Example1";
+
+/// A `SignOutError` of `class`, built the way the SDK reports it.
+pub fn api_error(class: ErrorClass) -> SignOutError {
+    let service = |err: ApiError, status: u16| {
+        SdkError::service_error(
+            err,
+            HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty()),
+        )
+    };
+    let err = match class {
+        ErrorClass::Invalid => service(
+            ApiError::InvalidParameterException(api::InvalidParameterException::builder().build()),
+            400,
+        ),
+        ErrorClass::UserNotFound => service(
+            ApiError::UserNotFoundException(api::UserNotFoundException::builder().build()),
+            400,
+        ),
+        ErrorClass::PoolNotFound => service(
+            ApiError::ResourceNotFoundException(api::ResourceNotFoundException::builder().build()),
+            400,
+        ),
+        ErrorClass::NotAuthorized => service(
+            ApiError::NotAuthorizedException(api::NotAuthorizedException::builder().build()),
+            400,
+        ),
+        ErrorClass::Throttled => service(
+            ApiError::TooManyRequestsException(api::TooManyRequestsException::builder().build()),
+            400,
+        ),
+        ErrorClass::Internal => service(
+            ApiError::InternalErrorException(api::InternalErrorException::builder().build()),
+            500,
+        ),
+        ErrorClass::Transport => SdkError::timeout_error("attempt timed out"),
+        _ => service(
+            ApiError::generic(ErrorMetadata::builder().code("BrandNewException").build()),
+            400,
+        ),
+    };
+    SignOutError::from(err)
+}
+
+/// What the fake Cognito answers for one user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Ok,
+    Fail(ErrorClass),
+}
+
+/// An in-memory Cognito: answers per username (default `Ok`), after an optional delay in
+/// tokio time, and records every call and the most calls ever in flight at once.
+#[derive(Debug, Default)]
+pub struct FakeCognito {
+    answers: Mutex<HashMap<String, Answer>>,
+    delay: Duration,
+    calls: Mutex<Vec<(Target, Instant)>>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+impl FakeCognito {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_delay(delay: Duration) -> Self {
+        Self {
+            delay,
+            ..Self::default()
+        }
+    }
+
+    pub fn answer(self, user: &str, answer: Answer) -> Self {
+        self.answers.lock().unwrap().insert(user.to_owned(), answer);
+        self
+    }
+
+    pub fn calls(&self) -> Vec<Target> {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(t, _)| t.clone())
+            .collect()
+    }
+
+    pub fn call_starts(&self) -> Vec<Instant> {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, at)| *at)
+            .collect()
+    }
+
+    pub fn calls_for(&self, user: &str) -> usize {
+        self.calls()
+            .iter()
+            .filter(|t| t.user.as_str() == user)
+            .count()
+    }
+
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    pub fn answer_for(&self, user: &str) -> Answer {
+        self.answers
+            .lock()
+            .unwrap()
+            .get(user)
+            .copied()
+            .unwrap_or(Answer::Ok)
+    }
+}
+
+impl SignOut for FakeCognito {
+    async fn sign_out(&self, target: &Target) -> Result<(), SignOutError> {
+        self.calls
+            .lock()
+            .unwrap()
+            .push((target.clone(), Instant::now()));
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        match self.answer_for(target.user.as_str()) {
+            Answer::Ok => Ok(()),
+            Answer::Fail(class) => Err(api_error(class)),
+        }
+    }
+}
+
+/// An in-memory dead-letter queue that records what it stored, and refuses the letters of
+/// the message ids it is told to.
+#[derive(Debug, Default, Clone)]
+pub struct FakeDeadLetters {
+    sent: Arc<Mutex<Vec<DeadLetter>>>,
+    refuse: Arc<Mutex<Vec<String>>>,
+    refuse_all: bool,
+}
+
+impl FakeDeadLetters {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn refusing_all() -> Self {
+        Self {
+            refuse_all: true,
+            ..Self::default()
+        }
+    }
+
+    pub fn refuse(self, message_id: &str) -> Self {
+        self.refuse.lock().unwrap().push(message_id.to_owned());
+        self
+    }
+
+    pub fn sent(&self) -> Vec<DeadLetter> {
+        self.sent.lock().unwrap().clone()
+    }
+
+    pub fn sent_ids(&self) -> Vec<String> {
+        self.sent()
+            .into_iter()
+            .map(|l| l.deduplication_id)
+            .collect()
+    }
+}
+
+impl DeadLetters for FakeDeadLetters {
+    async fn send(&self, letter: &DeadLetter) -> Result<(), DeadLetterError> {
+        if self.refuse_all
+            || self
+                .refuse
+                .lock()
+                .unwrap()
+                .contains(&letter.deduplication_id)
+        {
+            return Err(DeadLetterError::Other("queue unavailable".into()));
+        }
+        self.sent.lock().unwrap().push(letter.clone());
+        Ok(())
+    }
+}
+
+/// A configuration from the contract's variables, `DLQ_URL` filled in.
+pub fn config(vars: &[(&str, &str)]) -> Config {
+    let mut all = vec![(
+        "DLQ_URL".to_owned(),
+        "https://sqs.us-east-1.amazonaws.com/123456789012/dlq".to_owned(),
+    )];
+    all.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Config::from_vars(all).expect("test configuration is valid")
+}
+
+/// Time limits small enough for tests in tokio's paused time.
+pub fn test_timeouts() -> Timeouts {
+    Timeouts {
+        connect: Duration::from_millis(100),
+        cognito_attempt: Duration::from_millis(100),
+        cognito_operation: Duration::from_millis(200),
+        dead_letter_attempt: Duration::from_millis(100),
+        dead_letter_operation: Duration::from_millis(100),
+    }
+}
+
+pub fn responder(
+    cognito: FakeCognito,
+    dead_letters: FakeDeadLetters,
+    vars: &[(&str, &str)],
+) -> Responder<FakeCognito, FakeDeadLetters> {
+    Responder::new(cognito, dead_letters, &config(vars), test_timeouts())
+}
+
+/// A far deadline: no record is cut short by it.
+pub fn far_deadline() -> Instant {
+    Instant::now() + Duration::from_secs(3600)
+}
+
+/// A request body naming `user` in the test pool.
+pub fn request(user: &str) -> String {
+    format!(r#"{{"UserPoolId":"{POOL}","Username":"{user}"}}"#)
+}
+
+/// An SQS record with id `id`.
+pub fn record(id: &str, body: &str) -> Record {
+    Record {
+        message_id: id.to_owned(),
+        body: body.to_owned(),
+        receive_count: Some(1),
+        group_id: None,
+        source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".to_owned()),
+    }
+}
+
+/// A standard-queue SQS batch of `(id, body)` records.
+pub fn sqs_batch(records: &[(&str, &str)]) -> Batch {
+    Batch {
+        source: Source::Sqs { fifo: false },
+        records: records.iter().map(|(id, body)| record(id, body)).collect(),
+    }
+}
+
+/// A batch read from a JSON payload, the way the runtime hands it over.
+pub fn batch_from_json(json: &str) -> Batch {
+    let raw: Box<serde_json::value::RawValue> =
+        serde_json::from_str(json).expect("payload is JSON");
+    Batch::from_payload(&raw, "request-1")
+}

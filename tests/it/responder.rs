@@ -1,0 +1,504 @@
+//! The responder driven through in-memory fakes of its two ports: every row of the
+//! contract's class table, deduplication, concurrency, the rate cap, FIFO groups, the
+//! deadline, dry runs and dead-letter failures.
+
+use std::time::Duration;
+
+use cognito_signout_responder::error_class::ErrorClass;
+use cognito_signout_responder::invocation::{respond, Response};
+use cognito_signout_responder::payload::{Batch, Source};
+use cognito_signout_responder::responder::{Outcome, Report};
+use tokio::time::Instant;
+
+use crate::helpers::*;
+
+fn outcomes(report: &Report) -> Vec<(String, Outcome, Option<ErrorClass>)> {
+    report
+        .settlements
+        .iter()
+        .map(|s| {
+            (
+                s.message_id.clone(),
+                s.outcome,
+                s.failure.as_ref().map(|f| f.class()),
+            )
+        })
+        .collect()
+}
+
+fn only(report: &Report) -> (Outcome, Option<ErrorClass>) {
+    assert_eq!(report.settlements.len(), 1);
+    let s = &report.settlements[0];
+    (s.outcome, s.failure.as_ref().map(|f| f.class()))
+}
+
+/// Settles one alert for `user` against a Cognito that answers `answer`.
+async fn settle_one(
+    answer: Answer,
+    vars: &[(&str, &str)],
+    receive_count: u32,
+) -> (Outcome, Option<ErrorClass>, FakeDeadLetters) {
+    let dead_letters = FakeDeadLetters::new();
+    let responder = responder(
+        FakeCognito::new().answer("alice", answer),
+        dead_letters.clone(),
+        vars,
+    );
+    let mut batch = sqs_batch(&[("m1", &request("alice"))]);
+    batch.records[0].receive_count = Some(receive_count);
+    let report = responder.settle(&batch, far_deadline()).await;
+    let (outcome, class) = only(&report);
+    (outcome, class, dead_letters)
+}
+
+#[tokio::test]
+async fn mixed_sample_batch_settles_every_record_on_its_own() {
+    let dead_letters = FakeDeadLetters::new();
+    let cognito = FakeCognito::new();
+    let responder = responder(
+        cognito,
+        dead_letters.clone(),
+        &[("ALLOWED_USER_POOL_IDS", POOL)],
+    );
+    let batch = batch_from_json(include_str!("../../events/sqs-mixed-batch.json"));
+    let report = responder.settle(&batch, far_deadline()).await;
+    let got: Vec<_> = outcomes(&report)
+        .into_iter()
+        .map(|(_, o, c)| (o, c))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Outcome::SignedOut, None),
+            (Outcome::DeadLettered, Some(ErrorClass::Malformed)),
+            (Outcome::DeadLettered, Some(ErrorClass::Malformed)),
+            (Outcome::DeadLettered, Some(ErrorClass::Invalid)),
+            (Outcome::DeadLettered, Some(ErrorClass::ForbiddenPool)),
+            (Outcome::SignedOut, None),
+            (Outcome::SignedOut, None),
+            (Outcome::DeadLettered, Some(ErrorClass::Invalid)),
+        ]
+    );
+    // alice twice, grace once: one call each.
+    assert_eq!(responder.signer().calls().len(), 2);
+    assert_eq!(responder.signer().calls_for("alice"), 1);
+    assert_eq!(dead_letters.sent().len(), 5);
+    let bodies: Vec<_> = dead_letters.sent().into_iter().map(|l| l.body).collect();
+    assert!(bodies.contains(&"user alice@example.com looks compromised".to_owned()));
+    assert_eq!(respond(&report), Ok(Response::Sqs(Default::default())));
+}
+
+#[tokio::test]
+async fn malformed_alert_is_dead_lettered_with_its_body_and_reason() {
+    let dead_letters = FakeDeadLetters::new();
+    let responder = responder(FakeCognito::new(), dead_letters.clone(), &[]);
+    let report = responder
+        .settle(&sqs_batch(&[("m1", "{\"Username\": ")]), far_deadline())
+        .await;
+    assert_eq!(
+        only(&report),
+        (Outcome::DeadLettered, Some(ErrorClass::Malformed))
+    );
+    let letter = &dead_letters.sent()[0];
+    assert_eq!(letter.body, "{\"Username\": ");
+    assert_eq!(letter.attributes["ErrorClass"], "malformed");
+    assert_eq!(letter.attributes["ErrorCode"], "MalformedMessage");
+    assert_eq!(letter.attributes["SourceMessageId"], "m1");
+    assert_eq!(letter.attributes["ReceiveCount"], "1");
+    assert!(responder.signer().calls().is_empty());
+}
+
+#[tokio::test]
+async fn invalid_names_are_dead_lettered_before_any_call() {
+    let dead_letters = FakeDeadLetters::new();
+    let responder = responder(FakeCognito::new(), dead_letters.clone(), &[]);
+    let long = request(&"u".repeat(129));
+    let spaced = request("alice smith");
+    let batch = sqs_batch(&[("m1", &long), ("m2", &spaced)]);
+    let report = responder.settle(&batch, far_deadline()).await;
+    for (_, outcome, class) in outcomes(&report) {
+        assert_eq!(
+            (outcome, class),
+            (Outcome::DeadLettered, Some(ErrorClass::Invalid))
+        );
+    }
+    assert!(responder.signer().calls().is_empty());
+    assert_eq!(
+        dead_letters.sent()[0].attributes["ErrorCode"],
+        "InvalidParameter"
+    );
+}
+
+#[tokio::test]
+async fn cognito_invalid_parameter_is_dead_lettered_as_invalid() {
+    let (outcome, class, dead_letters) =
+        settle_one(Answer::Fail(ErrorClass::Invalid), &[], 1).await;
+    assert_eq!(
+        (outcome, class),
+        (Outcome::DeadLettered, Some(ErrorClass::Invalid))
+    );
+    let letter = &dead_letters.sent()[0];
+    assert_eq!(letter.attributes["ErrorCode"], "InvalidParameterException");
+    assert_eq!(letter.attributes["UserPoolId"], POOL);
+    assert_eq!(letter.attributes["Username"], "alice");
+}
+
+#[tokio::test]
+async fn pool_outside_the_allow_list_is_dead_lettered_as_forbidden_pool() {
+    let dead_letters = FakeDeadLetters::new();
+    let responder = responder(
+        FakeCognito::new(),
+        dead_letters.clone(),
+        &[("ALLOWED_USER_POOL_IDS", "us-east-1_Other")],
+    );
+    let report = responder
+        .settle(&sqs_batch(&[("m1", &request("alice"))]), far_deadline())
+        .await;
+    assert_eq!(
+        only(&report),
+        (Outcome::DeadLettered, Some(ErrorClass::ForbiddenPool))
+    );
+    assert!(responder.signer().calls().is_empty());
+    assert_eq!(dead_letters.sent()[0].attributes["UserPoolId"], POOL);
+}
+
+#[tokio::test]
+async fn unknown_user_is_dead_lettered_or_ignored_as_configured() {
+    let (outcome, class, dead_letters) =
+        settle_one(Answer::Fail(ErrorClass::UserNotFound), &[], 1).await;
+    assert_eq!(
+        (outcome, class),
+        (Outcome::DeadLettered, Some(ErrorClass::UserNotFound))
+    );
+    assert_eq!(dead_letters.sent().len(), 1);
+
+    let (outcome, class, dead_letters) = settle_one(
+        Answer::Fail(ErrorClass::UserNotFound),
+        &[("USER_NOT_FOUND", "ignore")],
+        1,
+    )
+    .await;
+    assert_eq!(
+        (outcome, class),
+        (Outcome::SignedOut, Some(ErrorClass::UserNotFound))
+    );
+    assert!(dead_letters.sent().is_empty());
+}
+
+#[tokio::test]
+async fn unknown_pool_is_dead_lettered_as_pool_not_found() {
+    let (outcome, class, _) = settle_one(Answer::Fail(ErrorClass::PoolNotFound), &[], 1).await;
+    assert_eq!(
+        (outcome, class),
+        (Outcome::DeadLettered, Some(ErrorClass::PoolNotFound))
+    );
+}
+
+#[tokio::test]
+async fn refused_call_is_dead_lettered_as_not_authorized() {
+    let (outcome, class, dead_letters) =
+        settle_one(Answer::Fail(ErrorClass::NotAuthorized), &[], 1).await;
+    assert_eq!(
+        (outcome, class),
+        (Outcome::DeadLettered, Some(ErrorClass::NotAuthorized))
+    );
+    assert_eq!(
+        dead_letters.sent()[0].attributes["ErrorCode"],
+        "NotAuthorizedException"
+    );
+}
+
+#[tokio::test]
+async fn retryable_failures_are_retried_and_never_dead_lettered() {
+    for class in [
+        ErrorClass::Throttled,
+        ErrorClass::Internal,
+        ErrorClass::Transport,
+        ErrorClass::Unknown,
+    ] {
+        let (outcome, got, dead_letters) =
+            settle_one(Answer::Fail(class), &[("MAX_RECEIVE_COUNT", "5")], 4).await;
+        assert_eq!((outcome, got), (Outcome::Retry, Some(class)));
+        assert!(dead_letters.sent().is_empty(), "{class} was dead-lettered");
+    }
+}
+
+#[tokio::test]
+async fn retryable_failure_at_max_receive_count_is_dead_lettered_as_retries_exhausted() {
+    let (outcome, class, dead_letters) = settle_one(
+        Answer::Fail(ErrorClass::Throttled),
+        &[("MAX_RECEIVE_COUNT", "5")],
+        5,
+    )
+    .await;
+    assert_eq!(
+        (outcome, class),
+        (Outcome::DeadLettered, Some(ErrorClass::RetriesExhausted))
+    );
+    let letter = &dead_letters.sent()[0];
+    assert_eq!(letter.attributes["ErrorClass"], "retries-exhausted");
+    assert_eq!(letter.attributes["ErrorCode"], "TooManyRequestsException");
+    assert_eq!(letter.attributes["ReceiveCount"], "5");
+}
+
+#[tokio::test]
+async fn without_max_receive_count_retries_go_on() {
+    let (outcome, class, _) = settle_one(Answer::Fail(ErrorClass::Internal), &[], 50).await;
+    assert_eq!(
+        (outcome, class),
+        (Outcome::Retry, Some(ErrorClass::Internal))
+    );
+}
+
+#[tokio::test]
+async fn failed_dead_letter_send_leaves_the_record_to_be_retried() {
+    let responder = responder(FakeCognito::new(), FakeDeadLetters::refusing_all(), &[]);
+    let batch = sqs_batch(&[("bad", "not json"), ("good", &request("alice"))]);
+    let report = responder.settle(&batch, far_deadline()).await;
+    assert_eq!(
+        outcomes(&report),
+        [
+            (
+                "bad".to_owned(),
+                Outcome::Retry,
+                Some(ErrorClass::Malformed)
+            ),
+            ("good".to_owned(), Outcome::SignedOut, None),
+        ]
+    );
+    assert!(report.settlements[0].dead_letter_error.is_some());
+    let Ok(Response::Sqs(response)) = respond(&report) else {
+        panic!("an SQS batch answers with batch item failures")
+    };
+    let ids: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(ids, ["bad"]);
+}
+
+#[tokio::test]
+async fn one_user_named_by_several_records_is_signed_out_once_and_they_share_the_outcome() {
+    let responder = responder(
+        FakeCognito::new().answer("alice", Answer::Fail(ErrorClass::Throttled)),
+        FakeDeadLetters::new(),
+        &[],
+    );
+    let alice = request("alice");
+    let bob = request("bob");
+    let batch = sqs_batch(&[("a1", &alice), ("b1", &bob), ("a2", &alice), ("a3", &alice)]);
+    let report = responder.settle(&batch, far_deadline()).await;
+    assert_eq!(responder.signer().calls_for("alice"), 1);
+    assert_eq!(responder.signer().calls_for("bob"), 1);
+    let retried: Vec<_> = outcomes(&report)
+        .into_iter()
+        .filter(|(_, o, _)| *o == Outcome::Retry)
+        .map(|(id, _, _)| id)
+        .collect();
+    assert_eq!(retried, ["a1", "a2", "a3"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_more_than_max_concurrency_calls_are_in_flight() {
+    let users: Vec<String> = (0..40).map(|i| request(&format!("user{i}"))).collect();
+    let ids: Vec<String> = (0..40).map(|i| format!("m{i}")).collect();
+    let records: Vec<(&str, &str)> = ids
+        .iter()
+        .map(String::as_str)
+        .zip(users.iter().map(String::as_str))
+        .collect();
+    let responder = responder(
+        FakeCognito::with_delay(Duration::from_millis(50)),
+        FakeDeadLetters::new(),
+        &[
+            ("MAX_CONCURRENCY", "4"),
+            ("MAX_REQUESTS_PER_SECOND", "unlimited"),
+        ],
+    );
+    let started = Instant::now();
+    let report = responder.settle(&sqs_batch(&records), far_deadline()).await;
+    assert!(report
+        .settlements
+        .iter()
+        .all(|s| s.outcome == Outcome::SignedOut));
+    assert_eq!(responder.signer().max_in_flight(), 4);
+    // 40 calls of 50 ms, four at a time: ten rounds.
+    assert_eq!(started.elapsed(), Duration::from_millis(500));
+}
+
+#[tokio::test(start_paused = true)]
+async fn call_starts_never_exceed_the_rate_cap_in_any_second() {
+    let users: Vec<String> = (0..45).map(|i| request(&format!("user{i}"))).collect();
+    let ids: Vec<String> = (0..45).map(|i| format!("m{i}")).collect();
+    let records: Vec<(&str, &str)> = ids
+        .iter()
+        .map(String::as_str)
+        .zip(users.iter().map(String::as_str))
+        .collect();
+    let responder = responder(
+        FakeCognito::with_delay(Duration::from_millis(10)),
+        FakeDeadLetters::new(),
+        &[("MAX_CONCURRENCY", "20"), ("MAX_REQUESTS_PER_SECOND", "10")],
+    );
+    responder.settle(&sqs_batch(&records), far_deadline()).await;
+    let starts = responder.signer().call_starts();
+    assert_eq!(starts.len(), 45);
+    let most_in_a_second = starts
+        .iter()
+        .map(|s| {
+            starts
+                .iter()
+                .filter(|t| **t >= *s && **t - *s < Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap();
+    assert_eq!(most_in_a_second, 10);
+}
+
+#[tokio::test]
+async fn fifo_group_behind_a_retry_is_retried_unprocessed_while_other_groups_go_on() {
+    let responder = responder(
+        FakeCognito::new().answer("ivan", Answer::Fail(ErrorClass::Throttled)),
+        FakeDeadLetters::new(),
+        &[],
+    );
+    let batch = batch_from_json(include_str!("../../events/sqs-fifo.json"));
+    assert_eq!(batch.source, Source::Sqs { fifo: true });
+    let report = responder.settle(&batch, far_deadline()).await;
+    let got: Vec<_> = outcomes(&report)
+        .into_iter()
+        .map(|(_, o, c)| (o, c))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Outcome::Retry, Some(ErrorClass::Throttled)),
+            (Outcome::Retry, Some(ErrorClass::Throttled)),
+            (Outcome::SignedOut, None),
+            (Outcome::DeadLettered, Some(ErrorClass::Malformed)),
+        ]
+    );
+    assert_eq!(
+        responder.signer().calls_for("judy"),
+        0,
+        "judy was behind ivan in tenant-a"
+    );
+    assert_eq!(responder.signer().calls_for("mallory"), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_call_starts_too_close_to_the_deadline_and_unreached_records_are_retried() {
+    let users: Vec<String> = (0..10).map(|i| request(&format!("user{i}"))).collect();
+    let ids: Vec<String> = (0..10).map(|i| format!("m{i}")).collect();
+    let records: Vec<(&str, &str)> = ids
+        .iter()
+        .map(String::as_str)
+        .zip(users.iter().map(String::as_str))
+        .collect();
+    let responder = responder(
+        FakeCognito::with_delay(Duration::from_millis(100)),
+        FakeDeadLetters::new(),
+        &[
+            ("MAX_CONCURRENCY", "1"),
+            ("MAX_REQUESTS_PER_SECOND", "unlimited"),
+            ("MAX_RECEIVE_COUNT", "1"),
+        ],
+    );
+    // Calls need 200 ms plus 100 ms for a dead-letter send: the last may start at +300 ms.
+    let deadline = Instant::now() + Duration::from_millis(600);
+    let report = responder.settle(&sqs_batch(&records), deadline).await;
+    assert_eq!(
+        responder.signer().calls().len(),
+        4,
+        "calls start at 0, 100, 200 and 300 ms"
+    );
+    let (done, unreached): (Vec<_>, Vec<_>) = report
+        .settlements
+        .iter()
+        .partition(|s| s.outcome == Outcome::SignedOut);
+    assert_eq!(done.len(), 4);
+    assert_eq!(unreached.len(), 6);
+    for s in unreached {
+        assert_eq!(
+            s.outcome,
+            Outcome::Retry,
+            "unreached records are retried, not dead-lettered"
+        );
+        assert_eq!(
+            s.failure.as_ref().map(|f| f.code()).as_deref(),
+            Some("DeadlineReached")
+        );
+    }
+    assert!(Instant::now() <= deadline);
+}
+
+#[tokio::test]
+async fn an_invocation_already_out_of_time_calls_nothing_and_retries_all() {
+    let responder = responder(FakeCognito::new(), FakeDeadLetters::new(), &[]);
+    let batch = sqs_batch(&[("m1", &request("alice")), ("m2", "not json")]);
+    let report = responder.settle(&batch, Instant::now()).await;
+    assert!(responder.signer().calls().is_empty());
+    assert!(responder.dead_letters().sent().is_empty());
+    assert!(report
+        .settlements
+        .iter()
+        .all(|s| s.outcome == Outcome::Retry));
+}
+
+#[tokio::test]
+async fn dry_run_decides_and_calls_nothing() {
+    let dead_letters = FakeDeadLetters::new();
+    let responder = responder(
+        FakeCognito::new(),
+        dead_letters.clone(),
+        &[("DRY_RUN", "true")],
+    );
+    let batch = sqs_batch(&[("m1", &request("alice")), ("m2", "not json")]);
+    let report = responder.settle(&batch, far_deadline()).await;
+    assert_eq!(
+        outcomes(&report),
+        [
+            ("m1".to_owned(), Outcome::SignedOut, None),
+            (
+                "m2".to_owned(),
+                Outcome::DeadLettered,
+                Some(ErrorClass::Malformed)
+            ),
+        ]
+    );
+    assert!(report.settlements.iter().all(|s| s.dry_run));
+    assert!(responder.signer().calls().is_empty());
+    assert!(dead_letters.sent().is_empty());
+}
+
+#[tokio::test]
+async fn default_pool_and_pointers_come_from_the_configuration() {
+    let responder = responder(
+        FakeCognito::new(),
+        FakeDeadLetters::new(),
+        &[
+            ("USERNAME_POINTER", "/subject/login"),
+            ("USER_POOL_ID_POINTER", "/subject/tenant/cognitoPool"),
+            ("DEFAULT_USER_POOL_ID", "eu-west-1_Fallback"),
+        ],
+    );
+    let batch = batch_from_json(include_str!("../../events/sqs-custom-shape.json"));
+    let plain = Batch {
+        records: vec![record("m2", r#"{"Username":"zed"}"#)],
+        ..batch.clone()
+    };
+    let report = responder.settle(&batch, far_deadline()).await;
+    assert_eq!(only(&report), (Outcome::SignedOut, None));
+    responder.settle(&plain, far_deadline()).await;
+    let calls = responder.signer().calls();
+    assert_eq!(
+        (calls[0].pool.as_str(), calls[0].user.as_str()),
+        (POOL, "erin")
+    );
+    assert_eq!(
+        (calls[1].pool.as_str(), calls[1].user.as_str()),
+        ("eu-west-1_Fallback", "zed")
+    );
+}

@@ -1,0 +1,824 @@
+"""Checks on the SAM template (template.yaml) that a security review relies on.
+
+cfn-lint proves the template is valid CloudFormation/SAM; the checks below prove what it
+cannot: least privilege, the queue/function timing rules, one receive-count parameter shared by
+the queue and the function, encryption and retention, and that the pool allow-list and the IAM
+pool list are derived from the same parameter.
+
+Every check is a plain function ``check_*(template) -> list[str]`` returning the problems it
+found (empty when the template is fine), so that the negative tests can run it on a broken
+copy of the template and show that it notices.
+
+Run from the repository root: ``python -m pytest tests/template`` (needs cfn-lint and pytest).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+from cfnlint.decode import decode
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+
+FOURTEEN_DAYS = 1_209_600
+MIN_RECEIVE_COUNT = 5
+# Actions that have no resource-level permissions, so "*" is the narrowest possible resource.
+RESOURCE_STAR_ONLY = {
+    "xray:puttracesegments",
+    "xray:puttelemetryrecords",
+    "xray:getsamplingrules",
+    "xray:getsamplingtargets",
+    "xray:getsamplingstatisticsummaries",
+}
+# CONTRACT.md section 5, plus METRICS_NAMESPACE (embedded metric format namespace).
+KNOWN_ENV = {
+    "DLQ_URL",
+    "ALLOWED_USER_POOL_IDS",
+    "DEFAULT_USER_POOL_ID",
+    "USERNAME_POINTER",
+    "USER_POOL_ID_POINTER",
+    "USER_NOT_FOUND",
+    "MAX_RECEIVE_COUNT",
+    "MAX_CONCURRENCY",
+    "MAX_REQUESTS_PER_SECOND",
+    "DRY_RUN",
+    "METRICS_NAMESPACE",
+}
+# CONTRACT.md section 2: the classes that can be dead-lettered, as DLQ_URL_<CLASS> suffixes.
+DEAD_LETTER_CLASSES = {
+    "MALFORMED",
+    "INVALID",
+    "FORBIDDEN_POOL",
+    "USER_NOT_FOUND",
+    "POOL_NOT_FOUND",
+    "NOT_AUTHORIZED",
+    "RETRIES_EXHAUSTED",
+}
+PSEUDO = {
+    "AWS::Partition": "aws",
+    "AWS::AccountId": "123456789012",
+    "AWS::Region": "eu-west-1",
+    "AWS::StackName": "stack",
+}
+NO_VALUE = object()
+
+
+# --------------------------------------------------------------------------------------------
+# Loading and walking the template
+# --------------------------------------------------------------------------------------------
+
+
+def load_template(path: Path = TEMPLATE) -> dict:
+    """Parse with cfn-lint's own decoder, which understands the !Ref/!GetAtt/!Sub short tags."""
+    template, matches = decode(str(path))
+    if matches:
+        raise AssertionError(f"{path} does not parse: {[str(m) for m in matches]}")
+    return template
+
+
+def resources(t: dict, type_: str) -> dict[str, dict]:
+    return {k: v for k, v in t.get("Resources", {}).items() if v.get("Type") == type_}
+
+
+def the_function(t: dict) -> tuple[str, dict]:
+    functions = resources(t, "AWS::Serverless::Function")
+    if len(functions) != 1:
+        raise AssertionError(f"expected one AWS::Serverless::Function, found {sorted(functions)}")
+    return next(iter(functions.items()))
+
+
+def function_property(t: dict, name: str) -> Any:
+    """A property of the function, falling back to Globals.Function as SAM does."""
+    _, fn = the_function(t)
+    props = fn.get("Properties", {})
+    if name in props:
+        return props[name]
+    return t.get("Globals", {}).get("Function", {}).get(name)
+
+
+def environment(t: dict) -> dict:
+    env = function_property(t, "Environment") or {}
+    return env.get("Variables", {}) or {}
+
+
+def logical_id(expr: Any) -> str | None:
+    """The resource an expression names: {"Ref": X}, {"Fn::GetAtt": [X, ...]} or "X.Arn"."""
+    if isinstance(expr, dict):
+        if "Ref" in expr:
+            return expr["Ref"]
+        if "Fn::GetAtt" in expr:
+            target = expr["Fn::GetAtt"]
+            if isinstance(target, str):
+                return target.split(".", 1)[0]
+            return target[0]
+    return None
+
+
+def sqs_events(t: dict) -> dict[str, dict]:
+    events = function_property(t, "Events") or {}
+    return {k: v.get("Properties", {}) for k, v in events.items() if v.get("Type") == "SQS"}
+
+
+def alert_queue_ids(t: dict) -> set[str]:
+    """Queues the function consumes (its SQS event sources)."""
+    return {q for q in (logical_id(e.get("Queue")) for e in sqs_events(t).values()) if q}
+
+
+def dead_letter_queue_ids(t: dict) -> set[str]:
+    """Queues used as dead letters: redrive targets, DLQ_URL*, destinations, rule DLQs."""
+    found: set[str] = set()
+    for queue in resources(t, "AWS::SQS::Queue").values():
+        redrive = queue.get("Properties", {}).get("RedrivePolicy") or {}
+        found.add(logical_id(redrive.get("deadLetterTargetArn")))
+    for name, value in environment(t).items():
+        if name == "DLQ_URL" or name.startswith("DLQ_URL_"):
+            for alternative in alternatives(value):
+                found.add(logical_id(alternative))
+    invoke = function_property(t, "EventInvokeConfig") or {}
+    for branch in ("OnFailure", "OnSuccess"):
+        dest = (invoke.get("DestinationConfig") or {}).get(branch) or {}
+        found.add(logical_id(dest.get("Destination")))
+    for rule in resources(t, "AWS::Events::Rule").values():
+        for targets in alternatives(rule.get("Properties", {}).get("Targets", [])):
+            for target in targets:
+                found.add(logical_id((target.get("DeadLetterConfig") or {}).get("Arn")))
+    queues = set(resources(t, "AWS::SQS::Queue"))
+    return {q for q in found if q in queues}
+
+
+def alternatives(value: Any) -> Iterator[Any]:
+    """Every value an expression can take through Fn::If, AWS::NoValue dropped."""
+    if isinstance(value, dict) and "Fn::If" in value:
+        _, yes, no = value["Fn::If"]
+        yield from alternatives(yes)
+        yield from alternatives(no)
+    elif value == {"Ref": "AWS::NoValue"}:
+        return
+    else:
+        yield value
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    """Every literal string inside an expression (Sub templates, Join parts, plain strings)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            if key in ("Ref", "Fn::GetAtt", "Condition"):
+                continue
+            yield from strings_in(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from strings_in(inner)
+
+
+def as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def iam_statements(t: dict) -> Iterator[tuple[str, Any]]:
+    """(where, statement) for every identity-policy statement, every Fn::If branch included.
+
+    A string or a SAM policy template among the function's Policies, or a managed policy on a
+    role, is yielded as a statement-less marker so that the IAM check can refuse it: the
+    template's grants must all be explicit statements a reviewer can read here.
+    """
+
+    def from_document(where: str, document: Any) -> Iterator[tuple[str, Any]]:
+        for doc in alternatives(document):
+            for statements in alternatives(doc.get("Statement", [])):
+                for i, statement in enumerate(as_list(statements)):
+                    for one in alternatives(statement):
+                        yield f"{where} statement {one.get('Sid', i)}", one
+
+    for name, role in resources(t, "AWS::IAM::Role").items():
+        props = role.get("Properties", {})
+        for policies in alternatives(props.get("Policies", [])):
+            for policy in policies:
+                for one in alternatives(policy):
+                    yield from from_document(
+                        f"{name}/{one.get('PolicyName')}", one.get("PolicyDocument", {})
+                    )
+        for arn in as_list(props.get("ManagedPolicyArns")):
+            yield f"{name} managed policy {arn}", None
+    for type_ in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for name, policy in resources(t, type_).items():
+            yield from from_document(name, policy.get("Properties", {}).get("PolicyDocument", {}))
+    for name, fn in resources(t, "AWS::Serverless::Function").items():
+        for policy in as_list(fn.get("Properties", {}).get("Policies")):
+            for one in alternatives(policy):
+                if isinstance(one, dict) and "Statement" in one:
+                    yield from from_document(f"{name}/Policies", one)
+                else:
+                    yield f"{name} policy {one}", None
+
+
+# --------------------------------------------------------------------------------------------
+# A small evaluator for the intrinsic functions the template uses on parameters
+# --------------------------------------------------------------------------------------------
+
+
+def evaluate(t: dict, expr: Any, params: dict[str, str]) -> Any:
+    """Resolve Ref/Join/Split/Select/Sub/If on parameter values as CloudFormation would.
+
+    Only what is needed to compute the pool allow-list and the pool ARNs; a reference to a
+    resource evaluates to a placeholder.
+    """
+
+    def value_of(name: str) -> Any:
+        if name in params:
+            return params[name]
+        if name in PSEUDO:
+            return PSEUDO[name]
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        parameter = t.get("Parameters", {}).get(name)
+        if parameter is not None:
+            default = parameter.get("Default")
+            if parameter.get("Type") == "CommaDelimitedList" and isinstance(default, str):
+                return default.split(",")
+            return default
+        return f"<{name}>"
+
+    def cond(name: str) -> bool:
+        return truth(t["Conditions"][name])
+
+    def truth(c: Any) -> bool:
+        (fn, args), = c.items()
+        if fn == "Fn::Equals":
+            return ev(args[0]) == ev(args[1])
+        if fn == "Fn::Not":
+            return not truth(args[0])
+        if fn == "Fn::And":
+            return all(truth(a) for a in args)
+        if fn == "Fn::Or":
+            return any(truth(a) for a in args)
+        if fn == "Condition":
+            return cond(args)
+        raise NotImplementedError(fn)
+
+    def sub(template: str, variables: dict) -> str:
+        def repl(m: re.Match) -> str:
+            name = m.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            value = ev(variables[name]) if name in variables else value_of(name)
+            return str(value)
+
+        return re.sub(r"\$\{([^}]+)\}", repl, template)
+
+    def ev(e: Any) -> Any:
+        if isinstance(e, list):
+            return [v for v in (ev(x) for x in e) if v is not NO_VALUE]
+        if not isinstance(e, dict) or len(e) != 1:
+            return e
+        (fn, args), = e.items()
+        if fn == "Ref":
+            return value_of(args)
+        if fn == "Fn::Join":
+            return args[0].join(str(x) for x in ev(args[1]))
+        if fn == "Fn::Split":
+            return ev(args[1]).split(args[0])
+        if fn == "Fn::Select":
+            return ev(args[1])[int(ev(args[0]))]
+        if fn == "Fn::Sub":
+            if isinstance(args, str):
+                return sub(args, {})
+            return sub(args[0], args[1])
+        if fn == "Fn::If":
+            return ev(args[1]) if cond(args[0]) else ev(args[2])
+        if fn == "Fn::GetAtt":
+            return f"<{logical_id(e)}.{args[1] if isinstance(args, list) else ''}>"
+        return e
+
+    return ev(expr)
+
+
+# --------------------------------------------------------------------------------------------
+# The checks
+# --------------------------------------------------------------------------------------------
+
+
+def lint(path: Path = TEMPLATE) -> list[str]:
+    """cfn-lint errors and warnings, run as the cfn-lint command of this interpreter."""
+    run = subprocess.run(
+        [sys.executable, "-c", "from cfnlint.runner import main; main()",
+         "--format", "parseable", "--", str(path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    lines = [line for line in run.stdout.splitlines() if line.strip()]
+    if run.returncode == 0:
+        return []
+    # Exit code is a bit mask: 2 errors, 4 warnings, 8 informational, 1 cfn-lint failed.
+    problems = [line for line in lines if re.search(r":[EW]\d{4}:", line)]
+    if run.returncode & 1 or not problems and run.returncode & 6:
+        problems.append(f"cfn-lint exited {run.returncode}: {run.stdout}{run.stderr}".strip())
+    return problems
+
+
+def check_function_basics(t: dict) -> list[str]:
+    problems = []
+    _, fn = the_function(t)
+    expected = {
+        "Runtime": "provided.al2023",
+        "Handler": "bootstrap",
+        "CodeUri": ".",
+    }
+    for name, want in expected.items():
+        got = function_property(t, name)
+        if got != want:
+            problems.append(f"function {name} is {got!r}, expected {want!r}")
+    if function_property(t, "Architectures") != ["arm64"]:
+        problems.append(f"function Architectures is {function_property(t, 'Architectures')!r}")
+    build = (fn.get("Metadata") or {}).get("BuildMethod")
+    if build != "rust-cargolambda":
+        problems.append(f"function Metadata BuildMethod is {build!r}, expected rust-cargolambda")
+    log_format = (function_property(t, "LoggingConfig") or {}).get("LogFormat")
+    if log_format != "JSON":
+        problems.append(f"function LoggingConfig LogFormat is {log_format!r}, expected JSON")
+    for name in ("Timeout", "MemorySize"):
+        if not isinstance(function_property(t, name), int):
+            problems.append(f"function {name} must be a literal number")
+    return problems
+
+
+def check_environment(t: dict) -> list[str]:
+    problems = []
+    env = environment(t)
+    for required in ("DLQ_URL", "ALLOWED_USER_POOL_IDS", "MAX_RECEIVE_COUNT"):
+        if required not in env:
+            problems.append(f"function environment misses {required}")
+    for name in env:
+        if name.startswith("DLQ_URL_"):
+            if name[len("DLQ_URL_"):] not in DEAD_LETTER_CLASSES:
+                problems.append(f"{name} names no dead-letter class of the contract")
+        elif name not in KNOWN_ENV:
+            problems.append(f"{name} is not a variable the function reads")
+    return problems
+
+
+def check_sqs_event(t: dict) -> list[str]:
+    events = sqs_events(t)
+    if not events:
+        return ["the function has no SQS event source"]
+    problems = []
+    for name, props in events.items():
+        if "ReportBatchItemFailures" not in (props.get("FunctionResponseTypes") or []):
+            problems.append(f"SQS event {name} lacks FunctionResponseTypes ReportBatchItemFailures")
+        if "MaximumConcurrency" not in (props.get("ScalingConfig") or {}):
+            problems.append(f"SQS event {name} lacks ScalingConfig MaximumConcurrency")
+        if "BatchSize" not in props:
+            problems.append(f"SQS event {name} lacks an explicit BatchSize")
+    return problems
+
+
+def literal_number(t: dict, value: Any) -> int | None:
+    """A number, or the default of the Number parameter it references."""
+    if isinstance(value, dict) and "Ref" in value:
+        value = t.get("Parameters", {}).get(value["Ref"], {}).get("Default")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def check_visibility_timeout(t: dict) -> list[str]:
+    timeout = literal_number(t, function_property(t, "Timeout"))
+    if timeout is None:
+        return ["function Timeout cannot be determined"]
+    problems = []
+    queues = resources(t, "AWS::SQS::Queue")
+    for queue_id in alert_queue_ids(t):
+        props = queues.get(queue_id, {}).get("Properties", {})
+        # SQS's default visibility timeout is 30 s.
+        visibility = literal_number(t, props.get("VisibilityTimeout", 30))
+        if visibility is None or visibility < 6 * timeout:
+            problems.append(
+                f"{queue_id} VisibilityTimeout {visibility} is under 6 x the function "
+                f"Timeout {timeout} = {6 * timeout}"
+            )
+    return problems
+
+
+def check_receive_count(t: dict) -> list[str]:
+    problems = []
+    env_value = environment(t).get("MAX_RECEIVE_COUNT")
+    queues = resources(t, "AWS::SQS::Queue")
+    for queue_id in alert_queue_ids(t):
+        redrive = queues.get(queue_id, {}).get("Properties", {}).get("RedrivePolicy")
+        if not redrive:
+            problems.append(f"{queue_id} has no RedrivePolicy")
+            continue
+        queue_value = redrive.get("maxReceiveCount")
+        if not (isinstance(queue_value, dict) and "Ref" in queue_value):
+            problems.append(f"{queue_id} maxReceiveCount {queue_value!r} is not a parameter Ref")
+            continue
+        if queue_value != env_value:
+            problems.append(
+                f"{queue_id} maxReceiveCount {queue_value!r} and MAX_RECEIVE_COUNT "
+                f"{env_value!r} are not the same parameter"
+            )
+        parameter = t.get("Parameters", {}).get(queue_value["Ref"])
+        if parameter is None:
+            problems.append(f"maxReceiveCount references {queue_value['Ref']}, not a parameter")
+            continue
+        for key in ("MinValue", "Default"):
+            value = literal_number(t, parameter.get(key))
+            if value is None or value < MIN_RECEIVE_COUNT:
+                problems.append(
+                    f"parameter {queue_value['Ref']} {key} is {parameter.get(key)!r}; throttled "
+                    f"receives count, so it must be at least {MIN_RECEIVE_COUNT}"
+                )
+    return problems
+
+
+def check_queues(t: dict) -> list[str]:
+    problems = []
+    dead_letters = dead_letter_queue_ids(t)
+    for name, queue in resources(t, "AWS::SQS::Queue").items():
+        props = queue.get("Properties", {})
+        sse = props.get("SqsManagedSseEnabled") is True
+        kms = bool(props.get("KmsMasterKeyId"))
+        if not (sse or kms):
+            problems.append(f"queue {name} is not encrypted (SqsManagedSseEnabled or KmsMasterKeyId)")
+        if name in dead_letters:
+            retention = literal_number(t, props.get("MessageRetentionPeriod", 345_600))
+            if retention is None or retention < FOURTEEN_DAYS:
+                problems.append(f"dead-letter queue {name} keeps messages {retention} s, under 14 days")
+    for name in ("DLQ_URL",):
+        if name in environment(t) and logical_id(environment(t)[name]) not in dead_letters:
+            problems.append(f"{name} does not name a queue of this template")
+    return problems
+
+
+def check_iam(t: dict) -> list[str]:
+    """Least privilege: explicit statements, no wildcard actions, no "*" resources that can be
+    narrowed, and Cognito limited to AdminUserGlobalSignOut."""
+    problems = []
+    for where, statement in iam_statements(t):
+        if statement is None:
+            problems.append(f"{where}: not an explicit statement; grants cannot be reviewed here")
+            continue
+        if statement.get("Effect") != "Allow":
+            continue
+        if "NotAction" in statement or "NotResource" in statement:
+            problems.append(f"{where}: Allow with NotAction/NotResource grants everything else")
+        actions = [a for a in as_list(statement.get("Action")) if isinstance(a, str)]
+        for action in actions:
+            if "*" in action:
+                problems.append(f"{where}: wildcard action {action!r}")
+            if action.lower().startswith("cognito-idp:") and action != "cognito-idp:AdminUserGlobalSignOut":
+                problems.append(f"{where}: Cognito action {action!r} beyond AdminUserGlobalSignOut")
+        # Cognito and SQS actions all support resource-level permissions: never "*" for them.
+        # Anything else may use "*" only if every action has no resource-level permissions.
+        scoped = any(a.lower().startswith(("cognito-idp:", "sqs:")) for a in actions)
+        star_only = bool(actions) and all(a.lower() in RESOURCE_STAR_ONLY for a in actions)
+        for resource in as_list(statement.get("Resource")):
+            for alternative in alternatives(resource):
+                starred = [s for s in strings_in(alternative) if "*" in s]
+                if not starred:
+                    continue
+                if scoped or not star_only:
+                    problems.append(f"{where}: {actions} on wildcard resource {starred}")
+    return problems
+
+
+def check_queue_policies(t: dict) -> list[str]:
+    """Whoever a queue policy lets in is a service, pinned to one source by aws:SourceArn."""
+    problems = []
+    for name, policy in resources(t, "AWS::SQS::QueuePolicy").items():
+        document = policy.get("Properties", {}).get("PolicyDocument", {})
+        for statement in as_list(document.get("Statement")):
+            for one in alternatives(statement):
+                if one.get("Effect") != "Allow":
+                    continue
+                principal = one.get("Principal")
+                if not (isinstance(principal, dict) and set(principal) == {"Service"}):
+                    problems.append(f"{name} {one.get('Sid')}: Allow to principal {principal!r}")
+                if "aws:SourceArn" not in str(one.get("Condition", {})):
+                    problems.append(f"{name} {one.get('Sid')}: Allow without an aws:SourceArn condition")
+                if any("*" in a for a in as_list(one.get("Action"))):
+                    problems.append(f"{name} {one.get('Sid')}: wildcard action")
+    return problems
+
+
+def check_rule(t: dict) -> list[str]:
+    rules = resources(t, "AWS::Events::Rule")
+    if not rules:
+        return ["no EventBridge rule routes alerts"]
+    problems = []
+    for name, rule in rules.items():
+        props = rule.get("Properties", {})
+        pattern = props.get("EventPattern") or {}
+        for key in ("source", "detail-type"):
+            if key not in pattern:
+                problems.append(f"{name} EventPattern does not match on {key}")
+        for targets in alternatives(props.get("Targets", [])):
+            for target in targets:
+                if "DeadLetterConfig" not in target or "RetryPolicy" not in target:
+                    problems.append(f"{name} target {target.get('Id')} lacks RetryPolicy/DeadLetterConfig")
+    invoke = function_property(t, "EventInvokeConfig") or {}
+    if not ((invoke.get("DestinationConfig") or {}).get("OnFailure")):
+        problems.append("function EventInvokeConfig has no OnFailure destination")
+    return problems
+
+
+def check_alarms(t: dict) -> list[str]:
+    """Each dead-letter queue, function errors and throttles, and the alert queue's age."""
+    watched: set[tuple[str, str | None]] = set()
+    problems = []
+    fn_id, _ = the_function(t)
+    for name, alarm in resources(t, "AWS::CloudWatch::Alarm").items():
+        props = alarm.get("Properties", {})
+        if "AlarmActions" not in props:
+            problems.append(f"alarm {name} notifies nobody (no AlarmActions)")
+        for dimension in props.get("Dimensions", []):
+            target = dimension.get("Value")
+            watched.add((props.get("MetricName"), logical_id(target)))
+    for queue in sorted(dead_letter_queue_ids(t)):
+        if ("ApproximateNumberOfMessagesVisible", queue) not in watched:
+            problems.append(f"no alarm on messages in dead-letter queue {queue}")
+    for queue in sorted(alert_queue_ids(t)):
+        if ("ApproximateAgeOfOldestMessage", queue) not in watched:
+            problems.append(f"no alarm on the age of the oldest message in {queue}")
+    for metric in ("Errors", "Throttles"):
+        if (metric, fn_id) not in watched:
+            problems.append(f"no alarm on function {metric}")
+    return problems
+
+
+def pool_arns_in_iam(t: dict, params: dict[str, Any]) -> list[str]:
+    """The resources of every Cognito statement, evaluated for the given parameter values."""
+    arns: list[str] = []
+    for _, statement in iam_statements(t):
+        if statement and statement.get("Effect") == "Allow" and any(
+            str(a).lower().startswith("cognito-idp:") for a in as_list(statement.get("Action"))
+        ):
+            arns.extend(as_list(evaluate(t, statement.get("Resource"), params)))
+    return arns
+
+
+def parameter_refs(t: dict, expr: Any) -> set[str]:
+    """The template parameters an expression references."""
+    found: set[str] = set()
+    if isinstance(expr, dict):
+        for key, inner in expr.items():
+            if key == "Ref" and inner in t.get("Parameters", {}):
+                found.add(inner)
+            else:
+                found |= parameter_refs(t, inner)
+    elif isinstance(expr, list):
+        for inner in expr:
+            found |= parameter_refs(t, inner)
+    return found
+
+
+def sample_pool_arns(n: int) -> list[str]:
+    regions = ["eu-west-1", "us-east-1", "ap-southeast-2", "eu-central-2", "ca-central-1"]
+    return [
+        f"arn:aws:cognito-idp:{r}:{PSEUDO['AWS::AccountId']}:userpool/{r}_Pool{i}x"
+        for i, r in ((i, regions[i % len(regions)]) for i in range(n))
+    ]
+
+
+def pool_id(entry: str) -> str:
+    """What the function keeps of an allow-list entry: the id after "userpool/", if an ARN."""
+    return entry.split("userpool/", 1)[1] if entry.startswith("arn:") else entry
+
+
+def check_pool_consistency(t: dict) -> list[str]:
+    """The allow-list and the IAM policy name the same pools, whatever the user passes, and
+    nothing the pools parameter accepts can put a wildcard into the policy."""
+    ref = environment(t).get("ALLOWED_USER_POOL_IDS")
+    names = parameter_refs(t, ref)
+    if len(names) != 1:
+        return [f"ALLOWED_USER_POOL_IDS {ref!r} is not derived from exactly one parameter"]
+    (name,) = names
+    parameter = t["Parameters"][name]
+    pattern = parameter.get("AllowedPattern")
+    if not pattern:
+        return [f"parameter {name} has no AllowedPattern keeping wildcards out"]
+    is_list = parameter.get("Type") == "CommaDelimitedList"
+
+    def accepts(entries: list[str]) -> bool:
+        if is_list:
+            return all(re.fullmatch(pattern, e) for e in entries)
+        return re.fullmatch(pattern, ",".join(entries)) is not None
+
+    problems = []
+    for n in range(1, 8):
+        arns = sample_pool_arns(n)
+        entries = arns if accepts(arns) else [pool_id(a) for a in arns]
+        if not accepts(entries):
+            problems.append(f"parameter {name} accepts neither {n} pool ARNs nor {n} pool ids")
+            continue
+        params = {name: entries if is_list else ",".join(entries)}
+        allow_list = evaluate(t, ref, params)
+        allowed = {pool_id(e) for e in str(allow_list).split(",") if e}
+        granted = pool_arns_in_iam(t, params)
+        if set(granted) != set(arns):
+            problems.append(f"{n} pools: IAM grants {sorted(granted)}, expected {sorted(arns)}")
+        if allowed != {pool_id(a) for a in arns}:
+            problems.append(f"{n} pools: ALLOWED_USER_POOL_IDS is {allow_list!r}")
+    wildcards = [
+        "*",
+        "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/*",
+        "arn:aws:cognito-idp:*:123456789012:userpool/eu-west-1_Ab",
+        "arn:aws:cognito-idp:eu-west-1:*:userpool/eu-west-1_Ab",
+        "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_*",
+        "eu-west-1_*",
+        "",
+    ]
+    for bad in wildcards:
+        if re.fullmatch(pattern, bad):
+            problems.append(f"parameter {name} accepts {bad!r}")
+    return problems
+
+
+CHECKS: list[Callable[[dict], list[str]]] = [
+    check_function_basics,
+    check_environment,
+    check_sqs_event,
+    check_visibility_timeout,
+    check_receive_count,
+    check_queues,
+    check_iam,
+    check_queue_policies,
+    check_rule,
+    check_alarms,
+    check_pool_consistency,
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Tests: the real template passes
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    return load_template()
+
+
+def test_cfn_lint_reports_no_error_or_warning():
+    assert lint() == []
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_template_passes(check, template):
+    assert check(template) == []
+
+
+def test_allow_list_and_iam_name_the_same_two_pools(template):
+    arns = [
+        "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC123",
+        "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_XyZ9",
+    ]
+    params = {"UserPoolArns": arns}
+    assert evaluate(template, environment(template)["ALLOWED_USER_POOL_IDS"], params) == ",".join(arns)
+    assert pool_arns_in_iam(template, params) == arns
+
+
+# --------------------------------------------------------------------------------------------
+# Tests: each check notices a broken template
+# --------------------------------------------------------------------------------------------
+
+
+def mutated(template: dict, change: Callable[[dict], None]) -> dict:
+    copy_ = copy.deepcopy(template)
+    change(copy_)
+    return copy_
+
+
+def props(t: dict, name: str) -> dict:
+    return t["Resources"][name]["Properties"]
+
+
+def fn_props(t: dict) -> dict:
+    return t["Resources"][the_function(t)[0]]["Properties"]
+
+
+def role_statements(t: dict) -> list:
+    role = next(iter(resources(t, "AWS::IAM::Role").values()))
+    return role["Properties"]["Policies"][1]["PolicyDocument"]["Statement"]
+
+
+def alert_queue(t: dict) -> dict:
+    return props(t, next(iter(alert_queue_ids(t))))
+
+
+def a_dead_letter_queue(t: dict) -> dict:
+    return props(t, sorted(dead_letter_queue_ids(t))[0])
+
+
+def sign_out_statement(t: dict) -> dict:
+    for _, statement in iam_statements(t):
+        if statement and "cognito-idp:AdminUserGlobalSignOut" in as_list(statement.get("Action")):
+            return statement
+    raise AssertionError("no sign-out statement")
+
+
+BREAKAGES: dict[str, tuple[Callable[[dict], list[str]], Callable[[dict], None]]] = {
+    "visibility timeout under 6 x timeout": (
+        check_visibility_timeout, lambda t: alert_queue(t).update(VisibilityTimeout=60)),
+    "longer function timeout": (
+        check_visibility_timeout, lambda t: fn_props(t).update(Timeout=300)),
+    "sqs action on Resource *": (
+        check_iam, lambda t: role_statements(t).append(
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"})),
+    "cognito action on every pool by ARN wildcard": (
+        check_iam, lambda t: role_statements(t).append(
+            {"Effect": "Allow", "Action": ["cognito-idp:AdminUserGlobalSignOut"],
+             "Resource": {"Fn::Sub": "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*"}})),
+    "wildcard sqs action": (
+        check_iam, lambda t: role_statements(t).append(
+            {"Effect": "Allow", "Action": "sqs:*", "Resource": {"Fn::GetAtt": ["AlertQueue", "Arn"]}})),
+    "wildcard cognito action": (
+        check_iam, lambda t: role_statements(t).append(
+            {"Effect": "Allow", "Action": "cognito-idp:*", "Resource": "arn:aws:cognito-idp:eu-west-1:1:userpool/eu-west-1_A"})),
+    "extra cognito action": (
+        check_iam, lambda t: role_statements(t).append(
+            {"Effect": "Allow", "Action": "cognito-idp:AdminDeleteUser", "Resource": "arn:aws:cognito-idp:eu-west-1:1:userpool/eu-west-1_A"})),
+    "wildcard hidden in an Fn::If branch": (
+        check_iam, lambda t: role_statements(t).append(
+            {"Fn::If": ["IsTracingEnabled",
+                        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"},
+                        {"Ref": "AWS::NoValue"}]})),
+    "SAM policy template on the function": (
+        check_iam, lambda t: fn_props(t).update(Policies=["AmazonSQSFullAccess"])),
+    "receive count as a literal": (
+        check_receive_count, lambda t: alert_queue(t)["RedrivePolicy"].update(maxReceiveCount=5)),
+    "function reads another receive count": (
+        check_receive_count, lambda t: fn_props(t)["Environment"]["Variables"].update(
+            MAX_RECEIVE_COUNT={"Ref": "BatchSize"})),
+    "receive count minimum under 5": (
+        check_receive_count, lambda t: t["Parameters"]["MaxReceiveCount"].update(MinValue=3)),
+    "no ReportBatchItemFailures": (
+        check_sqs_event, lambda t: next(iter(fn_props(t)["Events"].values()))["Properties"].pop(
+            "FunctionResponseTypes")),
+    "x86_64": (check_function_basics, lambda t: fn_props(t).update(Architectures=["x86_64"])),
+    "old runtime": (check_function_basics, lambda t: fn_props(t).update(Runtime="provided.al2")),
+    "other handler": (check_function_basics, lambda t: fn_props(t).update(Handler="main")),
+    "other build method": (
+        check_function_basics,
+        lambda t: t["Resources"][the_function(t)[0]]["Metadata"].update(BuildMethod="makefile")),
+    "text logs": (check_function_basics, lambda t: fn_props(t)["LoggingConfig"].update(LogFormat="Text")),
+    "unencrypted dead-letter queue": (
+        check_queues, lambda t: a_dead_letter_queue(t).pop("SqsManagedSseEnabled")),
+    "encryption switched off on the alert queue": (
+        check_queues, lambda t: alert_queue(t).update(SqsManagedSseEnabled=False)),
+    "dead-letter retention of 4 days": (
+        check_queues, lambda t: a_dead_letter_queue(t).update(MessageRetentionPeriod=345600)),
+    "no DLQ_URL": (check_environment, lambda t: fn_props(t)["Environment"]["Variables"].pop("DLQ_URL")),
+    "misspelt class queue": (
+        check_environment, lambda t: fn_props(t)["Environment"]["Variables"].update(
+            DLQ_URL_FORBIDDENPOOL={"Ref": "BadAlertsQueue"})),
+    "IAM grants one pool more than the allow-list": (
+        check_pool_consistency, lambda t: sign_out_statement(t).update(Resource={"Fn::Split": [",", {
+            "Fn::Join": [",", [{"Fn::Join": [",", {"Ref": "UserPoolArns"}]},
+                               "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Extra"]]}]})),
+    "IAM names a fixed pool": (
+        check_pool_consistency, lambda t: sign_out_statement(t).update(
+            Resource="arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Fixed")),
+    "allow-list from another parameter": (
+        check_pool_consistency, lambda t: fn_props(t)["Environment"]["Variables"].update(
+            ALLOWED_USER_POOL_IDS={"Ref": "DefaultUserPoolId"})),
+    "pools parameter accepts wildcards": (
+        check_pool_consistency, lambda t: t["Parameters"]["UserPoolArns"].update(
+            AllowedPattern="^arn:aws:cognito-idp:.*$")),
+    "queue open to any principal": (
+        check_queue_policies, lambda t: props(t, "AlertQueuePolicy")["PolicyDocument"]["Statement"].append(
+            {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"})),
+    "rule target without a dead-letter queue": (
+        check_rule, lambda t: props(t, "AlertRule")["Targets"]["Fn::If"][1][0].pop("DeadLetterConfig")),
+    "dead-letter queue without an alarm": (
+        check_alarms, lambda t: t["Resources"].pop("BadAlertsAlarm")),
+    "no throttles alarm": (check_alarms, lambda t: t["Resources"].pop("FunctionThrottlesAlarm")),
+}
+
+
+@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+def test_check_notices(breakage, template):
+    check, change = BREAKAGES[breakage]
+    broken = mutated(template, change)
+    assert check(broken), f"{check.__name__} did not notice: {breakage}"
+    # The copy was broken, not the shared template.
+    assert check(template) == []
+
+
+def test_cfn_lint_check_notices_an_invalid_template(tmp_path):
+    broken = TEMPLATE.read_text().replace("Runtime: provided.al2023", "Runtime: provided.al9", 1)
+    assert broken != TEMPLATE.read_text()
+    path = tmp_path / "template.yaml"
+    path.write_text(broken)
+    problems = lint(path)
+    assert problems and any("provided.al9" in p for p in problems), problems
