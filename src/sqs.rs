@@ -81,7 +81,10 @@ mod tests {
         DeadLetter {
             class,
             body: "{\"Username\":\"alice\"}".into(),
-            attributes: BTreeMap::from([("ErrorClass", class.as_str().to_owned()), ("ErrorCode", "X".into())]),
+            attributes: BTreeMap::from([
+                ("ErrorClass", class.as_str().to_owned()),
+                ("ErrorCode", "X".into()),
+            ]),
             group_id: "us-east-1_P".into(),
             deduplication_id: "m-1".into(),
         }
@@ -90,7 +93,10 @@ mod tests {
     fn routes() -> DeadLetterRoutes {
         DeadLetterRoutes::new(
             "https://sqs.us-east-1.amazonaws.com/1/failed".into(),
-            BTreeMap::from([(ErrorClass::Malformed, "https://sqs.us-east-1.amazonaws.com/1/bad.fifo".into())]),
+            BTreeMap::from([(
+                ErrorClass::Malformed,
+                "https://sqs.us-east-1.amazonaws.com/1/bad.fifo".into(),
+            )]),
         )
     }
 
@@ -111,7 +117,10 @@ mod tests {
             .then_output(|| SendMessageOutput::builder().build());
         let client = mock_client!(aws_sdk_sqs, RuleMode::MatchAny, [&rule]);
         let adapter = SqsDeadLetters::from_client(client, routes());
-        adapter.send(&letter(ErrorClass::UserNotFound)).await.unwrap();
+        adapter
+            .send(&letter(ErrorClass::UserNotFound))
+            .await
+            .unwrap();
         assert_eq!(rule.num_calls(), 1);
     }
 
@@ -132,11 +141,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_send_is_an_error() {
-        let rule = mock!(Client::send_message)
-            .then_error(|| SendMessageError::QueueDoesNotExist(QueueDoesNotExist::builder().build()));
+        let rule = mock!(Client::send_message).then_error(|| {
+            SendMessageError::QueueDoesNotExist(QueueDoesNotExist::builder().build())
+        });
         let client = mock_client!(aws_sdk_sqs, RuleMode::MatchAny, [&rule]);
         let adapter = SqsDeadLetters::from_client(client, routes());
-        let err = adapter.send(&letter(ErrorClass::Invalid)).await.unwrap_err();
+        let err = adapter
+            .send(&letter(ErrorClass::Invalid))
+            .await
+            .unwrap_err();
         assert!(matches!(err, DeadLetterError::Sqs(_)));
     }
 }

@@ -3,6 +3,10 @@
 
 #![allow(dead_code)]
 
+pub mod http_stub;
+pub mod moto;
+pub mod runtime_api;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

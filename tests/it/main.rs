@@ -1,7 +1,9 @@
-//! Integration tests, compiled as one binary. `helpers` holds the fakes and servers they
-//! share.
+//! Integration tests, compiled as one binary. `helpers` holds the fakes, the local AWS
+//! (moto), the HTTP stub and the Lambda Runtime API emulator they share.
 
+mod aws;
 mod helpers;
 mod invocation;
+mod lambda;
 mod properties;
 mod responder;

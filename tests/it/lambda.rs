@@ -1,0 +1,179 @@
+//! The built binary under a Lambda Runtime API emulator, against moto: each sample in
+//! `events/` returns the JSON the contract promises, and a bad configuration stops the
+//! function at start-up with a message that names the variable.
+
+use serde_json::{json, Value};
+
+use crate::helpers::moto::*;
+use crate::helpers::runtime_api::{run_function, Answer};
+
+const SAMPLE_POOL: &str = "us-east-1_Example1";
+
+/// The samples, with their placeholder pool replaced by a real one.
+fn samples(pool: &str) -> Vec<(String, String)> {
+    [
+        ("direct", include_str!("../../events/direct.json")),
+        ("eventbridge", include_str!("../../events/eventbridge.json")),
+        ("sqs-request", include_str!("../../events/sqs-request.json")),
+        (
+            "sqs-eventbridge-envelope",
+            include_str!("../../events/sqs-eventbridge-envelope.json"),
+        ),
+        (
+            "sqs-sns-notification",
+            include_str!("../../events/sqs-sns-notification.json"),
+        ),
+        (
+            "sqs-custom-shape",
+            include_str!("../../events/sqs-custom-shape.json"),
+        ),
+        (
+            "sqs-mixed-batch",
+            include_str!("../../events/sqs-mixed-batch.json"),
+        ),
+        ("sqs-fifo", include_str!("../../events/sqs-fifo.json")),
+    ]
+    .into_iter()
+    .map(|(name, json)| (name.to_owned(), json.replace(SAMPLE_POOL, pool)))
+    .collect()
+}
+
+#[tokio::test]
+async fn every_sample_event_returns_the_contracts_json_from_the_real_binary() {
+    let moto = Moto::start().await;
+    let sdk = moto.sdk_config().await;
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let pool = create_pool(&cognito, "customers").await;
+    let users = [
+        "alice", "bob", "carol", "dave", "erin", "grace", "ivan", "judy", "mallory", "zed",
+    ];
+    let mut sessions = Vec::new();
+    for user in users {
+        sessions.push(user_with_session(&cognito, &pool, user).await);
+    }
+    let dlq = create_queue(&sqs, "failed-alerts").await;
+    let bad = create_queue(&sqs, "bad-alerts").await;
+
+    let mut env = moto.env();
+    env.extend(
+        [
+            ("DLQ_URL", dlq.as_str()),
+            ("DLQ_URL_MALFORMED", bad.as_str()),
+            ("DLQ_URL_INVALID", bad.as_str()),
+            ("DLQ_URL_FORBIDDEN_POOL", bad.as_str()),
+            ("ALLOWED_USER_POOL_IDS", pool.id.as_str()),
+            ("USERNAME_POINTER", "/subject/login"),
+            ("USER_POOL_ID_POINTER", "/subject/tenant/cognitoPool"),
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    let run = run_function(&env, &samples(&pool.id), 60_000).await;
+    assert_eq!(
+        run.answers.len(),
+        8,
+        "stderr: {}\nstdout: {}",
+        run.stderr,
+        run.stdout
+    );
+
+    let summary = |user: &str, id: &str| json!({"outcome": "signed-out", "class": null, "messageId": id, "userPoolId": pool.id, "username": user, "dryRun": false});
+    let empty = json!({"batchItemFailures": []});
+    assert_eq!(
+        run.answers["direct"],
+        Answer::Response(summary("alice", "direct"))
+    );
+    assert_eq!(
+        run.answers["eventbridge"],
+        Answer::Response(summary("bob", "6a7e8feb-b491-4cf7-a9f1-bf3703467718"))
+    );
+    for name in [
+        "sqs-request",
+        "sqs-eventbridge-envelope",
+        "sqs-sns-notification",
+        "sqs-custom-shape",
+        "sqs-mixed-batch",
+        "sqs-fifo",
+    ] {
+        assert_eq!(run.answers[name], Answer::Response(empty.clone()), "{name}");
+    }
+    // Everyone the samples name is signed out; zed, whom none names, is not.
+    for (user, token) in users.iter().zip(&sessions) {
+        let expected = if *user == "zed" {
+            Ok(())
+        } else {
+            Err("NotAuthorizedException".to_owned())
+        };
+        assert_eq!(refresh(&cognito, &pool, token).await, expected, "{user}");
+    }
+    // The mixed batch's five bad alerts and the FIFO sample's one are dead-lettered by class.
+    let bad_letters = drain(&sqs, &bad).await;
+    let mut classes: Vec<_> = bad_letters
+        .iter()
+        .map(|l| l.attributes["ErrorClass"].clone())
+        .collect();
+    classes.sort();
+    assert_eq!(
+        classes,
+        [
+            "forbidden-pool",
+            "invalid",
+            "invalid",
+            "malformed",
+            "malformed",
+            "malformed"
+        ]
+    );
+    assert!(drain(&sqs, &dlq).await.is_empty());
+
+    // One JSON log line per alert outcome, and one metrics document per invocation.
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let settled = lines
+        .iter()
+        .filter(|l| l["fields"]["message"] == "alert settled")
+        .count();
+    assert_eq!(settled, 1 + 1 + 1 + 1 + 1 + 1 + 8 + 4);
+    let metrics = lines.iter().filter(|l| l.get("_aws").is_some()).count();
+    assert_eq!(metrics, 8);
+}
+
+#[tokio::test]
+async fn bad_configuration_stops_the_function_at_start_up_naming_the_variable() {
+    for (vars, variable) in [
+        (vec![], "DLQ_URL"),
+        (
+            vec![
+                ("DLQ_URL", "https://sqs.us-east-1.amazonaws.com/1/q"),
+                ("MAX_CONCURRENCY", "lots"),
+            ],
+            "MAX_CONCURRENCY",
+        ),
+        (
+            vec![
+                ("DLQ_URL", "https://sqs.us-east-1.amazonaws.com/1/q"),
+                ("USER_NOT_FOUND", "shrug"),
+            ],
+            "USER_NOT_FOUND",
+        ),
+    ] {
+        let env: Vec<(String, String)> = [("AWS_REGION", "us-east-1")]
+            .into_iter()
+            .chain(vars)
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let run = run_function(&env, &[("never".into(), "{}".into())], 5_000).await;
+        assert_eq!(run.exit_code, Some(1), "{variable}: {}", run.stderr);
+        assert!(run.answers.is_empty());
+        assert!(
+            run.stderr
+                .contains(&format!("configuration error: {variable}:")),
+            "{variable} is not named: {}",
+            run.stderr
+        );
+    }
+}
