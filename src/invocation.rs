@@ -79,6 +79,12 @@ pub async fn handle<S: SignOut, D: DeadLetters>(
 ) -> Result<Response, RetryInvocation> {
     let deadline = instant_of(event.context.deadline());
     let batch = Batch::from_payload(&event.payload, &event.context.request_id);
+    tracing::debug!(
+        records = batch.records.len(),
+        source = ?batch.source,
+        remaining_ms = deadline.saturating_duration_since(Instant::now()).as_millis() as u64,
+        "invocation received"
+    );
     let report = responder.settle(&batch, deadline).await;
     for settlement in &report.settlements {
         log_settlement(settlement);
@@ -168,10 +174,43 @@ pub fn log_settlement(s: &Settlement) {
     }
 }
 
-/// The tokio instant of a wall-clock deadline; a deadline already past is now.
+/// Lambda's longest timeout: the deadline assumed when the runtime gives none that is real.
+pub const LAMBDA_MAX_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// The tokio instant of a wall-clock deadline; a deadline already past is now. A deadline
+/// more than a day in the past is no real deadline but an emulator's placeholder
+/// (`cargo lambda watch` sends the constant 600000, i.e. 1970), and is read as Lambda's
+/// longest timeout from now.
 pub fn instant_of(deadline: SystemTime) -> Instant {
-    let remaining = deadline
-        .duration_since(SystemTime::now())
-        .unwrap_or(Duration::ZERO);
+    let now = SystemTime::now();
+    let remaining = match deadline.duration_since(now) {
+        Ok(remaining) => remaining,
+        Err(past) if past.duration() > Duration::from_secs(86_400) => LAMBDA_MAX_TIMEOUT,
+        Err(_) => Duration::ZERO,
+    };
     Instant::now() + remaining
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_in_the_future_leaves_its_remaining_time() {
+        let remaining = instant_of(SystemTime::now() + Duration::from_secs(30)) - Instant::now();
+        assert!(remaining > Duration::from_secs(29) && remaining <= Duration::from_secs(30));
+    }
+
+    #[test]
+    fn a_deadline_just_past_leaves_no_time() {
+        let at = instant_of(SystemTime::now() - Duration::from_secs(5));
+        assert!(at <= Instant::now());
+    }
+
+    #[test]
+    fn an_emulators_placeholder_deadline_is_read_as_lambdas_longest_timeout() {
+        let placeholder = SystemTime::UNIX_EPOCH + Duration::from_millis(600_000);
+        let remaining = instant_of(placeholder) - Instant::now();
+        assert!(remaining > Duration::from_secs(899));
+    }
 }

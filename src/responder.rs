@@ -271,12 +271,16 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
             }
         }
         let started = Instant::now();
-        let result = self.signer.sign_out(target).await;
+        let cutoff = self.timeouts.call_cutoff(deadline);
+        let result = tokio::time::timeout_at(cutoff, self.signer.sign_out(target)).await;
         latencies
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(started.elapsed());
-        result.map_err(|err| CallError::Api(Arc::new(err)))
+        match result {
+            Ok(done) => done.map_err(|err| CallError::Api(Arc::new(err))),
+            Err(_) => Err(CallError::DeadlineReached),
+        }
     }
 
     async fn dead_letter(

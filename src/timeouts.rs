@@ -1,9 +1,11 @@
 //! How long each remote call may take, and so how much of an invocation's remaining time a
 //! call needs before it may start (the contract's deadline rule).
 //!
-//! The SDK clients are built with these limits, which makes the deadline rule exact: a
-//! Cognito call that starts no later than [`Timeouts::latest_call_start`] has finished, or
-//! been abandoned, in time for its dead-letter send, which itself ends before the deadline.
+//! The SDK clients are built with these limits. A Cognito call starts only when one full
+//! attempt and a whole dead-letter send still fit before the deadline
+//! ([`Timeouts::latest_call_start`]), and it is cut off at [`Timeouts::call_cutoff`], so that
+//! the dead-letter send it may need still ends before the deadline. A 30-second function can
+//! start calls for its first 27 seconds.
 
 use std::time::Duration;
 
@@ -25,25 +27,34 @@ pub struct Timeouts {
 }
 
 impl Default for Timeouts {
-    /// Cognito answers this call in tens of milliseconds; two seconds an attempt leaves room
-    /// for a slow region without letting one hung connection eat an invocation, and six
-    /// seconds in all covers the SDK's three standard attempts with backoff.
+    /// Cognito and SQS answer in tens of milliseconds. Two seconds a Cognito attempt leaves
+    /// room for a slow region without letting one hung connection eat an invocation, and six
+    /// seconds in all covers the SDK's three standard attempts with backoff. A dead-letter
+    /// send gets one second an attempt, two in all.
     fn default() -> Self {
         Self {
             connect: Duration::from_secs(1),
             cognito_attempt: Duration::from_secs(2),
             cognito_operation: Duration::from_secs(6),
-            dead_letter_attempt: Duration::from_secs(2),
-            dead_letter_operation: Duration::from_secs(5),
+            dead_letter_attempt: Duration::from_secs(1),
+            dead_letter_operation: Duration::from_secs(2),
         }
     }
 }
 
 impl Timeouts {
-    /// The last moment a Cognito call may start before `deadline`: it needs its own
-    /// operation timeout, then time to dead-letter its alert should it fail.
+    /// The last moment a Cognito call may start before `deadline`: one full attempt, then
+    /// time to dead-letter its alert should it fail.
     pub fn latest_call_start(&self, deadline: Instant) -> Option<Instant> {
-        deadline.checked_sub(self.cognito_operation + self.dead_letter_operation)
+        deadline.checked_sub(self.cognito_attempt + self.dead_letter_operation)
+    }
+
+    /// The moment a Cognito call still running is abandoned (and its alert retried), leaving
+    /// a dead-letter send's time before `deadline`.
+    pub fn call_cutoff(&self, deadline: Instant) -> Instant {
+        deadline
+            .checked_sub(self.dead_letter_operation)
+            .unwrap_or(deadline)
     }
 
     /// The last moment a dead-letter send may start before `deadline`.

@@ -406,20 +406,21 @@ async fn no_call_starts_too_close_to_the_deadline_and_unreached_records_are_retr
             ("MAX_RECEIVE_COUNT", "1"),
         ],
     );
-    // Calls need 200 ms plus 100 ms for a dead-letter send: the last may start at +300 ms.
-    let deadline = Instant::now() + Duration::from_millis(600);
+    // A call needs one 100 ms attempt plus 100 ms for a dead-letter send: the last may start
+    // at +450 ms.
+    let deadline = Instant::now() + Duration::from_millis(650);
     let report = responder.settle(&sqs_batch(&records), deadline).await;
     assert_eq!(
         responder.signer().calls().len(),
-        4,
-        "calls start at 0, 100, 200 and 300 ms"
+        5,
+        "calls start at 0, 100, 200, 300 and 400 ms"
     );
     let (done, unreached): (Vec<_>, Vec<_>) = report
         .settlements
         .iter()
         .partition(|s| s.outcome == Outcome::SignedOut);
-    assert_eq!(done.len(), 4);
-    assert_eq!(unreached.len(), 6);
+    assert_eq!(done.len(), 5);
+    assert_eq!(unreached.len(), 5);
     for s in unreached {
         assert_eq!(
             s.outcome,
@@ -432,6 +433,22 @@ async fn no_call_starts_too_close_to_the_deadline_and_unreached_records_are_retr
         );
     }
     assert!(Instant::now() <= deadline);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_still_running_at_the_cutoff_is_abandoned_and_retried() {
+    let responder = responder(
+        FakeCognito::with_delay(Duration::from_secs(10)),
+        FakeDeadLetters::new(),
+        &[],
+    );
+    let deadline = Instant::now() + Duration::from_millis(400);
+    let report = responder
+        .settle(&sqs_batch(&[("m1", &request("alice"))]), deadline)
+        .await;
+    assert_eq!(only(&report), (Outcome::Retry, Some(ErrorClass::Transport)));
+    // Cut off 100 ms (a dead-letter send) before the deadline.
+    assert_eq!(Instant::now(), deadline - Duration::from_millis(100));
 }
 
 #[tokio::test]
