@@ -217,7 +217,8 @@ class Demo:
             "DLQ_URL_MALFORMED": bad_url,
             "DLQ_URL_INVALID": bad_url,
             "DLQ_URL_FORBIDDEN_POOL": bad_url,
-            "ALLOWED_USER_POOL_IDS": pool_id,
+            # The decommissioned pool is still in the allow-list, as stale configuration is.
+            "ALLOWED_USER_POOL_IDS": f"{pool_id},{REGION}_Decommissioned",
             "MAX_RECEIVE_COUNT": str(MAX_RECEIVE_COUNT),
             "MAX_CONCURRENCY": "10",
             "MAX_REQUESTS_PER_SECOND": "20",
@@ -281,9 +282,12 @@ class Demo:
                 sqs.send_message(QueueUrl=alerts_url, MessageBody=message["body"])
             self.consume(sqs, alerts_url, alerts_arn)
             recovered = [u for u in not_yet if not self.refresh_works(cognito, pool_id, client_id, tokens[u])]
-            print(f"\n== redrive: throttling over, {len(exhausted)} retries-exhausted alerts sent back to the alert "
-                  f"queue; now signed out too: {' '.join(recovered) or 'none'}")
+            print(f"\n== redrive: throttling over, {len(exhausted)} retries-exhausted alert(s) sent back to the alert "
+                  f"queue; compromised users now signed out too: {' '.join(recovered) or 'none left'}")
             signed_out += recovered
+            after = self.read_queue(sqs, failed_url)
+            if after:
+                self.print_queue("failed-alerts after the redrive", after)
 
         log_lines = [line for line in watch_log.read_text(errors="replace").splitlines() if '"alert settled"' in line]
         emf = [line for line in watch_log.read_text(errors="replace").splitlines() if '"_aws"' in line]

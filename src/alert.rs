@@ -6,7 +6,10 @@
 //! when JSON pointers say where the names are (D). Decoding is pure: text in, a [`Target`]
 //! or a [`Failure`] out.
 
-use serde_json::Value;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
 
 use crate::failure::Failure;
 use crate::identity::{UserPoolId, Username};
@@ -39,9 +42,11 @@ pub struct AlertDecoder {
 }
 
 impl AlertDecoder {
-    /// Decodes one alert document from its text.
+    /// Decodes one alert document from its text. A document with a key twice in one object
+    /// is refused as malformed: which of the two a reader takes differs between parsers, and
+    /// an alert must not mean one user to the detector and another to the responder.
     pub fn decode(&self, body: &str) -> Result<Target, Failure> {
-        let document: Value = serde_json::from_str(body).map_err(Failure::NotJson)?;
+        let document = parse_strict(body).map_err(Failure::NotJson)?;
         self.decode_value(&document)
     }
 
@@ -108,10 +113,82 @@ impl AlertDecoder {
 fn sns_message(document: &Value) -> Result<Option<Value>, Failure> {
     let is_notification = document.get("Type").and_then(Value::as_str) == Some("Notification");
     match document.get("Message").and_then(Value::as_str) {
-        Some(message) if is_notification => serde_json::from_str(message)
+        Some(message) if is_notification => parse_strict(message)
             .map(Some)
             .map_err(Failure::SnsMessageNotJson),
         _ => Ok(None),
+    }
+}
+
+/// Parses JSON like `serde_json::from_str`, but refuses a key repeated in one object.
+pub fn parse_strict(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str::<StrictValue>(text).map(|v| v.0)
+}
+
+/// A JSON value read with duplicate keys refused.
+struct StrictValue(Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let StrictValue(value) = map.next_value()?;
+            if object.insert(key, value).is_some() {
+                // The key itself is not repeated: it is whatever the sender chose.
+                return Err(de::Error::custom("a key appears twice in one object"));
+            }
+        }
+        Ok(Value::Object(object))
     }
 }
 
@@ -295,6 +372,27 @@ mod tests {
     fn pool_arn_pointing_at_another_region_is_invalid() {
         let body = r#"{"UserPoolArn":"arn:aws:cognito-idp:us-east-1:123456789012:userpool/eu-west-1_AbC","Username":"a"}"#;
         assert_eq!(class_of(decoder().decode(body)), ErrorClass::Invalid);
+    }
+
+    #[test]
+    fn duplicate_keys_are_malformed_at_any_depth() {
+        let top = r#"{"UserPoolId":"eu-west-1_AbC","Username":"alice","Username":"bob"}"#;
+        assert_eq!(class_of(decoder().decode(top)), ErrorClass::Malformed);
+        let nested =
+            r#"{"detail":{"UserPoolId":"eu-west-1_AbC","Username":"a","x":{"k":1,"k":2}}}"#;
+        assert_eq!(class_of(decoder().decode(nested)), ErrorClass::Malformed);
+        let in_sns = r#"{"Type":"Notification","Message":"{\"Username\":\"a\",\"Username\":\"b\",\"UserPoolId\":\"eu-west-1_AbC\"}"}"#;
+        assert_eq!(class_of(decoder().decode(in_sns)), ErrorClass::Malformed);
+    }
+
+    #[test]
+    fn strict_parsing_reads_what_serde_json_reads() {
+        let text =
+            r#"{"a":[1,-2,3.5,"x",null,true,{"b":{}}],"big":123456789012345678901234567890}"#;
+        assert_eq!(
+            parse_strict(text).unwrap(),
+            serde_json::from_str::<Value>(text).unwrap()
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! fail its batch-mates; an EventBridge event or a direct payload is one record whose body is
 //! the payload text exactly as received.
 
+use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::Value;
 
 /// One alert as it arrived, before any decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,10 +49,13 @@ pub struct Batch {
 
 impl Batch {
     /// Reads an invocation payload. `request_id` identifies a direct payload.
+    ///
+    /// Only the fields the contract names are decoded, each on its own, so that no other
+    /// field (a number too large, an escape that is no character such as a lone surrogate)
+    /// can turn an SQS batch into something else or fail its records.
     pub fn from_payload(payload: &RawValue, request_id: &str) -> Self {
-        // The payload has been parsed once already by the runtime, so it is valid JSON.
-        let value: Value = serde_json::from_str(payload.get()).unwrap_or(Value::Null);
-        if let Some(records) = sqs_records(&value) {
+        let envelope: Envelope = serde_json::from_str(payload.get()).unwrap_or_default();
+        if let Some(records) = envelope.records.as_deref().and_then(sqs_records) {
             let fifo = records.iter().any(|r| {
                 r.source_arn
                     .as_deref()
@@ -64,17 +67,22 @@ impl Batch {
             };
         }
         let body = payload.get().to_owned();
-        if is_eventbridge_event(&value) {
+        if envelope.detail_type.is_some() && envelope.source.is_some() && envelope.detail.is_some()
+        {
             let record = Record {
-                message_id: text(&value, "id").unwrap_or_else(|| request_id.to_owned()),
+                message_id: envelope
+                    .id
+                    .as_deref()
+                    .and_then(text)
+                    .unwrap_or_else(|| request_id.to_owned()),
                 body,
                 receive_count: None,
                 group_id: None,
-                source_arn: value
-                    .get("resources")
-                    .and_then(|r| r.get(0))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
+                source_arn: envelope
+                    .resources
+                    .as_deref()
+                    .and_then(|r| serde_json::from_str::<Vec<&RawValue>>(r.get()).ok())
+                    .and_then(|r| r.first().and_then(|first| text(first))),
             };
             return Self {
                 source: Source::EventBridge,
@@ -94,41 +102,100 @@ impl Batch {
     }
 }
 
+/// The top-level fields that tell the payloads apart; anything else is skipped unread.
+#[derive(Debug, Default, Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "Records", borrow, default)]
+    records: Option<&'a RawValue>,
+    #[serde(rename = "detail-type", borrow, default)]
+    detail_type: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    source: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    detail: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    resources: Option<&'a RawValue>,
+}
+
+/// The fields of one SQS record the function reads.
+#[derive(Debug, Default, Deserialize)]
+struct SqsRecord<'a> {
+    #[serde(rename = "eventSource", borrow, default)]
+    event_source: Option<&'a RawValue>,
+    #[serde(rename = "messageId", borrow, default)]
+    message_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    body: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    attributes: Option<&'a RawValue>,
+    #[serde(rename = "eventSourceARN", borrow, default)]
+    event_source_arn: Option<&'a RawValue>,
+}
+
+/// The SQS record attributes the function reads.
+#[derive(Debug, Default, Deserialize)]
+struct SqsAttributes<'a> {
+    #[serde(rename = "ApproximateReceiveCount", borrow, default)]
+    receive_count: Option<&'a RawValue>,
+    #[serde(rename = "MessageGroupId", borrow, default)]
+    group_id: Option<&'a RawValue>,
+}
+
 /// The records of an SQS event: a non-empty `Records` array whose entries all say
 /// `"eventSource": "aws:sqs"`.
-fn sqs_records(value: &Value) -> Option<Vec<Record>> {
-    let records = value.get("Records")?.as_array()?;
-    let all_sqs = !records.is_empty()
-        && records
+fn sqs_records(records: &RawValue) -> Option<Vec<Record>> {
+    let raw: Vec<&RawValue> = serde_json::from_str(records.get()).ok()?;
+    let parsed: Vec<SqsRecord> = raw
+        .iter()
+        .map(|r| serde_json::from_str(r.get()).unwrap_or_default())
+        .collect();
+    let all_sqs = !parsed.is_empty()
+        && parsed
             .iter()
-            .all(|r| r.get("eventSource").and_then(Value::as_str) == Some("aws:sqs"));
+            .all(|r| r.event_source.and_then(text).as_deref() == Some("aws:sqs"));
     if !all_sqs {
         return None;
     }
-    Some(records.iter().map(sqs_record).collect())
+    Some(parsed.iter().map(sqs_record).collect())
 }
 
-fn sqs_record(record: &Value) -> Record {
-    let attribute = |name: &str| record.get("attributes").and_then(|a| text(a, name));
+fn sqs_record(record: &SqsRecord) -> Record {
+    let attributes: SqsAttributes = record
+        .attributes
+        .and_then(|a| serde_json::from_str(a.get()).ok())
+        .unwrap_or_default();
     Record {
         // A record without an id cannot be reported alone; an empty identifier makes Lambda
         // retry the whole batch, which loses nothing.
-        message_id: text(record, "messageId").unwrap_or_default(),
-        body: text(record, "body").unwrap_or_default(),
-        receive_count: attribute("ApproximateReceiveCount").and_then(|c| c.parse().ok()),
-        group_id: attribute("MessageGroupId"),
-        source_arn: text(record, "eventSourceARN"),
+        message_id: record.message_id.and_then(text).unwrap_or_default(),
+        // A body that is not a string of characters (a lone surrogate escape, a number) is
+        // kept as its JSON text: the closest to the original that text can hold.
+        body: record
+            .body
+            .map(|b| text(b).unwrap_or_else(|| unquoted(b.get())))
+            .unwrap_or_default(),
+        receive_count: attributes
+            .receive_count
+            .and_then(text)
+            .and_then(|c| c.parse().ok()),
+        group_id: attributes.group_id.and_then(text),
+        source_arn: record.event_source_arn.and_then(text),
     }
 }
 
-fn is_eventbridge_event(value: &Value) -> bool {
-    ["detail-type", "source", "detail"]
-        .iter()
-        .all(|key| value.get(key).is_some())
+/// The string a raw JSON value holds, if it is a string of characters.
+fn text(raw: &RawValue) -> Option<String> {
+    serde_json::from_str::<String>(raw.get()).ok()
 }
 
-fn text(value: &Value, key: &str) -> Option<String> {
-    value.get(key).and_then(Value::as_str).map(str::to_owned)
+/// A raw JSON string literal without its quotes (other values as they are).
+fn unquoted(raw: &str) -> String {
+    raw.strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or(raw)
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -181,6 +248,26 @@ mod tests {
         assert_eq!(b.source, Source::Direct);
         let empty = batch(r#"{"Records":[]}"#);
         assert_eq!(empty.source, Source::Direct);
+    }
+
+    #[test]
+    fn a_lone_surrogate_in_one_body_does_not_turn_the_batch_into_one_alert() {
+        let b = batch(
+            r#"{"Records":[{"eventSource":"aws:sqs","messageId":"a","body":"bad \ud800 body","attributes":{"ApproximateReceiveCount":"2","Weird":"\udfff"}},{"eventSource":"aws:sqs","messageId":"b","body":"{}"}]}"#,
+        );
+        assert_eq!(b.source, Source::Sqs { fifo: false });
+        assert_eq!(b.records.len(), 2);
+        assert_eq!(b.records[0].body, r"bad \ud800 body");
+        assert_eq!(b.records[0].receive_count, Some(2));
+        assert_eq!(b.records[1].message_id, "b");
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_string_is_kept_as_its_json_text() {
+        let b = batch(
+            r#"{"Records":[{"eventSource":"aws:sqs","messageId":"a","body":{"Username":"x"}}]}"#,
+        );
+        assert_eq!(b.records[0].body, r#"{"Username":"x"}"#);
     }
 
     #[test]
