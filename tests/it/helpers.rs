@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod fake_aws;
 pub mod http_stub;
 pub mod moto;
 pub mod runtime_api;

@@ -2,6 +2,7 @@
 //! (moto), the HTTP stub and the Lambda Runtime API emulator they share.
 
 mod aws;
+mod faults;
 mod helpers;
 mod invocation;
 mod lambda;

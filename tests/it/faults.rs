@@ -1,0 +1,391 @@
+//! Faults on the way to Cognito and to the dead-letter queue, injected by a stub that speaks
+//! their wire protocols over loopback. For each, the contract's outcome follows and nothing
+//! is lost: a record is acknowledged only when the stub saw its user signed out or its body
+//! stored in the dead-letter queue; everything else is in `batchItemFailures`.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use cognito_signout_responder::cognito::CognitoSignOut;
+use cognito_signout_responder::error_class::ErrorClass;
+use cognito_signout_responder::invocation::{respond, Response};
+use cognito_signout_responder::responder::{Outcome, Report, Responder};
+use cognito_signout_responder::sqs::SqsDeadLetters;
+use tokio::time::Instant;
+
+use crate::helpers::fake_aws::*;
+use crate::helpers::http_stub::{HttpStub, StubReply};
+use crate::helpers::{config, far_deadline, request, sqs_batch};
+
+const DLQ: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/failed-alerts";
+
+async fn responder_at(stub: &HttpStub, attempts: u32) -> Responder<CognitoSignOut, SqsDeadLetters> {
+    let config = config(&[("DLQ_URL", DLQ), ("MAX_REQUESTS_PER_SECOND", "unlimited")]);
+    real_responder(&stub.url(), &stub.url(), &config, attempts).await
+}
+
+/// Settles alice's alert and a malformed one; checks that every acknowledged record is
+/// backed by what the stub saw, and returns alice's outcome and class.
+async fn settle(stub: &HttpStub, attempts: u32) -> (Report, (Outcome, Option<ErrorClass>)) {
+    let responder = responder_at(stub, attempts).await;
+    let alice = request("alice");
+    let report = responder
+        .settle(
+            &sqs_batch(&[("alice", &alice), ("junk", "not json")]),
+            far_deadline(),
+        )
+        .await;
+    assert_nothing_lost(stub, &report);
+    let s = &report.settlements[0];
+    let got = (s.outcome, s.failure.as_ref().map(|f| f.class()));
+    (report, got)
+}
+
+/// Every record not listed for retry is backed by a successful call the stub answered.
+fn assert_nothing_lost(stub: &HttpStub, report: &Report) {
+    let Ok(Response::Sqs(response)) = respond(report) else {
+        panic!("an SQS batch answers with batch item failures")
+    };
+    let retried: BTreeSet<_> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    let requests = stub.requests();
+    for s in &report.settlements {
+        let acknowledged = !retried.contains(&s.message_id);
+        assert_eq!(
+            acknowledged,
+            s.outcome != Outcome::Retry,
+            "{}",
+            s.message_id
+        );
+        if !acknowledged {
+            continue;
+        }
+        let backed = match s.outcome {
+            Outcome::SignedOut => {
+                let user = s
+                    .target
+                    .as_ref()
+                    .map(|t| t.user.as_str().to_owned())
+                    .unwrap_or_default();
+                requests.iter().any(|r| {
+                    operation(r) == "AdminUserGlobalSignOut"
+                        && json_body(r)["Username"] == user.as_str()
+                })
+            }
+            Outcome::DeadLettered => requests.iter().any(|r| {
+                operation(r) == "SendMessage"
+                    && json_body(r)["MessageAttributes"]["SourceMessageId"]["StringValue"]
+                        == s.message_id.as_str()
+            }),
+            Outcome::Retry => unreachable!(),
+        };
+        assert!(
+            backed,
+            "{} was acknowledged without a call that backs it",
+            s.message_id
+        );
+    }
+}
+
+fn count(stub: &HttpStub, op: &str) -> usize {
+    stub.requests()
+        .iter()
+        .filter(|r| operation(r) == op)
+        .count()
+}
+
+#[tokio::test]
+async fn healthy_services_sign_out_and_dead_letter_with_the_original_body() {
+    let stub = fake_aws(|_| cognito_ok(), |_| sqs_sent()).await;
+    let (report, alice) = settle(&stub, 3).await;
+    assert_eq!(alice, (Outcome::SignedOut, None));
+    assert_eq!(report.settlements[1].outcome, Outcome::DeadLettered);
+    let sent = stub
+        .requests()
+        .into_iter()
+        .find(|r| operation(&r) == "SendMessage")
+        .unwrap();
+    let body = json_body(&sent);
+    assert_eq!(body["QueueUrl"], DLQ);
+    assert_eq!(body["MessageBody"], "not json");
+    assert_eq!(
+        body["MessageAttributes"]["ErrorClass"]["StringValue"],
+        "malformed"
+    );
+    let call = stub
+        .requests()
+        .into_iter()
+        .find(|r| operation(&r) == "AdminUserGlobalSignOut")
+        .unwrap();
+    assert!(call
+        .header("authorization")
+        .unwrap()
+        .contains("/us-east-1/cognito-idp/aws4_request"));
+}
+
+#[tokio::test]
+async fn throttling_is_retried_by_the_sdk_then_left_to_the_event_source() {
+    let stub = fake_aws(
+        |_| cognito_error(400, "TooManyRequestsException"),
+        |_| sqs_sent(),
+    )
+    .await;
+    let (_, alice) = settle(&stub, 3).await;
+    assert_eq!(alice, (Outcome::Retry, Some(ErrorClass::Throttled)));
+    assert_eq!(
+        count(&stub, "AdminUserGlobalSignOut"),
+        3,
+        "the SDK's standard retries make three attempts"
+    );
+}
+
+#[tokio::test]
+async fn a_throttle_that_clears_within_the_sdks_retries_signs_the_user_out() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = calls.clone();
+    let stub = fake_aws(
+        move |_| match seen.fetch_add(1, Ordering::SeqCst) {
+            0 => cognito_error(400, "TooManyRequestsException"),
+            _ => cognito_ok(),
+        },
+        |_| sqs_sent(),
+    )
+    .await;
+    let (_, alice) = settle(&stub, 3).await;
+    assert_eq!(alice, (Outcome::SignedOut, None));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn other_throttling_codes_are_throttled() {
+    let stub = fake_aws(
+        |_| cognito_error(400, "ThrottlingException"),
+        |_| sqs_sent(),
+    )
+    .await;
+    assert_eq!(
+        settle(&stub, 1).await.1,
+        (Outcome::Retry, Some(ErrorClass::Throttled))
+    );
+}
+
+#[tokio::test]
+async fn internal_error_is_retried_as_internal() {
+    let stub = fake_aws(
+        |_| cognito_error(500, "InternalErrorException"),
+        |_| sqs_sent(),
+    )
+    .await;
+    assert_eq!(
+        settle(&stub, 2).await.1,
+        (Outcome::Retry, Some(ErrorClass::Internal))
+    );
+}
+
+#[tokio::test]
+async fn a_5xx_page_from_a_proxy_is_retried_as_internal() {
+    for status in [502, 503, 504] {
+        let stub = fake_aws(
+            move |_| StubReply::Respond {
+                status,
+                headers: vec![("content-type".into(), "text/html".into())],
+                body: b"<html><body>Service Unavailable</body></html>".to_vec(),
+                delay: Duration::ZERO,
+            },
+            |_| sqs_sent(),
+        )
+        .await;
+        assert_eq!(
+            settle(&stub, 1).await.1,
+            (Outcome::Retry, Some(ErrorClass::Internal)),
+            "{status}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_answer_slower_than_the_attempt_timeout_is_retried_as_transport() {
+    let stub = fake_aws(
+        |_| cognito_ok().after(Duration::from_secs(5)),
+        |_| sqs_sent(),
+    )
+    .await;
+    let started = Instant::now();
+    let (report, alice) = settle(&stub, 1).await;
+    assert_eq!(alice, (Outcome::Retry, Some(ErrorClass::Transport)));
+    assert_eq!(
+        report.settlements[0].failure.as_ref().unwrap().code(),
+        "Timeout"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the 300 ms attempt timeout applies"
+    );
+}
+
+#[tokio::test]
+async fn a_hung_connection_is_retried_as_transport() {
+    let stub = fake_aws(|_| StubReply::Hang, |_| sqs_sent()).await;
+    assert_eq!(
+        settle(&stub, 1).await.1,
+        (Outcome::Retry, Some(ErrorClass::Transport))
+    );
+}
+
+#[tokio::test]
+async fn a_reset_connection_is_retried_as_transport() {
+    let stub = fake_aws(|_| StubReply::Reset, |_| sqs_sent()).await;
+    let (report, alice) = settle(&stub, 2).await;
+    assert_eq!(alice, (Outcome::Retry, Some(ErrorClass::Transport)));
+    assert_eq!(
+        report.settlements[0].failure.as_ref().unwrap().code(),
+        "ConnectionFailure"
+    );
+    assert_eq!(
+        count(&stub, "AdminUserGlobalSignOut"),
+        2,
+        "connection failures are retried by the SDK too"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_as_transport_and_the_dead_letter_too() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let closed = format!("http://127.0.0.1:{port}");
+    let config = config(&[("DLQ_URL", DLQ)]);
+    let responder = real_responder(&closed, &closed, &config, 1).await;
+    let alice = request("alice");
+    let report = responder
+        .settle(
+            &sqs_batch(&[("alice", &alice), ("junk", "not json")]),
+            far_deadline(),
+        )
+        .await;
+    assert!(report
+        .settlements
+        .iter()
+        .all(|s| s.outcome == Outcome::Retry));
+    assert_eq!(
+        report.settlements[0].failure.as_ref().unwrap().class(),
+        ErrorClass::Transport
+    );
+    assert!(report.settlements[1].dead_letter_error.is_some());
+}
+
+#[tokio::test]
+async fn an_error_answer_the_sdk_cannot_read_is_retried_as_unknown() {
+    let stub = fake_aws(
+        |_| StubReply::json(400, "application/x-amz-json-1.1", "<<<not json"),
+        |_| sqs_sent(),
+    )
+    .await;
+    assert_eq!(
+        settle(&stub, 1).await.1,
+        (Outcome::Retry, Some(ErrorClass::Unknown))
+    );
+}
+
+#[tokio::test]
+async fn a_success_answer_with_an_unreadable_body_is_retried_as_unknown() {
+    // The SDK refuses a response it cannot read, even a 200; signing out again is harmless
+    // (the call is idempotent), so the alert is retried rather than counted as done.
+    let stub = fake_aws(
+        |_| StubReply::json(200, "application/x-amz-json-1.1", "{\"trunc"),
+        |_| sqs_sent(),
+    )
+    .await;
+    let (_, alice) = settle(&stub, 1).await;
+    assert_eq!(alice, (Outcome::Retry, Some(ErrorClass::Unknown)));
+}
+
+#[tokio::test]
+async fn a_failed_dead_letter_send_leaves_the_alert_for_redelivery() {
+    for reply in [
+        sqs_error(500, "InternalError"),
+        sqs_error(400, "QueueDoesNotExist"),
+        StubReply::Reset,
+    ] {
+        let stub = fake_aws(|_| cognito_ok(), move |_| reply.clone()).await;
+        let (report, alice) = settle(&stub, 1).await;
+        assert_eq!(alice, (Outcome::SignedOut, None));
+        let junk = &report.settlements[1];
+        assert_eq!(
+            junk.outcome,
+            Outcome::Retry,
+            "not acknowledged without a stored dead letter"
+        );
+        assert!(junk.dead_letter_error.is_some());
+    }
+}
+
+#[tokio::test]
+async fn a_permanent_cognito_error_whose_dead_letter_fails_is_retried() {
+    let stub = fake_aws(
+        |_| cognito_error(400, "UserNotFoundException"),
+        |_| sqs_error(500, "InternalError"),
+    )
+    .await;
+    let (_, alice) = settle(&stub, 1).await;
+    assert_eq!(alice, (Outcome::Retry, Some(ErrorClass::UserNotFound)));
+}
+
+#[tokio::test]
+async fn little_time_left_starts_no_call_and_reports_unreached_records_as_retries() {
+    let stub = fake_aws(
+        |_| cognito_ok().after(Duration::from_millis(200)),
+        |_| sqs_sent(),
+    )
+    .await;
+    let config = config(&[
+        ("DLQ_URL", DLQ),
+        ("MAX_CONCURRENCY", "1"),
+        ("MAX_REQUESTS_PER_SECOND", "unlimited"),
+    ]);
+    let responder = real_responder(&stub.url(), &stub.url(), &config, 1).await;
+    let bodies: Vec<String> = (0..6).map(|i| request(&format!("user{i}"))).collect();
+    let ids: Vec<String> = (0..6).map(|i| format!("m{i}")).collect();
+    let records: Vec<(&str, &str)> = ids
+        .iter()
+        .map(String::as_str)
+        .zip(bodies.iter().map(String::as_str))
+        .collect();
+    // A call needs 300 ms (one attempt) + 1 s (a dead-letter send): with 1.7 s left, calls may
+    // start during the first 400 ms only, and each takes 200 ms.
+    let deadline = Instant::now() + Duration::from_millis(1700);
+    let report = responder.settle(&sqs_batch(&records), deadline).await;
+    assert_nothing_lost(&stub, &report);
+    let calls = count(&stub, "AdminUserGlobalSignOut");
+    assert!((2..=3).contains(&calls), "{calls} calls started");
+    let retried = report
+        .settlements
+        .iter()
+        .filter(|s| s.outcome == Outcome::Retry)
+        .count();
+    assert_eq!(retried, 6 - calls);
+    assert!(Instant::now() < deadline);
+
+    let none_left = responder
+        .settle(
+            &sqs_batch(&records),
+            Instant::now() + Duration::from_millis(1200),
+        )
+        .await;
+    assert!(none_left
+        .settlements
+        .iter()
+        .all(|s| s.outcome == Outcome::Retry));
+    assert_eq!(
+        count(&stub, "AdminUserGlobalSignOut"),
+        calls,
+        "no call starts with less than 1.3 s left"
+    );
+}

@@ -1,0 +1,148 @@
+//! A fault-injecting stand-in for Cognito and SQS that speaks their real wire protocols
+//! (`awsJson1_1` for Cognito, `awsJson1_0` for SQS) over loopback, and the real adapters wired
+//! to it. Each test scripts the answer to every call; the stub records what it was sent, so a
+//! test can prove an alert was signed out or dead-lettered, not merely reported so.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use cognito_signout_responder::cognito::CognitoSignOut;
+use cognito_signout_responder::config::Config;
+use cognito_signout_responder::responder::Responder;
+use cognito_signout_responder::sqs::SqsDeadLetters;
+use cognito_signout_responder::timeouts::Timeouts;
+use serde_json::Value;
+
+use super::http_stub::{HttpStub, StubReply, StubRequest};
+
+/// The operation a request calls, from its `x-amz-target` header.
+pub fn operation(request: &StubRequest) -> &str {
+    request
+        .header("x-amz-target")
+        .and_then(|t| t.rsplit('.').next())
+        .unwrap_or("")
+}
+
+/// The request's JSON body.
+pub fn json_body(request: &StubRequest) -> Value {
+    serde_json::from_slice(&request.body).unwrap_or(Value::Null)
+}
+
+/// Cognito's success answer.
+pub fn cognito_ok() -> StubReply {
+    StubReply::json(200, "application/x-amz-json-1.1", "{}")
+}
+
+/// A Cognito error, as Cognito sends it.
+pub fn cognito_error(status: u16, code: &str) -> StubReply {
+    StubReply::Respond {
+        status,
+        headers: vec![
+            ("content-type".into(), "application/x-amz-json-1.1".into()),
+            ("x-amzn-errortype".into(), format!("{code}:http://internal.amazon.com/coral/com.amazonaws.cognito.identity.idp.model/")),
+        ],
+        body: format!(r#"{{"__type":"{code}","message":"injected {code}"}}"#).into_bytes(),
+        delay: Duration::ZERO,
+    }
+}
+
+/// SQS's success answer to `SendMessage`.
+pub fn sqs_sent() -> StubReply {
+    StubReply::json(
+        200,
+        "application/x-amz-json-1.0",
+        r#"{"MessageId":"5fea7756-0ea4-451a-a703-a558b933e274","MD5OfMessageBody":"00000000000000000000000000000000"}"#,
+    )
+}
+
+/// An SQS error, as SQS sends it.
+pub fn sqs_error(status: u16, code: &str) -> StubReply {
+    StubReply::Respond {
+        status,
+        headers: vec![
+            ("content-type".into(), "application/x-amz-json-1.0".into()),
+            (
+                "x-amzn-query-error".into(),
+                format!("AWS.SimpleQueueService.{code};Sender"),
+            ),
+        ],
+        body: format!(r#"{{"__type":"com.amazonaws.sqs#{code}","message":"injected {code}"}}"#)
+            .into_bytes(),
+        delay: Duration::ZERO,
+    }
+}
+
+/// Time limits short enough that a slow answer fails fast.
+pub fn fault_timeouts() -> Timeouts {
+    Timeouts {
+        connect: Duration::from_millis(300),
+        cognito_attempt: Duration::from_millis(300),
+        cognito_operation: Duration::from_secs(2),
+        dead_letter_attempt: Duration::from_millis(300),
+        dead_letter_operation: Duration::from_secs(1),
+    }
+}
+
+/// SDK configuration for an endpoint: dummy credentials, the standard retry strategy with
+/// `attempts` attempts and a short backoff.
+pub async fn sdk_for(endpoint: &str, attempts: u32) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "AKIDSTUB",
+            "stub-secret-key",
+            None,
+            None,
+            "stub",
+        ))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(attempts)
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(20)),
+        )
+        .load()
+        .await
+}
+
+/// The real responder, its Cognito at `cognito` and its dead-letter queue at `sqs`.
+pub async fn real_responder(
+    cognito: &str,
+    sqs: &str,
+    config: &Config,
+    attempts: u32,
+) -> Responder<CognitoSignOut, SqsDeadLetters> {
+    let timeouts = fault_timeouts();
+    Responder::new(
+        CognitoSignOut::new(&sdk_for(cognito, attempts).await, &timeouts),
+        SqsDeadLetters::new(
+            &sdk_for(sqs, attempts).await,
+            &timeouts,
+            config.dead_letter_routes.clone(),
+        ),
+        config,
+        timeouts,
+    )
+}
+
+/// One stub answering both services: `cognito` decides `AdminUserGlobalSignOut`, `sqs`
+/// decides `SendMessage`.
+pub async fn fake_aws(
+    cognito: impl Fn(&StubRequest) -> StubReply + Send + Sync + 'static,
+    sqs: impl Fn(&StubRequest) -> StubReply + Send + Sync + 'static,
+) -> HttpStub {
+    HttpStub::start(move |req| match operation(req) {
+        "AdminUserGlobalSignOut" => cognito(req),
+        "SendMessage" => sqs(req),
+        other => StubReply::json(
+            400,
+            "application/x-amz-json-1.1",
+            format!(r#"{{"__type":"UnknownOperationException","message":"{other}"}}"#),
+        ),
+    })
+    .await
+}
