@@ -22,6 +22,11 @@ static USERNAME_PATTERN: LazyLock<Regex> =
 // `\w` is ASCII here: the API's pattern is a Java one, and no pool id holds other letters.
 static USER_POOL_ID_PATTERN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?-u:[\w-])+_[0-9a-zA-Z]+$").expect("a valid literal"));
+// A JSON Web Token: base64url segments separated by dots, the first a JSON header (`eyJ` is
+// `{"` encoded). Cognito's own tokens are JWTs.
+static JWT_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^eyJ[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*){1,4}$").expect("a valid literal")
+});
 static REGION_PATTERN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$").expect("a valid literal"));
 
@@ -46,6 +51,10 @@ pub enum NameError {
         /// The API pattern that was broken.
         pattern: &'static str,
     },
+    /// A username that is a JSON Web Token: an alert that names a user by one of their
+    /// tokens. It is refused rather than acted on or logged, since logs must never hold one.
+    #[error("looks like a token (JWT), not a username")]
+    LooksLikeToken,
     /// A pool id whose prefix is not an AWS region, so no endpoint can be chosen.
     #[error("does not start with an AWS region (like eu-west-1_AbC123)")]
     NoRegion,
@@ -190,6 +199,9 @@ impl Username {
                 pattern: r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+",
             });
         }
+        if JWT_PATTERN.is_match(raw) {
+            return Err(NameError::LooksLikeToken);
+        }
         Ok(Self(raw.to_owned()))
     }
 
@@ -333,6 +345,21 @@ mod tests {
         ] {
             assert!(Username::parse(raw).is_err(), "{raw:?} was accepted");
         }
+    }
+
+    #[test]
+    fn a_token_given_as_username_is_refused() {
+        let jwt = "eyJraWQiOiJrMSIsImFsZyI6IlJTMjU2In0.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+        assert_eq!(Username::parse(jwt), Err(NameError::LooksLikeToken));
+        assert_eq!(
+            Username::parse("eyJhbGciOiJkaXIifQ..iv.ct.tag"),
+            Err(NameError::LooksLikeToken)
+        );
+        assert!(
+            Username::parse("eyJohn").is_ok(),
+            "a name that merely starts like one is fine"
+        );
+        assert!(Username::parse("john.smith.jr").is_ok());
     }
 
     #[test]

@@ -31,6 +31,7 @@
 //! - [`dead_letter`]: the dead-letter message, its routing by class, and its port.
 //! - [`sqs`]: the SQS adapter for dead letters.
 //! - [`invocation`]: one Lambda invocation end to end: logs and the return value.
+//! - [`logging`]: the runtime's log set-up, with the wire-level crates kept above TRACE.
 //! - [`metrics`]: the CloudWatch Embedded Metric Format document of an invocation.
 //! - [`config`]: the environment, read once at start-up.
 //!
@@ -45,6 +46,7 @@ pub mod error_class;
 pub mod failure;
 pub mod identity;
 pub mod invocation;
+pub mod logging;
 pub mod metrics;
 pub mod payload;
 pub mod rate;

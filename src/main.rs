@@ -6,6 +6,7 @@ use aws_config::BehaviorVersion;
 use cognito_signout_responder::cognito::CognitoSignOut;
 use cognito_signout_responder::config::Config;
 use cognito_signout_responder::invocation;
+use cognito_signout_responder::logging;
 use cognito_signout_responder::metrics::MetricsSink;
 use cognito_signout_responder::responder::Responder;
 use cognito_signout_responder::sqs::SqsDeadLetters;
@@ -15,7 +16,7 @@ use serde_json::value::RawValue;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    lambda_runtime::tracing::init_default_subscriber();
+    logging::init();
 
     let config = match Config::from_env() {
         Ok(config) => config,

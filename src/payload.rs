@@ -55,7 +55,7 @@ impl Batch {
     /// can turn an SQS batch into something else or fail its records.
     pub fn from_payload(payload: &RawValue, request_id: &str) -> Self {
         let envelope: Envelope = serde_json::from_str(payload.get()).unwrap_or_default();
-        if let Some(records) = envelope.records.as_deref().and_then(sqs_records) {
+        if let Some(records) = envelope.records.and_then(sqs_records) {
             let fifo = records.iter().any(|r| {
                 r.source_arn
                     .as_deref()
@@ -72,7 +72,6 @@ impl Batch {
             let record = Record {
                 message_id: envelope
                     .id
-                    .as_deref()
                     .and_then(text)
                     .unwrap_or_else(|| request_id.to_owned()),
                 body,
@@ -80,7 +79,6 @@ impl Batch {
                 group_id: None,
                 source_arn: envelope
                     .resources
-                    .as_deref()
                     .and_then(|r| serde_json::from_str::<Vec<&RawValue>>(r.get()).ok())
                     .and_then(|r| r.first().and_then(|first| text(first))),
             };

@@ -108,7 +108,7 @@ async fn healthy_services_sign_out_and_dead_letter_with_the_original_body() {
     let sent = stub
         .requests()
         .into_iter()
-        .find(|r| operation(&r) == "SendMessage")
+        .find(|r| operation(r) == "SendMessage")
         .unwrap();
     let body = json_body(&sent);
     assert_eq!(body["QueueUrl"], DLQ);
@@ -120,7 +120,7 @@ async fn healthy_services_sign_out_and_dead_letter_with_the_original_body() {
     let call = stub
         .requests()
         .into_iter()
-        .find(|r| operation(&r) == "AdminUserGlobalSignOut")
+        .find(|r| operation(r) == "AdminUserGlobalSignOut")
         .unwrap();
     assert!(call
         .header("authorization")

@@ -4,7 +4,10 @@
 mod aws;
 mod faults;
 mod helpers;
+mod hostile;
 mod invocation;
 mod lambda;
+mod observability;
 mod properties;
 mod responder;
+mod soak;
