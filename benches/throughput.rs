@@ -1,0 +1,408 @@
+//! The benchmark of issue 4: the real handler (the real Cognito and SQS adapters) against a
+//! stub Cognito in a separate process that answers over loopback HTTP with a fixed latency.
+//!
+//! For batches of 10, 100 and 1,000 alerts, all unique or with 30% duplicates, without the
+//! rate cap and with it, it prints: the time per batch next to its limit
+//! (`ceil(unique / MAX_CONCURRENCY) x latency`, and `unique / MAX_REQUESTS_PER_SECOND` when
+//! capped) and their ratio; the calls per second the stub saw and the most it saw in any one
+//! second; the handler's CPU time per alert (the process's CPU time, which excludes the
+//! network wait; the stub runs in another process); and peak resident memory. Then the cold
+//! start of the release binary (process start to its first poll of the Lambda Runtime API)
+//! and the binary sizes.
+//!
+//! `cargo bench --bench throughput` (or `scripts/bench`). Knobs: `BENCH_LATENCY_MS` (50),
+//! `BENCH_CONCURRENCY` (10), `BENCH_RPS` (100), `BENCH_COLD_STARTS` (20).
+
+#[path = "../tests/it/helpers/http_stub.rs"]
+mod http_stub;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_config::{BehaviorVersion, Region};
+use cognito_signout_responder::cognito::CognitoSignOut;
+use cognito_signout_responder::config::Config;
+use cognito_signout_responder::payload::{Batch, Record, Source};
+use cognito_signout_responder::responder::{Outcome, Responder};
+use cognito_signout_responder::sqs::SqsDeadLetters;
+use cognito_signout_responder::timeouts::Timeouts;
+use http_stub::{HttpStub, StubReply};
+
+const POOL: &str = "us-east-1_BenchPool1";
+
+fn knob(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--stub") {
+        let latency = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(50);
+        return run_stub(Duration::from_millis(latency));
+    }
+    if args.iter().any(|a| a == "--list") {
+        return; // `cargo test --benches` asks for the list of tests; there are none.
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(bench());
+}
+
+// --- the stub Cognito, in its own process -------------------------------------------------
+
+/// Serves `AdminUserGlobalSignOut` after `latency`, records when each call arrived, and
+/// answers `GET /stats` with those arrival times (microseconds since the Unix epoch), then
+/// forgets them. Prints its port on the first line of standard output.
+fn run_stub(latency: Duration) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async move {
+        let arrivals: Arc<Mutex<Vec<u64>>> = Arc::default();
+        let seen = arrivals.clone();
+        let stub = HttpStub::start(move |req| {
+            if req.method == "GET" && req.path == "/stats" {
+                let list = std::mem::take(&mut *seen.lock().unwrap());
+                return StubReply::json(
+                    200,
+                    "application/json",
+                    serde_json::to_vec(&list).unwrap_or_default(),
+                );
+            }
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_micros() as u64)
+                .unwrap_or(0);
+            seen.lock().unwrap().push(now);
+            StubReply::json(200, "application/x-amz-json-1.1", "{}").after(latency)
+        })
+        .await;
+        println!("{}", stub.addr.port());
+        std::io::stdout().flush().ok();
+        // Until the benchmark closes our standard input.
+        let _ = tokio::task::spawn_blocking(|| std::io::stdin().read_to_end(&mut Vec::new())).await;
+        drop(arrivals);
+    });
+}
+
+struct StubProcess {
+    child: Child,
+    port: u16,
+}
+
+impl StubProcess {
+    fn start(latency_ms: u64) -> Self {
+        let mut child = Command::new(std::env::current_exe().expect("own path"))
+            .args(["--stub", &latency_ms.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the stub");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stub stdout"))
+            .read_line(&mut line)
+            .expect("stub port");
+        let port = line.trim().parse().expect("a port number");
+        Self { child, port }
+    }
+
+    /// The arrival times of the calls since the last look, in microseconds.
+    fn arrivals(&self) -> Vec<u64> {
+        let mut stream =
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("stub connection");
+        stream
+            .write_all(b"GET /stats HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
+            .expect("stats request");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("stats response");
+        let body = response.split("\r\n\r\n").nth(1).unwrap_or("[]");
+        serde_json::from_str(body).unwrap_or_default()
+    }
+}
+
+impl Drop for StubProcess {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// --- measurements ---------------------------------------------------------------------------
+
+/// CPU time this process has used, user and system, across all threads.
+fn process_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec into the pointer we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Peak resident set size of this process, from /proc (kB).
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The most arrivals within any one-second window starting at an arrival.
+fn busiest_second(arrivals: &[u64]) -> usize {
+    let mut sorted = arrivals.to_vec();
+    sorted.sort_unstable();
+    let mut best = 0;
+    let mut start = 0;
+    for end in 0..sorted.len() {
+        while sorted[end] - sorted[start] >= 1_000_000 {
+            start += 1;
+        }
+        best = best.max(end - start + 1);
+    }
+    best
+}
+
+fn batch(size: usize, duplicates: bool, salt: usize) -> (Batch, usize) {
+    let unique = if duplicates {
+        size - size * 3 / 10
+    } else {
+        size
+    };
+    let records = (0..size)
+        .map(|i| {
+            let user = i % unique;
+            Record {
+                message_id: format!("m{salt}-{i}"),
+                body: format!(r#"{{"UserPoolId":"{POOL}","Username":"user{salt}-{user}"}}"#),
+                receive_count: Some(1),
+                group_id: None,
+                source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".into()),
+            }
+        })
+        .collect();
+    (
+        Batch {
+            source: Source::Sqs { fifo: false },
+            records,
+        },
+        unique,
+    )
+}
+
+async fn responder(
+    stub: &str,
+    concurrency: u64,
+    rps: Option<u64>,
+) -> Responder<CognitoSignOut, SqsDeadLetters> {
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(stub)
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "AKIDBENCH",
+            "bench",
+            None,
+            None,
+            "bench",
+        ))
+        .load()
+        .await;
+    let rate = rps.map_or("unlimited".to_owned(), |r| r.to_string());
+    let config = Config::from_vars([
+        ("DLQ_URL".to_owned(), format!("{stub}/000000000000/dlq")),
+        ("MAX_CONCURRENCY".to_owned(), concurrency.to_string()),
+        ("MAX_REQUESTS_PER_SECOND".to_owned(), rate),
+    ])
+    .expect("bench configuration");
+    let timeouts = Timeouts::default();
+    Responder::new(
+        CognitoSignOut::new(&sdk, &timeouts),
+        SqsDeadLetters::new(&sdk, &timeouts, config.dead_letter_routes.clone()),
+        &config,
+        timeouts,
+    )
+}
+
+async fn bench() {
+    let latency_ms = knob("BENCH_LATENCY_MS", 50);
+    let concurrency = knob("BENCH_CONCURRENCY", 10);
+    let rps = knob("BENCH_RPS", 100);
+    let stub = StubProcess::start(latency_ms);
+    let url = format!("http://127.0.0.1:{}", stub.port);
+
+    println!("# cognito-signout-responder throughput");
+    println!("stub Cognito latency {latency_ms} ms (separate process, loopback HTTP); MAX_CONCURRENCY={concurrency}");
+    println!();
+    println!(
+        "| cap (req/s) | alerts | unique | time (ms) | limit (ms) | time/limit | calls/s | busiest 1 s | CPU/alert (us) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut salt = 0;
+    for cap in [None, Some(rps)] {
+        let responder = responder(&url, concurrency, cap).await;
+        // Warm up: connections, regional client, allocator.
+        let (warm, _) = batch(20, false, 999_999);
+        responder.settle(&warm, far()).await;
+        stub.arrivals();
+        for size in [10usize, 100, 1000] {
+            for duplicates in [false, true] {
+                salt += 1;
+                let (batch, unique) = batch(size, duplicates, salt);
+                let cpu_before = process_cpu_time();
+                let started = Instant::now();
+                let report = responder.settle(&batch, far()).await;
+                let elapsed = started.elapsed();
+                let cpu = process_cpu_time() - cpu_before;
+                assert!(
+                    report
+                        .settlements
+                        .iter()
+                        .all(|s| s.outcome == Outcome::SignedOut),
+                    "every alert signed out"
+                );
+                let arrivals = stub.arrivals();
+                assert_eq!(arrivals.len(), unique, "one call per unique user");
+                let rounds = unique.div_ceil(concurrency as usize) as f64;
+                // The limit: ceil(unique / MAX_CONCURRENCY) x latency, and unique /
+                // MAX_REQUESTS_PER_SECOND when the cap is set, whichever is longer.
+                let mut limit_ms = rounds * latency_ms as f64;
+                if let Some(cap) = cap {
+                    limit_ms = limit_ms.max(unique as f64 / cap as f64 * 1000.0);
+                }
+                let span = arrivals
+                    .iter()
+                    .max()
+                    .zip(arrivals.iter().min())
+                    .map(|(a, b)| (a - b) as f64 / 1e6)
+                    .unwrap_or(0.0);
+                let rate = if span > 0.0 {
+                    unique as f64 / span
+                } else {
+                    f64::NAN
+                };
+                println!(
+                    "| {} | {size}{} | {unique} | {:.0} | {limit_ms:.0} | {:.2} | {} | {} | {:.0} |",
+                    cap.map_or("none".to_owned(), |c| c.to_string()),
+                    if duplicates { " (30% dup)" } else { "" },
+                    elapsed.as_secs_f64() * 1000.0,
+                    elapsed.as_secs_f64() * 1000.0 / limit_ms,
+                    if rate.is_finite() { format!("{rate:.0}") } else { "-".to_owned() },
+                    busiest_second(&arrivals),
+                    cpu.as_secs_f64() * 1e6 / size as f64,
+                );
+            }
+        }
+    }
+    println!();
+    println!(
+        "peak resident memory of the handler process: {} MiB",
+        peak_rss_kb() / 1024
+    );
+    drop(stub);
+    cold_start().await;
+    sizes();
+}
+
+fn far() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(3600)
+}
+
+/// Process start to the first poll of the Runtime API, for the release binary.
+async fn cold_start() {
+    let runs = knob("BENCH_COLD_STARTS", 20) as usize;
+    let first_poll: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let seen = first_poll.clone();
+    let api = HttpStub::start(move |req| {
+        if req.path.ends_with("/invocation/next") {
+            seen.lock().unwrap().get_or_insert(Instant::now());
+        }
+        StubReply::Hang
+    })
+    .await;
+    let binary = env!("CARGO_BIN_EXE_cognito-signout-responder");
+    let mut samples = Vec::new();
+    for _ in 0..runs {
+        *first_poll.lock().unwrap() = None;
+        let started = Instant::now();
+        let mut child = Command::new(binary)
+            .env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "cognito-signout-responder")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "AKIDBENCH")
+            .env("AWS_SECRET_ACCESS_KEY", "bench")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env(
+                "DLQ_URL",
+                "https://sqs.us-east-1.amazonaws.com/123456789012/dlq",
+            )
+            .env("ALLOWED_USER_POOL_IDS", POOL)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the release binary");
+        let polled = loop {
+            if let Some(at) = *first_poll.lock().unwrap() {
+                break at;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no poll within 10 s"
+            );
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        };
+        samples.push(polled - started);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "cold start (process start to first Runtime API poll), {runs} runs: median {:.1} ms, p90 {:.1} ms, max {:.1} ms",
+        ms(samples[runs / 2]),
+        ms(samples[(runs * 9 / 10).min(runs - 1)]),
+        ms(samples[runs - 1])
+    );
+}
+
+fn sizes() {
+    let size = |path: &str| {
+        std::fs::metadata(path)
+            .map(|m| format!("{:.2} MiB ({} bytes)", m.len() as f64 / 1048576.0, m.len()))
+    };
+    let release = env!("CARGO_BIN_EXE_cognito-signout-responder");
+    println!(
+        "x86_64 release binary {release}: {}",
+        size(release).unwrap_or_else(|_| "missing".into())
+    );
+    let arm = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/lambda/cognito-signout-responder/bootstrap"
+    );
+    match size(arm) {
+        Ok(s) => println!("arm64 bootstrap (cargo lambda build --release --arm64): {s}"),
+        Err(_) => println!("arm64 bootstrap: not built (scripts/bench builds it)"),
+    }
+}
