@@ -48,11 +48,18 @@ fn main() {
     if args.iter().any(|a| a == "--list") {
         return; // `cargo test --benches` asks for the list of tests; there are none.
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    // BENCH_RUNTIME=multi measures on tokio's multi-thread scheduler instead of the
+    // current-thread one the function runs on.
+    let runtime = if std::env::var("BENCH_RUNTIME").as_deref() == Ok("multi") {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    }
+    .expect("runtime");
     runtime.block_on(bench());
 }
 

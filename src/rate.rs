@@ -7,13 +7,21 @@
 //! until it, so slots are at least `1 / rate` apart and no window of one second ever holds
 //! more than `rate` call starts. There is no burst allowance on purpose: a burst on top of a
 //! full second's rate is exactly what would exceed the cap over some window.
+//!
+//! What counts is what Cognito sees, and calls reach it with some jitter: two calls started
+//! exactly one second apart may arrive 999 ms apart. So `rate` slots are spread over one
+//! second plus [`JITTER_ALLOWANCE`]: up to that much jitter cannot put more than `rate` calls
+//! into any one second at Cognito's end, for a throughput of `rate / 1.025`.
 
 use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// Spaces call starts at least `1 / rate` apart.
+/// How much arrival jitter the spacing absorbs.
+pub const JITTER_ALLOWANCE: Duration = Duration::from_millis(25);
+
+/// Spaces call starts at least `(1 s + JITTER_ALLOWANCE) / rate` apart.
 #[derive(Debug)]
 pub struct RateLimiter {
     interval: Duration,
@@ -24,7 +32,7 @@ impl RateLimiter {
     /// A limiter for `per_second` calls a second (above zero).
     pub fn new(per_second: f64) -> Self {
         Self {
-            interval: Duration::from_secs_f64(1.0 / per_second),
+            interval: (Duration::from_secs(1) + JITTER_ALLOWANCE).div_f64(per_second),
             next_free: Mutex::new(None),
         }
     }
@@ -72,7 +80,13 @@ mod tests {
                 "{in_window} starts in the second after {at:?}"
             );
         }
-        assert_eq!(starts[99], Duration::from_millis(99 * 50));
+        // 20 a second, spread over 1.025 s: 51.25 ms apart (tokio's timer wakes on whole ms).
+        let last = starts[99];
+        assert!(
+            last >= Duration::from_micros(99 * 51_250)
+                && last < Duration::from_micros(99 * 51_250 + 1000),
+            "{last:?}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -81,7 +95,8 @@ mod tests {
         let now = Instant::now();
         assert!(limiter.acquire_by(now).await);
         assert!(!limiter.acquire_by(now + Duration::from_millis(500)).await);
-        assert!(limiter.acquire_by(now + Duration::from_secs(1)).await);
-        assert_eq!(Instant::now() - now, Duration::from_secs(1));
+        assert!(!limiter.acquire_by(now + Duration::from_secs(1)).await);
+        assert!(limiter.acquire_by(now + Duration::from_millis(1025)).await);
+        assert_eq!(Instant::now() - now, Duration::from_millis(1025));
     }
 }

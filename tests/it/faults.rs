@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use crate::helpers::fake_aws::*;
 use crate::helpers::http_stub::{HttpStub, StubReply};
-use crate::helpers::{config, far_deadline, request, sqs_batch};
+use crate::helpers::{config, far_deadline, request, sqs_batch, users_batch};
 
 const DLQ: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/failed-alerts";
 
@@ -351,17 +351,11 @@ async fn little_time_left_starts_no_call_and_reports_unreached_records_as_retrie
         ("MAX_REQUESTS_PER_SECOND", "unlimited"),
     ]);
     let responder = real_responder(&stub.url(), &stub.url(), &config, 1).await;
-    let bodies: Vec<String> = (0..6).map(|i| request(&format!("user{i}"))).collect();
-    let ids: Vec<String> = (0..6).map(|i| format!("m{i}")).collect();
-    let records: Vec<(&str, &str)> = ids
-        .iter()
-        .map(String::as_str)
-        .zip(bodies.iter().map(String::as_str))
-        .collect();
+    let batch = users_batch(6);
     // A call needs 300 ms (one attempt) + 1 s (a dead-letter send): with 1.7 s left, calls may
     // start during the first 400 ms only, and each takes 200 ms.
     let deadline = Instant::now() + Duration::from_millis(1700);
-    let report = responder.settle(&sqs_batch(&records), deadline).await;
+    let report = responder.settle(&batch, deadline).await;
     assert_nothing_lost(&stub, &report);
     let calls = count(&stub, "AdminUserGlobalSignOut");
     assert!((2..=3).contains(&calls), "{calls} calls started");
@@ -374,10 +368,7 @@ async fn little_time_left_starts_no_call_and_reports_unreached_records_as_retrie
     assert!(Instant::now() < deadline);
 
     let none_left = responder
-        .settle(
-            &sqs_batch(&records),
-            Instant::now() + Duration::from_millis(1200),
-        )
+        .settle(&batch, Instant::now() + Duration::from_millis(1200))
         .await;
     assert!(none_left
         .settlements

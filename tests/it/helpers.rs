@@ -278,6 +278,17 @@ pub fn sqs_batch(records: &[(&str, &str)]) -> Batch {
     }
 }
 
+/// A standard-queue SQS batch of `n` alerts, each naming its own user (`user0`, ...) and
+/// with its own message id (`m0`, ...).
+pub fn users_batch(n: usize) -> Batch {
+    Batch {
+        source: Source::Sqs { fifo: false },
+        records: (0..n)
+            .map(|i| record(&format!("m{i}"), &request(&format!("user{i}"))))
+            .collect(),
+    }
+}
+
 /// A batch read from a JSON payload, the way the runtime hands it over.
 pub fn batch_from_json(json: &str) -> Batch {
     let raw: Box<serde_json::value::RawValue> =

@@ -301,13 +301,7 @@ async fn one_user_named_by_several_records_is_signed_out_once_and_they_share_the
 
 #[tokio::test(start_paused = true)]
 async fn no_more_than_max_concurrency_calls_are_in_flight() {
-    let users: Vec<String> = (0..40).map(|i| request(&format!("user{i}"))).collect();
-    let ids: Vec<String> = (0..40).map(|i| format!("m{i}")).collect();
-    let records: Vec<(&str, &str)> = ids
-        .iter()
-        .map(String::as_str)
-        .zip(users.iter().map(String::as_str))
-        .collect();
+    let batch = users_batch(40);
     let responder = responder(
         FakeCognito::with_delay(Duration::from_millis(50)),
         FakeDeadLetters::new(),
@@ -317,7 +311,7 @@ async fn no_more_than_max_concurrency_calls_are_in_flight() {
         ],
     );
     let started = Instant::now();
-    let report = responder.settle(&sqs_batch(&records), far_deadline()).await;
+    let report = responder.settle(&batch, far_deadline()).await;
     assert!(report
         .settlements
         .iter()
@@ -329,19 +323,13 @@ async fn no_more_than_max_concurrency_calls_are_in_flight() {
 
 #[tokio::test(start_paused = true)]
 async fn call_starts_never_exceed_the_rate_cap_in_any_second() {
-    let users: Vec<String> = (0..45).map(|i| request(&format!("user{i}"))).collect();
-    let ids: Vec<String> = (0..45).map(|i| format!("m{i}")).collect();
-    let records: Vec<(&str, &str)> = ids
-        .iter()
-        .map(String::as_str)
-        .zip(users.iter().map(String::as_str))
-        .collect();
+    let batch = users_batch(45);
     let responder = responder(
         FakeCognito::with_delay(Duration::from_millis(10)),
         FakeDeadLetters::new(),
         &[("MAX_CONCURRENCY", "20"), ("MAX_REQUESTS_PER_SECOND", "10")],
     );
-    responder.settle(&sqs_batch(&records), far_deadline()).await;
+    responder.settle(&batch, far_deadline()).await;
     let starts = responder.signer().call_starts();
     assert_eq!(starts.len(), 45);
     let most_in_a_second = starts
@@ -390,13 +378,7 @@ async fn fifo_group_behind_a_retry_is_retried_unprocessed_while_other_groups_go_
 
 #[tokio::test(start_paused = true)]
 async fn no_call_starts_too_close_to_the_deadline_and_unreached_records_are_retried() {
-    let users: Vec<String> = (0..10).map(|i| request(&format!("user{i}"))).collect();
-    let ids: Vec<String> = (0..10).map(|i| format!("m{i}")).collect();
-    let records: Vec<(&str, &str)> = ids
-        .iter()
-        .map(String::as_str)
-        .zip(users.iter().map(String::as_str))
-        .collect();
+    let batch = users_batch(10);
     let responder = responder(
         FakeCognito::with_delay(Duration::from_millis(100)),
         FakeDeadLetters::new(),
@@ -409,7 +391,7 @@ async fn no_call_starts_too_close_to_the_deadline_and_unreached_records_are_retr
     // A call needs one 100 ms attempt plus 100 ms for a dead-letter send: the last may start
     // at +450 ms.
     let deadline = Instant::now() + Duration::from_millis(650);
-    let report = responder.settle(&sqs_batch(&records), deadline).await;
+    let report = responder.settle(&batch, deadline).await;
     assert_eq!(
         responder.signer().calls().len(),
         5,
