@@ -48,8 +48,8 @@ fn main() {
     if args.iter().any(|a| a == "--list") {
         return; // `cargo test --benches` asks for the list of tests; there are none.
     }
-    // BENCH_RUNTIME=multi measures on tokio's multi-thread scheduler instead of the
-    // current-thread one the function runs on.
+    // The function's own runtime (current-thread, see main.rs); BENCH_RUNTIME=multi measures
+    // on tokio's multi-thread scheduler instead.
     let runtime = if std::env::var("BENCH_RUNTIME").as_deref() == Ok("multi") {
         tokio::runtime::Builder::new_multi_thread()
             .enable_all()

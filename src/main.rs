@@ -14,7 +14,10 @@ use cognito_signout_responder::timeouts::Timeouts;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::value::RawValue;
 
-#[tokio::main]
+/// One thread: the work is waiting on Cognito and SQS, and at the template's 256 MB Lambda gives
+/// the function a fraction of one vCPU, where a multi-thread scheduler only adds cross-thread
+/// wake-ups (the benchmark measured 20-40% less CPU per alert on the current-thread runtime).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     logging::init();
 
