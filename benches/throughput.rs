@@ -45,8 +45,11 @@ fn main() {
         let latency = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(50);
         return run_stub(Duration::from_millis(latency));
     }
-    if args.iter().any(|a| a == "--list") {
-        return; // `cargo test --benches` asks for the list of tests; there are none.
+    if !args.iter().any(|a| a == "--bench") {
+        // `cargo test --all-targets` runs bench targets too, in debug and without `--bench`:
+        // there is nothing to test here, and debug figures would only mislead.
+        println!("throughput: run with `cargo bench --bench throughput` (or scripts/bench)");
+        return;
     }
     // The function's own runtime (current-thread, see main.rs); BENCH_RUNTIME=multi measures
     // on tokio's multi-thread scheduler instead.
