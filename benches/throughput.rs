@@ -22,12 +22,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_config::{BehaviorVersion, Region};
-use cognito_signout_responder::cognito::CognitoSignOut;
 use cognito_signout_responder::config::Config;
 use cognito_signout_responder::payload::{Batch, Record, Source};
-use cognito_signout_responder::responder::{Outcome, Responder};
-use cognito_signout_responder::sqs::SqsDeadLetters;
+use cognito_signout_responder::responder::Outcome;
 use cognito_signout_responder::timeouts::Timeouts;
+use cognito_signout_responder::{aws_responder, AwsResponder};
 use http_stub::{HttpStub, StubReply};
 
 const POOL: &str = "us-east-1_BenchPool1";
@@ -217,11 +216,7 @@ fn batch(size: usize, duplicates: bool, salt: usize) -> (Batch, usize) {
     )
 }
 
-async fn responder(
-    stub: &str,
-    concurrency: u64,
-    rps: Option<u64>,
-) -> Responder<CognitoSignOut, SqsDeadLetters> {
+async fn responder(stub: &str, concurrency: u64, rps: Option<u64>) -> AwsResponder {
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(stub)
@@ -241,13 +236,7 @@ async fn responder(
         ("MAX_REQUESTS_PER_SECOND".to_owned(), rate),
     ])
     .expect("bench configuration");
-    let timeouts = Timeouts::default();
-    Responder::new(
-        CognitoSignOut::new(&sdk, &timeouts),
-        SqsDeadLetters::new(&sdk, &timeouts, config.dead_letter_routes.clone()),
-        &config,
-        timeouts,
-    )
+    aws_responder(&sdk, &config, Timeouts::default())
 }
 
 async fn bench() {

@@ -35,7 +35,8 @@
 //! - [`metrics`]: the CloudWatch Embedded Metric Format document of an invocation.
 //! - [`config`]: the environment, read once at start-up.
 //!
-//! `main.rs` only wires these together: tracing, configuration, SDK clients, the runtime.
+//! [`aws_responder`] builds the responder on the real adapters; `main.rs` only wires things
+//! together: logging, configuration, SDK clients, the runtime.
 
 pub mod alert;
 pub mod cognito;
@@ -54,3 +55,23 @@ pub mod responder;
 pub mod sign_out;
 pub mod sqs;
 pub mod timeouts;
+
+use aws_config::SdkConfig;
+
+/// The responder the function runs: Cognito and SQS through the AWS SDK.
+pub type AwsResponder = responder::Responder<cognito::CognitoSignOut, sqs::SqsDeadLetters>;
+
+/// Builds the [`AwsResponder`] from the start-up SDK configuration, the function's
+/// configuration and the remote calls' time limits.
+pub fn aws_responder(
+    sdk: &SdkConfig,
+    config: &config::Config,
+    timeouts: timeouts::Timeouts,
+) -> AwsResponder {
+    responder::Responder::new(
+        cognito::CognitoSignOut::new(sdk, &timeouts),
+        sqs::SqsDeadLetters::new(sdk, &timeouts, config.dead_letter_routes.clone()),
+        config,
+        timeouts,
+    )
+}

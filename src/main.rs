@@ -3,13 +3,11 @@
 use std::process::ExitCode;
 
 use aws_config::BehaviorVersion;
-use cognito_signout_responder::cognito::CognitoSignOut;
+use cognito_signout_responder::aws_responder;
 use cognito_signout_responder::config::Config;
 use cognito_signout_responder::invocation;
 use cognito_signout_responder::logging;
 use cognito_signout_responder::metrics::MetricsSink;
-use cognito_signout_responder::responder::Responder;
-use cognito_signout_responder::sqs::SqsDeadLetters;
 use cognito_signout_responder::timeouts::Timeouts;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::value::RawValue;
@@ -36,13 +34,7 @@ async fn main() -> ExitCode {
         eprintln!("cognito-signout-responder: {err}");
         return ExitCode::FAILURE;
     }
-    let timeouts = Timeouts::default();
-    let responder = Responder::new(
-        CognitoSignOut::new(&sdk, &timeouts),
-        SqsDeadLetters::new(&sdk, &timeouts, config.dead_letter_routes.clone()),
-        &config,
-        timeouts,
-    );
+    let responder = aws_responder(&sdk, &config, Timeouts::default());
     let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME")
         .unwrap_or_else(|_| "cognito-signout-responder".to_owned());
     let metrics = MetricsSink::stdout(&config.metrics_namespace, &function_name);

@@ -6,13 +6,12 @@ use std::collections::HashMap;
 
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
 use aws_sdk_sqs::Client as Sqs;
-use cognito_signout_responder::cognito::CognitoSignOut;
 use cognito_signout_responder::error_class::ErrorClass;
 use cognito_signout_responder::invocation::{respond, Response};
 use cognito_signout_responder::payload::{Batch, Record, Source};
-use cognito_signout_responder::responder::{Outcome, Responder};
-use cognito_signout_responder::sqs::SqsDeadLetters;
+use cognito_signout_responder::responder::Outcome;
 use cognito_signout_responder::timeouts::Timeouts;
+use cognito_signout_responder::{aws_responder, AwsResponder};
 
 use crate::helpers::moto::*;
 use crate::helpers::{config, far_deadline};
@@ -23,7 +22,7 @@ struct World {
     sqs: Sqs,
     pool: Pool,
     sessions: HashMap<String, String>,
-    responder: Responder<CognitoSignOut, SqsDeadLetters>,
+    responder: AwsResponder,
     queues: HashMap<&'static str, String>,
 }
 
@@ -54,13 +53,7 @@ async fn world(users: &[&str]) -> World {
         ("DLQ_URL_FORBIDDEN_POOL", &queues["bad"]),
         ("DLQ_URL_USER_NOT_FOUND", &queues["unknown-users"]),
     ]);
-    let timeouts = Timeouts::default();
-    let responder = Responder::new(
-        CognitoSignOut::new(&sdk, &timeouts),
-        SqsDeadLetters::new(&sdk, &timeouts, config.dead_letter_routes.clone()),
-        &config,
-        timeouts,
-    );
+    let responder = aws_responder(&sdk, &config, Timeouts::default());
     World {
         _moto: moto,
         cognito,

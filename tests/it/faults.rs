@@ -8,11 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cognito_signout_responder::cognito::CognitoSignOut;
 use cognito_signout_responder::error_class::ErrorClass;
 use cognito_signout_responder::invocation::{respond, Response};
-use cognito_signout_responder::responder::{Outcome, Report, Responder};
-use cognito_signout_responder::sqs::SqsDeadLetters;
+use cognito_signout_responder::responder::{Outcome, Report};
+use cognito_signout_responder::AwsResponder;
 use tokio::time::Instant;
 
 use crate::helpers::fake_aws::*;
@@ -21,9 +20,9 @@ use crate::helpers::{config, far_deadline, request, sqs_batch, users_batch};
 
 const DLQ: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/failed-alerts";
 
-async fn responder_at(stub: &HttpStub, attempts: u32) -> Responder<CognitoSignOut, SqsDeadLetters> {
+async fn responder_at(stub: &HttpStub, attempts: u32) -> AwsResponder {
     let config = config(&[("DLQ_URL", DLQ), ("MAX_REQUESTS_PER_SECOND", "unlimited")]);
-    real_responder(&stub.url(), &stub.url(), &config, attempts).await
+    real_responder(&stub.url(), &config, attempts).await
 }
 
 /// Settles alice's alert and a malformed one; checks that every acknowledged record is
@@ -262,7 +261,7 @@ async fn a_refused_connection_is_retried_as_transport_and_the_dead_letter_too() 
         .port();
     let closed = format!("http://127.0.0.1:{port}");
     let config = config(&[("DLQ_URL", DLQ)]);
-    let responder = real_responder(&closed, &closed, &config, 1).await;
+    let responder = real_responder(&closed, &config, 1).await;
     let alice = request("alice");
     let report = responder
         .settle(
@@ -350,7 +349,7 @@ async fn little_time_left_starts_no_call_and_reports_unreached_records_as_retrie
         ("MAX_CONCURRENCY", "1"),
         ("MAX_REQUESTS_PER_SECOND", "unlimited"),
     ]);
-    let responder = real_responder(&stub.url(), &stub.url(), &config, 1).await;
+    let responder = real_responder(&stub.url(), &config, 1).await;
     let batch = users_batch(6);
     // A call needs 300 ms (one attempt) + 1 s (a dead-letter send): with 1.7 s left, calls may
     // start during the first 400 ms only, and each takes 200 ms.

@@ -123,7 +123,7 @@ async fn ten_thousand_alerts_under_random_faults_are_all_accounted_for() {
         ("MAX_REQUESTS_PER_SECOND", "unlimited"),
         ("MAX_RECEIVE_COUNT", "5"),
     ]);
-    let responder = real_responder(&stub.url(), &stub.url(), &config, 1).await;
+    let responder = real_responder(&stub.url(), &config, 1).await;
 
     let mut outcomes: BTreeMap<String, Outcome> = BTreeMap::new();
     let mut signed_out_users: BTreeMap<String, String> = BTreeMap::new();

@@ -9,11 +9,9 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use cognito_signout_responder::cognito::CognitoSignOut;
 use cognito_signout_responder::config::Config;
-use cognito_signout_responder::responder::Responder;
-use cognito_signout_responder::sqs::SqsDeadLetters;
 use cognito_signout_responder::timeouts::Timeouts;
+use cognito_signout_responder::{aws_responder, AwsResponder};
 use serde_json::Value;
 
 use super::http_stub::{HttpStub, StubReply, StubRequest};
@@ -109,24 +107,9 @@ pub async fn sdk_for(endpoint: &str, attempts: u32) -> SdkConfig {
         .await
 }
 
-/// The real responder, its Cognito at `cognito` and its dead-letter queue at `sqs`.
-pub async fn real_responder(
-    cognito: &str,
-    sqs: &str,
-    config: &Config,
-    attempts: u32,
-) -> Responder<CognitoSignOut, SqsDeadLetters> {
-    let timeouts = fault_timeouts();
-    Responder::new(
-        CognitoSignOut::new(&sdk_for(cognito, attempts).await, &timeouts),
-        SqsDeadLetters::new(
-            &sdk_for(sqs, attempts).await,
-            &timeouts,
-            config.dead_letter_routes.clone(),
-        ),
-        config,
-        timeouts,
-    )
+/// The real responder, its Cognito and its dead-letter queue at `endpoint`.
+pub async fn real_responder(endpoint: &str, config: &Config, attempts: u32) -> AwsResponder {
+    aws_responder(&sdk_for(endpoint, attempts).await, config, fault_timeouts())
 }
 
 /// One stub answering both services: `cognito` decides `AdminUserGlobalSignOut`, `sqs`
