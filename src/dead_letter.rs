@@ -46,9 +46,10 @@ impl DeadLetter {
         };
         put("ErrorClass", class.as_str().to_owned());
         put("ErrorCode", failure.code());
+        // Made safe first, then cut: a replacement character is three bytes.
         put(
             "ErrorMessage",
-            truncate(&failure.to_string(), ERROR_MESSAGE_MAX_BYTES),
+            truncate(&sqs_safe(&failure.to_string()), ERROR_MESSAGE_MAX_BYTES),
         );
         put("SourceMessageId", record.message_id.clone());
         if let Some(arn) = &record.source_arn {
@@ -118,6 +119,9 @@ pub enum DeadLetterError {
         #[source]
         Box<aws_sdk_sqs::error::SdkError<aws_sdk_sqs::operation::send_message::SendMessageError>>,
     ),
+    /// The send was still running when the invocation's time ran out.
+    #[error("dead-letter send abandoned at the invocation deadline")]
+    CutOff,
     /// Any other adapter's failure (the in-memory fakes use it).
     #[error("dead-letter send failed: {0}")]
     Other(String),

@@ -127,6 +127,16 @@ mod tests {
     }
 
     #[test]
+    fn a_call_cut_off_at_the_deadline_counts_toward_max_receive_count() {
+        let verdict = policy().judge(Failure::CallCutOff, Some(5));
+        let Verdict::DeadLetter(failure) = verdict else {
+            panic!("{verdict:?}")
+        };
+        assert_eq!(failure.class(), ErrorClass::RetriesExhausted);
+        assert_eq!(failure.code(), "CallCutOff");
+    }
+
+    #[test]
     fn permanent_failures_are_dead_lettered() {
         assert!(matches!(
             policy().judge(Failure::MissingUsername, Some(1)),

@@ -50,6 +50,10 @@ pub enum Failure {
     /// The invocation had too little time left to start the call.
     #[error("not enough time left in the invocation to call Cognito")]
     DeadlineReached,
+    /// The call started but was still running when the invocation's time ran out; it counts
+    /// as an attempt.
+    #[error("the Cognito call was abandoned at the invocation deadline")]
+    CallCutOff,
     /// A FIFO record behind a record of its message group that is being retried.
     #[error("an earlier alert of its message group is being retried ({0})")]
     GroupBlocked(ErrorClass),
@@ -75,7 +79,7 @@ impl Failure {
             Failure::InvalidName { .. } | Failure::ConflictingPools => ErrorClass::Invalid,
             Failure::ForbiddenPool(_) => ErrorClass::ForbiddenPool,
             Failure::SignOut(err) => err.class(),
-            Failure::DeadlineReached => ErrorClass::Transport,
+            Failure::DeadlineReached | Failure::CallCutOff => ErrorClass::Transport,
             Failure::GroupBlocked(class) => *class,
             Failure::RetriesExhausted { .. } => ErrorClass::RetriesExhausted,
         }
@@ -93,6 +97,7 @@ impl Failure {
             Failure::ForbiddenPool(_) => "ForbiddenUserPool",
             Failure::SignOut(err) => return err.code(),
             Failure::DeadlineReached => "DeadlineReached",
+            Failure::CallCutOff => "CallCutOff",
             Failure::GroupBlocked(_) => "MessageGroupBlocked",
             Failure::RetriesExhausted { last, .. } => return last.code(),
         };

@@ -133,7 +133,10 @@ impl UserPoolId {
         let id = resource
             .strip_prefix("userpool/")
             .ok_or(NameError::NotAnArn)?;
+        // The region is checked before it can reach a message: an ARN's fields are whatever
+        // the sender wrote, a token included.
         if partition.is_empty()
+            || !REGION_PATTERN.is_match(region)
             || account.len() != 12
             || !account.bytes().all(|b| b.is_ascii_digit())
         {
@@ -289,6 +292,14 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, NameError::RegionMismatch { .. }));
+    }
+
+    #[test]
+    fn an_arn_whose_region_field_is_no_region_is_refused_without_repeating_it() {
+        let raw = "arn:aws:cognito-idp:eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig:123456789012:userpool/eu-west-1_AbC";
+        let err = UserPoolId::parse_arn(raw).unwrap_err();
+        assert_eq!(err, NameError::NotAnArn);
+        assert!(!err.to_string().contains("eyJ"));
     }
 
     #[test]

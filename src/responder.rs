@@ -82,7 +82,10 @@ pub struct Report {
 #[derive(Debug, Clone)]
 enum CallError {
     Api(Arc<SignOutError>),
+    /// Not started: too little time left.
     DeadlineReached,
+    /// Started, and abandoned at the cutoff.
+    CutOff,
 }
 
 type CallResult = Result<(), CallError>;
@@ -232,6 +235,7 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
             Ok(()) => return signed_out(record, target, None),
             Err(CallError::Api(err)) => Failure::SignOut(err),
             Err(CallError::DeadlineReached) => Failure::DeadlineReached,
+            Err(CallError::CutOff) => Failure::CallCutOff,
         };
         match self.policy.judge(failure, record.receive_count) {
             Verdict::SignedOut(failure) => signed_out(record, target, Some(failure)),
@@ -279,7 +283,7 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
             .push(started.elapsed());
         match result {
             Ok(done) => done.map_err(|err| CallError::Api(Arc::new(err))),
-            Err(_) => Err(CallError::DeadlineReached),
+            Err(_) => Err(CallError::CutOff),
         }
     }
 
@@ -322,9 +326,16 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
         if !in_time(Instant::now()) {
             return retry(record, target, failure);
         }
-        match self.dead_letters.send(&letter).await {
-            Ok(()) => settlement(Outcome::DeadLettered, None, target, failure),
-            Err(err) => settlement(Outcome::Retry, Some(err), target, failure),
+        let cutoff = self.timeouts.dead_letter_cutoff(deadline);
+        match tokio::time::timeout_at(cutoff, self.dead_letters.send(&letter)).await {
+            Ok(Ok(())) => settlement(Outcome::DeadLettered, None, target, failure),
+            Ok(Err(err)) => settlement(Outcome::Retry, Some(err), target, failure),
+            Err(_) => settlement(
+                Outcome::Retry,
+                Some(DeadLetterError::CutOff),
+                target,
+                failure,
+            ),
         }
     }
 }

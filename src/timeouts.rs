@@ -24,6 +24,9 @@ pub struct Timeouts {
     pub dead_letter_attempt: Duration,
     /// All attempts of one dead-letter send.
     pub dead_letter_operation: Duration,
+    /// Kept free at the end of the invocation for logging, metrics and the response: no
+    /// remote call may still be running inside it.
+    pub return_margin: Duration,
 }
 
 impl Default for Timeouts {
@@ -38,27 +41,53 @@ impl Default for Timeouts {
             cognito_operation: Duration::from_secs(6),
             dead_letter_attempt: Duration::from_secs(1),
             dead_letter_operation: Duration::from_secs(2),
+            return_margin: Duration::from_millis(500),
         }
     }
 }
 
 impl Timeouts {
     /// The last moment a Cognito call may start before `deadline`: one full attempt, then
-    /// time to dead-letter its alert should it fail.
+    /// time to dead-letter its alert should it fail, then the return margin.
     pub fn latest_call_start(&self, deadline: Instant) -> Option<Instant> {
-        deadline.checked_sub(self.cognito_attempt + self.dead_letter_operation)
+        deadline.checked_sub(self.cognito_attempt + self.dead_letter_operation + self.return_margin)
     }
 
     /// The moment a Cognito call still running is abandoned (and its alert retried), leaving
-    /// a dead-letter send's time before `deadline`.
+    /// a dead-letter send's time and the return margin before `deadline`.
     pub fn call_cutoff(&self, deadline: Instant) -> Instant {
         deadline
-            .checked_sub(self.dead_letter_operation)
+            .checked_sub(self.dead_letter_operation + self.return_margin)
             .unwrap_or(deadline)
     }
 
     /// The last moment a dead-letter send may start before `deadline`.
     pub fn latest_dead_letter_start(&self, deadline: Instant) -> Option<Instant> {
-        deadline.checked_sub(self.dead_letter_operation)
+        deadline.checked_sub(self.dead_letter_operation + self.return_margin)
+    }
+
+    /// The moment a dead-letter send still running is abandoned (and its alert retried).
+    pub fn dead_letter_cutoff(&self, deadline: Instant) -> Instant {
+        deadline.checked_sub(self.return_margin).unwrap_or(deadline)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_remote_call_ends_before_the_return_margin() {
+        let t = Timeouts::default();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let latest = t.latest_call_start(deadline).unwrap();
+        // A call that starts last, runs until its cutoff, then needs a dead-letter send.
+        assert!(latest + t.cognito_attempt <= t.call_cutoff(deadline));
+        assert!(t.call_cutoff(deadline) <= t.latest_dead_letter_start(deadline).unwrap());
+        let send_ends = t.latest_dead_letter_start(deadline).unwrap() + t.dead_letter_operation;
+        assert_eq!(send_ends, t.dead_letter_cutoff(deadline));
+        assert_eq!(deadline - send_ends, Duration::from_millis(500));
+        // A 30 s function may start calls for its first 25.5 s.
+        assert_eq!(deadline - latest, Duration::from_millis(4500));
     }
 }

@@ -173,11 +173,20 @@ pub struct FakeDeadLetters {
     sent: Arc<Mutex<Vec<DeadLetter>>>,
     refuse: Arc<Mutex<Vec<String>>>,
     refuse_all: bool,
+    delay: Duration,
 }
 
 impl FakeDeadLetters {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A queue that takes `delay` (tokio time) to store each letter.
+    pub fn slow(delay: Duration) -> Self {
+        Self {
+            delay,
+            ..Self::default()
+        }
     }
 
     pub fn refusing_all() -> Self {
@@ -206,6 +215,9 @@ impl FakeDeadLetters {
 
 impl DeadLetters for FakeDeadLetters {
     async fn send(&self, letter: &DeadLetter) -> Result<(), DeadLetterError> {
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
         if self.refuse_all
             || self
                 .refuse
@@ -238,6 +250,7 @@ pub fn test_timeouts() -> Timeouts {
         cognito_operation: Duration::from_millis(200),
         dead_letter_attempt: Duration::from_millis(100),
         dead_letter_operation: Duration::from_millis(100),
+        return_margin: Duration::ZERO,
     }
 }
 

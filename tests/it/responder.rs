@@ -433,6 +433,44 @@ async fn a_call_still_running_at_the_cutoff_is_abandoned_and_retried() {
     assert_eq!(Instant::now(), deadline - Duration::from_millis(100));
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_call_cut_off_at_max_receive_count_counts_as_an_attempt() {
+    let responder = responder(
+        FakeCognito::with_delay(Duration::from_secs(10)),
+        FakeDeadLetters::new(),
+        &[("MAX_RECEIVE_COUNT", "3")],
+    );
+    let mut batch = sqs_batch(&[("m1", &request("alice"))]);
+    batch.records[0].receive_count = Some(3);
+    let report = responder
+        .settle(&batch, Instant::now() + Duration::from_millis(400))
+        .await;
+    assert_eq!(
+        only(&report),
+        (Outcome::DeadLettered, Some(ErrorClass::RetriesExhausted))
+    );
+    assert_eq!(
+        responder.dead_letters().sent()[0].attributes["ErrorCode"],
+        "CallCutOff"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dead_letter_send_still_running_at_the_deadline_is_abandoned_and_retried() {
+    let responder = responder(
+        FakeCognito::new(),
+        FakeDeadLetters::slow(Duration::from_secs(10)),
+        &[],
+    );
+    let deadline = Instant::now() + Duration::from_millis(300);
+    let report = responder
+        .settle(&sqs_batch(&[("m1", "not json")]), deadline)
+        .await;
+    assert_eq!(only(&report), (Outcome::Retry, Some(ErrorClass::Malformed)));
+    assert!(report.settlements[0].dead_letter_error.is_some());
+    assert!(Instant::now() <= deadline);
+}
+
 #[tokio::test]
 async fn an_invocation_already_out_of_time_calls_nothing_and_retries_all() {
     let responder = responder(FakeCognito::new(), FakeDeadLetters::new(), &[]);

@@ -81,6 +81,7 @@ pub fn fault_timeouts() -> Timeouts {
         cognito_operation: Duration::from_secs(2),
         dead_letter_attempt: Duration::from_millis(300),
         dead_letter_operation: Duration::from_secs(1),
+        return_margin: Duration::ZERO,
     }
 }
 
