@@ -85,6 +85,15 @@ impl Failure {
         }
     }
 
+    /// The valid names a failure carries, for a failure that happens after decoding them
+    /// without a call (a pool outside the allow-list).
+    pub fn target(&self) -> Option<&Target> {
+        match self {
+            Failure::ForbiddenPool(target) => Some(target),
+            _ => None,
+        }
+    }
+
     /// The dead-letter `ErrorCode`: Cognito's error code, or the local reason.
     pub fn code(&self) -> String {
         let local = match self {

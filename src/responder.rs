@@ -90,12 +90,12 @@ enum CallError {
 
 type CallResult = Result<(), CallError>;
 
-/// A record waiting to be settled: its index, its admission, and its shared call.
-type Pending = (
-    usize,
-    Result<Target, Failure>,
-    Option<Arc<OnceCell<CallResult>>>,
-);
+/// One call shared by every record of a batch that names the same user.
+type SharedCall = Arc<OnceCell<CallResult>>;
+
+/// A record waiting to be settled: its index, and its target with its shared call, or why it
+/// was not admitted.
+type Pending = (usize, Result<(Target, SharedCall), Failure>);
 
 /// Settles invocations. Built once per instance, at cold start.
 #[derive(Debug)]
@@ -144,15 +144,14 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
     pub async fn settle(&self, batch: &Batch, deadline: Instant) -> Report {
         let latencies = Mutex::new(Vec::new());
         let fifo = matches!(batch.source, Source::Sqs { fifo: true });
-        let mut calls: HashMap<Target, Arc<OnceCell<CallResult>>> = HashMap::new();
+        let mut calls: HashMap<Target, SharedCall> = HashMap::new();
         let mut groups: Vec<Vec<Pending>> = Vec::new();
         let mut group_of: HashMap<&str, usize> = HashMap::new();
         for (index, record) in batch.records.iter().enumerate() {
-            let admitted = self.policy.admit(record);
-            let call = admitted
-                .as_ref()
-                .ok()
-                .map(|target| calls.entry(target.clone()).or_default().clone());
+            let admitted = self.policy.admit(record).map(|target| {
+                let call = calls.entry(target.clone()).or_default().clone();
+                (target, call)
+            });
             let group = match record.group_id.as_deref() {
                 Some(id) if fifo => *group_of.entry(id).or_insert_with(|| {
                     groups.push(Vec::new());
@@ -163,7 +162,7 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
                     groups.len() - 1
                 }
             };
-            groups[group].push((index, admitted, call));
+            groups[group].push((index, admitted));
         }
 
         let settled = join_all(groups.into_iter().map(|group| {
@@ -171,14 +170,11 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
             async move {
                 let mut out = Vec::with_capacity(group.len());
                 let mut blocked_by = None;
-                for (index, admitted, call) in group {
+                for (index, admitted) in group {
                     let record = &batch.records[index];
                     let settlement = match blocked_by {
                         Some(class) => retry(record, None, Failure::GroupBlocked(class)),
-                        None => {
-                            self.settle_one(record, admitted, call, deadline, latencies)
-                                .await
-                        }
+                        None => self.settle_one(record, admitted, deadline, latencies).await,
                     };
                     if fifo && settlement.outcome == Outcome::Retry {
                         blocked_by = settlement.failure.as_ref().map(Failure::class);
@@ -202,23 +198,16 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
     async fn settle_one(
         &self,
         record: &Record,
-        admitted: Result<Target, Failure>,
-        call: Option<Arc<OnceCell<CallResult>>>,
+        admitted: Result<(Target, SharedCall), Failure>,
         deadline: Instant,
         latencies: &Mutex<Vec<Duration>>,
     ) -> Settlement {
-        let (target, call) = match (admitted, call) {
-            (Ok(target), Some(call)) => (target, call),
-            (Err(Failure::ForbiddenPool(target)), _) => {
-                let failure = Failure::ForbiddenPool(target.clone());
-                return self
-                    .dead_letter(record, Some(target), failure, deadline)
-                    .await;
-            }
-            (Err(failure), _) => return self.dead_letter(record, None, failure, deadline).await,
-            (Ok(target), None) => {
-                // Every admitted target has a call cell; keep the record safe regardless.
-                return retry(record, Some(target), Failure::DeadlineReached);
+        let (target, call) = match admitted {
+            Ok(admitted) => admitted,
+            Err(failure) => {
+                // A forbidden pool's names are valid: its dead letter and log line carry them.
+                let target = failure.target().cloned();
+                return self.dead_letter(record, target, failure, deadline).await;
             }
         };
         if self.dry_run {

@@ -4,7 +4,6 @@
 
 #![allow(dead_code)]
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -222,6 +221,3 @@ async fn serve(
         }
     }
 }
-
-/// Keeps `Infallible` in use for handlers that never fail.
-pub type NoError = Infallible;
