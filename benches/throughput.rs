@@ -22,11 +22,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_config::{BehaviorVersion, Region};
-use cognito_signout_responder::config::Config;
-use cognito_signout_responder::payload::{Batch, Record, Source};
-use cognito_signout_responder::responder::Outcome;
-use cognito_signout_responder::timeouts::Timeouts;
+use cognito_signout_responder::Config;
+use cognito_signout_responder::OutcomeKind;
+use cognito_signout_responder::Timeouts;
 use cognito_signout_responder::{aws_responder, AwsResponder};
+use cognito_signout_responder::{Batch, Record, Source};
 use http_stub::{HttpStub, StubReply};
 
 const POOL: &str = "us-east-1_BenchPool1";
@@ -273,7 +273,7 @@ async fn bench() {
                     report
                         .settlements
                         .iter()
-                        .all(|s| s.outcome == Outcome::SignedOut),
+                        .all(|s| s.kind() == OutcomeKind::SignedOut),
                     "every alert signed out"
                 );
                 let arrivals = stub.arrivals();

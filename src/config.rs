@@ -1,51 +1,41 @@
 //! The function's configuration, read once at start-up from the environment (contract
-//! section 5). A bad or missing value is a [`ConfigError`] that names the variable, and stops
-//! the function before it takes any alert.
+//! section 5). Each value type parses itself (`FromStr`); [`Env::parse`] is the one reader,
+//! and names the variable in every error. A bad or missing value stops the function before it
+//! takes any alert.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::str::FromStr;
 
-use crate::alert::AlertDecoder;
-use crate::dead_letter::DeadLetterRoutes;
-use crate::error_class::ErrorClass;
-use crate::identity::UserPoolId;
+use crate::core::alert::{AlertDecoder, JsonPointer};
+use crate::core::decision::{AllowedPools, Policy};
+use crate::core::error_class::ErrorClass;
+use crate::core::identity::UserPoolId;
+use crate::core::letter::{DeadLetterRoutes, QueueUrl};
+use crate::responder::Settings;
 
 /// Calls in flight per invocation when `MAX_CONCURRENCY` is not set.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 10;
 /// Calls per second per instance when `MAX_REQUESTS_PER_SECOND` is not set.
 pub const DEFAULT_MAX_REQUESTS_PER_SECOND: f64 = 20.0;
-/// `MAX_CONCURRENCY` above this is refused: Cognito's quotas are far below it.
-pub const MAX_CONCURRENCY_LIMIT: usize = 1000;
+/// `MAX_CONCURRENCY` above this is refused. Lambda gives a function 1,024 open files; each
+/// call in flight holds a socket to Cognito and each dead-letter request one to SQS, so 256
+/// of each leaves room for the runtime's own connection, TLS roots and logs. Cognito's quotas
+/// are far below it anyway.
+pub const MAX_CONCURRENCY_LIMIT: usize = 256;
+/// The range of `MAX_REQUESTS_PER_SECOND`: one call every 100 s at the slowest (slower would be
+/// no responder), 10,000 a second at the fastest (far above any Cognito quota). Outside it the
+/// window arithmetic would overflow.
+pub const REQUESTS_PER_SECOND_RANGE: (f64, f64) = (0.01, 10_000.0);
 /// CloudWatch namespace of the metrics when `METRICS_NAMESPACE` is not set.
 pub const DEFAULT_METRICS_NAMESPACE: &str = "CognitoSignoutResponder";
-
-/// What to do when Cognito says the user does not exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserNotFoundPolicy {
-    /// Dead-letter the alert (`user-not-found`), the default.
-    DeadLetter,
-    /// Count the alert as signed out: a user who does not exist has no session.
-    Ignore,
-}
 
 /// The start-up configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `DLQ_URL` and `DLQ_URL_<CLASS>`.
-    pub dead_letter_routes: DeadLetterRoutes,
-    /// `ALLOWED_USER_POOL_IDS`; `None` allows any pool.
-    pub allowed_pools: Option<BTreeSet<UserPoolId>>,
-    /// `DEFAULT_USER_POOL_ID`, `USERNAME_POINTER`, `USER_POOL_ID_POINTER`.
-    pub decoder: AlertDecoder,
-    /// `USER_NOT_FOUND`.
-    pub user_not_found: UserNotFoundPolicy,
-    /// `MAX_RECEIVE_COUNT`.
-    pub max_receive_count: Option<u32>,
-    /// `MAX_CONCURRENCY`.
-    pub max_concurrency: usize,
-    /// `MAX_REQUESTS_PER_SECOND`; `None` when set to `unlimited`.
-    pub max_requests_per_second: Option<f64>,
-    /// `DRY_RUN`.
-    pub dry_run: bool,
+    /// What the responder runs with: the [`Policy`], the dead-letter routes, the caps, the dry
+    /// run.
+    pub responder: Settings,
     /// `METRICS_NAMESPACE`.
     pub metrics_namespace: String,
 }
@@ -69,183 +59,263 @@ impl ConfigError {
     }
 }
 
+/// The environment as `(name, value)` pairs, and the one reader of typed values.
+#[derive(Debug, Clone, Default)]
+pub struct Env(BTreeMap<String, String>);
+
+impl Env {
+    /// The process environment.
+    pub fn from_process() -> Self {
+        Self(std::env::vars().collect())
+    }
+
+    /// The given pairs (tests pass their own).
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Self {
+        Self(vars.into_iter().collect())
+    }
+
+    /// The trimmed value of `name`; an empty value counts as unset.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// Whether `name` is set at all, even empty.
+    pub fn is_set(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    /// The variables whose names start with `prefix`, with the rest of their names.
+    pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.0.iter().filter_map(move |(name, value)| {
+            Some((name.as_str(), value.as_str())).filter(|_| name.starts_with(prefix))
+        })
+    }
+
+    /// `name` parsed as a `T`, `None` when unset; an error names the variable.
+    pub fn parse<T>(&self, name: &str) -> Result<Option<T>, ConfigError>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        self.get(name).map(|raw| parse_as(name, raw)).transpose()
+    }
+
+    /// `name` parsed as a `T`, which must be set: `why` says what it is for.
+    pub fn require<T>(&self, name: &str, why: &str) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        self.parse(name)?
+            .ok_or_else(|| ConfigError::new(name, format!("required: {why}")))
+    }
+}
+
+/// `raw` parsed as a `T`, an error naming `variable`.
+fn parse_as<T>(variable: &str, raw: &str) -> Result<T, ConfigError>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    raw.trim()
+        .parse()
+        .map_err(|e: T::Err| ConfigError::new(variable, e.to_string()))
+}
+
+/// `MAX_RECEIVE_COUNT`: a whole number from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxReceiveCount(pub u32);
+
+impl FromStr for MaxReceiveCount {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw.parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(Self(n)),
+            _ => Err(format!("must be a whole number from 1 to {}", u32::MAX)),
+        }
+    }
+}
+
+/// `MAX_CONCURRENCY`: 1 to [`MAX_CONCURRENCY_LIMIT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxConcurrency(pub usize);
+
+impl FromStr for MaxConcurrency {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw.parse::<usize>() {
+            Ok(n) if (1..=MAX_CONCURRENCY_LIMIT).contains(&n) => Ok(Self(n)),
+            _ => Err(format!(
+                "must be a whole number from 1 to {MAX_CONCURRENCY_LIMIT} (each call in flight holds a socket, and Lambda allows 1,024 open files)"
+            )),
+        }
+    }
+}
+
+/// `MAX_REQUESTS_PER_SECOND`: calls a second within [`REQUESTS_PER_SECOND_RANGE`], or
+/// `unlimited` (`None`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RequestRate(pub Option<f64>);
+
+impl FromStr for RequestRate {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        if raw.eq_ignore_ascii_case("unlimited") {
+            return Ok(Self(None));
+        }
+        let (min, max) = REQUESTS_PER_SECOND_RANGE;
+        match raw.parse::<f64>() {
+            Ok(rate) if (min..=max).contains(&rate) => Ok(Self(Some(rate))),
+            _ => Err(format!(
+                "must be a number of calls per second from {min} to {max}, or unlimited"
+            )),
+        }
+    }
+}
+
+/// A true/false switch (`DRY_RUN`): `true`, `1`, `yes`, `false`, `0`, `no`, any case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Switch(pub bool);
+
+impl FromStr for Switch {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Ok(Self(true)),
+            "false" | "0" | "no" => Ok(Self(false)),
+            _ => Err("must be true or false"),
+        }
+    }
+}
+
+/// `METRICS_NAMESPACE`: at most 255 characters, no `:` (CloudWatch's rule).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsNamespace(pub String);
+
+impl FromStr for MetricsNamespace {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        if raw.len() > 255 || raw.contains(':') {
+            return Err("must be at most 255 characters, without ':'");
+        }
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+/// A user pool named by id or ARN (`DEFAULT_USER_POOL_ID`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolName(pub UserPoolId);
+
+impl FromStr for PoolName {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        UserPoolId::parse_id_or_arn(raw)
+            .map(Self)
+            .map_err(|e| format!("the pool id {e}"))
+    }
+}
+
 impl Config {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(std::env::vars())
+        Self::from(&Env::from_process())
     }
 
     /// Reads the configuration from `(name, value)` pairs (tests pass their own).
     pub fn from_vars(
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let vars: BTreeMap<String, String> = vars.into_iter().collect();
-        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        Self::from(&Env::from_vars(vars))
+    }
 
-        let default_url = get("DLQ_URL").ok_or_else(|| {
-            ConfigError::new(
-                "DLQ_URL",
-                "required: the URL of the default dead-letter queue",
-            )
-        })?;
-        let default_url = queue_url("DLQ_URL", default_url)?;
-        let mut by_class = BTreeMap::new();
-        for (name, value) in &vars {
-            let Some(suffix) = name.strip_prefix("DLQ_URL_") else {
-                continue;
-            };
-            let class = ErrorClass::ALL
-                .into_iter()
-                .find(|c| c.env_suffix() == suffix)
-                .ok_or_else(|| {
-                    ConfigError::new(
-                        name,
-                        "names no error class (DLQ_URL_MALFORMED, DLQ_URL_USER_NOT_FOUND, ...)",
-                    )
-                })?;
-            if class.is_retryable() {
-                return Err(ConfigError::new(
-                    name,
-                    format!("class {class} is retried, never dead-lettered; use DLQ_URL_RETRIES_EXHAUSTED"),
-                ));
-            }
-            if !value.trim().is_empty() {
-                by_class.insert(class, queue_url(name, value.trim())?);
-            }
-        }
-
-        let allowed_pools = match vars.get("ALLOWED_USER_POOL_IDS") {
-            None => None,
-            Some(list) => Some(pool_list("ALLOWED_USER_POOL_IDS", list)?),
-        };
-        let default_pool = get("DEFAULT_USER_POOL_ID")
-            .map(|raw| {
-                UserPoolId::parse_id_or_arn(raw).map_err(|e| {
-                    ConfigError::new("DEFAULT_USER_POOL_ID", format!("the pool id {e}"))
-                })
-            })
-            .transpose()?;
-        let decoder = AlertDecoder {
-            username_pointer: get("USERNAME_POINTER")
-                .map(|p| json_pointer("USERNAME_POINTER", p))
-                .transpose()?,
-            user_pool_pointer: get("USER_POOL_ID_POINTER")
-                .map(|p| json_pointer("USER_POOL_ID_POINTER", p))
-                .transpose()?,
-            default_pool,
-        };
-        let user_not_found = match get("USER_NOT_FOUND") {
-            None | Some("dead-letter") => UserNotFoundPolicy::DeadLetter,
-            Some("ignore") => UserNotFoundPolicy::Ignore,
-            Some(_) => {
-                return Err(ConfigError::new(
-                    "USER_NOT_FOUND",
-                    "must be dead-letter or ignore",
-                ))
-            }
-        };
-        let max_receive_count = get("MAX_RECEIVE_COUNT")
-            .map(|v| whole_number("MAX_RECEIVE_COUNT", v, 1, u32::MAX as usize))
-            .transpose()?
-            .map(|n| n as u32);
-        let max_concurrency = get("MAX_CONCURRENCY")
-            .map(|v| whole_number("MAX_CONCURRENCY", v, 1, MAX_CONCURRENCY_LIMIT))
-            .transpose()?
-            .unwrap_or(DEFAULT_MAX_CONCURRENCY);
-        let max_requests_per_second = match get("MAX_REQUESTS_PER_SECOND") {
-            None => Some(DEFAULT_MAX_REQUESTS_PER_SECOND),
-            Some(v) if v.eq_ignore_ascii_case("unlimited") => None,
-            Some(v) => match v.parse::<f64>() {
-                Ok(rate) if rate.is_finite() && rate > 0.0 && rate <= 100_000.0 => Some(rate),
-                _ => {
-                    return Err(ConfigError::new(
-                        "MAX_REQUESTS_PER_SECOND",
-                        "must be a number above 0 (calls per second), or unlimited",
-                    ))
-                }
+    /// Reads the configuration from `env`.
+    pub fn from(env: &Env) -> Result<Self, ConfigError> {
+        let policy = Policy {
+            decoder: AlertDecoder {
+                username_pointer: env.parse::<JsonPointer>("USERNAME_POINTER")?,
+                user_pool_pointer: env.parse::<JsonPointer>("USER_POOL_ID_POINTER")?,
+                default_pool: env.parse::<PoolName>("DEFAULT_USER_POOL_ID")?.map(|p| p.0),
             },
+            allowed_pools: allowed_pools(env)?,
+            user_not_found: env.parse("USER_NOT_FOUND")?.unwrap_or_default(),
+            max_receive_count: env
+                .parse::<MaxReceiveCount>("MAX_RECEIVE_COUNT")?
+                .map(|m| m.0),
         };
-        let dry_run = match get("DRY_RUN").map(str::to_ascii_lowercase).as_deref() {
-            None | Some("false") | Some("0") | Some("no") => false,
-            Some("true") | Some("1") | Some("yes") => true,
-            Some(_) => return Err(ConfigError::new("DRY_RUN", "must be true or false")),
+        let responder = Settings {
+            policy,
+            routes: dead_letter_routes(env)?,
+            max_concurrency: env
+                .parse::<MaxConcurrency>("MAX_CONCURRENCY")?
+                .map_or(DEFAULT_MAX_CONCURRENCY, |m| m.0),
+            max_requests_per_second: env
+                .parse::<RequestRate>("MAX_REQUESTS_PER_SECOND")?
+                .map_or(Some(DEFAULT_MAX_REQUESTS_PER_SECOND), |r| r.0),
+            dry_run: env.parse::<Switch>("DRY_RUN")?.is_some_and(|s| s.0),
         };
-        let metrics_namespace = get("METRICS_NAMESPACE").unwrap_or(DEFAULT_METRICS_NAMESPACE);
-        if metrics_namespace.len() > 255 || metrics_namespace.contains(':') {
+        Ok(Self {
+            responder,
+            metrics_namespace: env
+                .parse::<MetricsNamespace>("METRICS_NAMESPACE")?
+                .map_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned(), |n| n.0),
+        })
+    }
+}
+
+/// `ALLOWED_USER_POOL_IDS`: unset allows any pool; set, even empty, must list one.
+fn allowed_pools(env: &Env) -> Result<Option<AllowedPools>, ConfigError> {
+    const NAME: &str = "ALLOWED_USER_POOL_IDS";
+    match env.parse::<AllowedPools>(NAME)? {
+        Some(pools) => Ok(Some(pools)),
+        None if env.is_set(NAME) => Err(ConfigError::new(
+            NAME,
+            "is set but lists no pool; unset it to allow any pool",
+        )),
+        None => Ok(None),
+    }
+}
+
+/// `DLQ_URL` and every `DLQ_URL_<CLASS>`: a class that is misspelt or never dead-lettered
+/// stops start-up rather than being ignored.
+fn dead_letter_routes(env: &Env) -> Result<DeadLetterRoutes, ConfigError> {
+    let default: QueueUrl = env.require("DLQ_URL", "the URL of the default dead-letter queue")?;
+    let mut by_class = BTreeMap::new();
+    for (name, value) in env.with_prefix("DLQ_URL_") {
+        let suffix = &name["DLQ_URL_".len()..];
+        let class = ErrorClass::ALL
+            .into_iter()
+            .find(|c| c.env_suffix() == suffix)
+            .ok_or_else(|| {
+                ConfigError::new(
+                    name,
+                    "names no error class (DLQ_URL_MALFORMED, DLQ_URL_USER_NOT_FOUND, ...)",
+                )
+            })?;
+        if class.is_retryable() {
             return Err(ConfigError::new(
-                "METRICS_NAMESPACE",
-                "must be at most 255 characters, without ':'",
+                name,
+                format!(
+                    "class {class} is retried, never dead-lettered; use DLQ_URL_RETRIES_EXHAUSTED"
+                ),
             ));
         }
-
-        Ok(Self {
-            dead_letter_routes: DeadLetterRoutes::new(default_url, by_class),
-            allowed_pools,
-            decoder,
-            user_not_found,
-            max_receive_count,
-            max_concurrency,
-            max_requests_per_second,
-            dry_run,
-            metrics_namespace: metrics_namespace.to_owned(),
-        })
+        if !value.trim().is_empty() {
+            by_class.insert(class, parse_as::<QueueUrl>(name, value)?);
+        }
     }
-}
-
-fn queue_url(variable: &str, raw: &str) -> Result<String, ConfigError> {
-    if raw.starts_with("https://") || raw.starts_with("http://") {
-        Ok(raw.to_owned())
-    } else {
-        Err(ConfigError::new(
-            variable,
-            "must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)",
-        ))
-    }
-}
-
-fn pool_list(variable: &str, raw: &str) -> Result<BTreeSet<UserPoolId>, ConfigError> {
-    let pools = raw
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            UserPoolId::parse_id_or_arn(p)
-                .map_err(|e| ConfigError::new(variable, format!("entry {p:?} {e}")))
-        })
-        .collect::<Result<BTreeSet<_>, _>>()?;
-    if pools.is_empty() {
-        return Err(ConfigError::new(
-            variable,
-            "is set but lists no pool; unset it to allow any pool",
-        ));
-    }
-    Ok(pools)
-}
-
-fn json_pointer(variable: &str, raw: &str) -> Result<String, ConfigError> {
-    if raw.starts_with('/') {
-        Ok(raw.to_owned())
-    } else {
-        Err(ConfigError::new(
-            variable,
-            "must be an RFC 6901 JSON pointer starting with '/' (like /detail/user/name)",
-        ))
-    }
-}
-
-fn whole_number(variable: &str, raw: &str, min: usize, max: usize) -> Result<usize, ConfigError> {
-    match raw.parse::<usize>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(ConfigError::new(
-            variable,
-            format!("must be a whole number from {min} to {max}"),
-        )),
-    }
+    Ok(DeadLetterRoutes::new(default, by_class))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::decision::UserNotFoundPolicy;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let mut all = vec![(
@@ -263,12 +333,13 @@ mod tests {
     #[test]
     fn defaults_follow_the_contract() {
         let c = config(&[]).unwrap();
-        assert_eq!(c.max_concurrency, 10);
-        assert_eq!(c.max_requests_per_second, Some(20.0));
-        assert_eq!(c.user_not_found, UserNotFoundPolicy::DeadLetter);
-        assert!(!c.dry_run);
-        assert!(c.allowed_pools.is_none());
-        assert!(c.max_receive_count.is_none());
+        let r = &c.responder;
+        assert_eq!(r.max_concurrency, 10);
+        assert_eq!(r.max_requests_per_second, Some(20.0));
+        assert_eq!(r.policy.user_not_found, UserNotFoundPolicy::DeadLetter);
+        assert!(!r.dry_run);
+        assert!(r.policy.allowed_pools.is_none());
+        assert!(r.policy.max_receive_count.is_none());
         assert_eq!(c.metrics_namespace, "CognitoSignoutResponder");
     }
 
@@ -280,20 +351,35 @@ mod tests {
     #[test]
     fn each_bad_value_names_its_variable() {
         for (name, value) in [
-            ("DLQ_URL_MALFORMD", "https://x"),
-            ("DLQ_URL_THROTTLED", "https://x"),
+            ("DLQ_URL_MALFORMD", "https://x/1/q"),
+            ("DLQ_URL_THROTTLED", "https://x/1/q"),
             ("DLQ_URL_INVALID", "sqs-queue-name"),
+            ("DLQ_URL_INVALID", "https://"),
+            ("DLQ_URL_INVALID", "http://x y"),
+            ("DLQ_URL_INVALID", "https://sqs.eu-west-1.amazonaws.com"),
+            (
+                "DLQ_URL",
+                "https://sqs.eu-west-1.amazonaws.com/123456789012",
+            ),
             ("ALLOWED_USER_POOL_IDS", "eu-west-1_A, not a pool"),
             ("ALLOWED_USER_POOL_IDS", " , "),
+            ("ALLOWED_USER_POOL_IDS", ""),
             ("DEFAULT_USER_POOL_ID", "pool"),
             ("USERNAME_POINTER", "detail.user"),
+            ("USER_POOL_ID_POINTER", "/a~2"),
             ("USER_NOT_FOUND", "skip"),
             ("MAX_RECEIVE_COUNT", "0"),
             ("MAX_CONCURRENCY", "ten"),
             ("MAX_CONCURRENCY", "100000"),
+            ("MAX_CONCURRENCY", "1000"),
             ("MAX_REQUESTS_PER_SECOND", "-1"),
             ("MAX_REQUESTS_PER_SECOND", "NaN"),
+            ("MAX_REQUESTS_PER_SECOND", "inf"),
+            ("MAX_REQUESTS_PER_SECOND", "1e-19"),
+            ("MAX_REQUESTS_PER_SECOND", "1e-30"),
+            ("MAX_REQUESTS_PER_SECOND", "1e9"),
             ("DRY_RUN", "maybe"),
+            ("METRICS_NAMESPACE", "a:b"),
         ] {
             assert_eq!(
                 variable_of(config(&[(name, value)])),
@@ -320,19 +406,42 @@ mod tests {
             ),
             ("MAX_REQUESTS_PER_SECOND", "unlimited"),
             ("DRY_RUN", "TRUE"),
+            ("USERNAME_POINTER", "/detail/user"),
         ])
         .unwrap();
+        let r = &c.responder;
         assert_eq!(
-            c.dead_letter_routes.url_for(ErrorClass::Malformed),
+            r.routes.url_for(ErrorClass::Malformed).as_str(),
             "https://sqs.eu-west-1.amazonaws.com/1/bad"
         );
         assert_eq!(
-            c.dead_letter_routes.url_for(ErrorClass::Invalid),
+            r.routes.url_for(ErrorClass::Invalid).as_str(),
             "https://sqs.eu-west-1.amazonaws.com/1/dlq"
         );
-        let allowed = c.allowed_pools.unwrap();
+        let allowed = r.policy.allowed_pools.as_ref().unwrap();
         assert!(allowed.contains(&UserPoolId::parse("us-east-1_B").unwrap()));
-        assert_eq!(c.max_requests_per_second, None);
-        assert!(c.dry_run);
+        assert_eq!(r.max_requests_per_second, None);
+        assert!(r.dry_run);
+        assert_eq!(
+            r.policy
+                .decoder
+                .username_pointer
+                .as_ref()
+                .map(JsonPointer::as_str),
+            Some("/detail/user")
+        );
+    }
+
+    #[test]
+    fn the_edges_of_each_range_are_accepted() {
+        for (name, value) in [
+            ("MAX_CONCURRENCY", "256"),
+            ("MAX_CONCURRENCY", "1"),
+            ("MAX_REQUESTS_PER_SECOND", "0.01"),
+            ("MAX_REQUESTS_PER_SECOND", "10000"),
+            ("MAX_RECEIVE_COUNT", "1"),
+        ] {
+            assert!(config(&[(name, value)]).is_ok(), "{name}={value}");
+        }
     }
 }

@@ -9,11 +9,12 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::time::Instant;
 
-use crate::dead_letter::DeadLetters;
-use crate::error_class::ErrorClass;
+use crate::core::error_class::ErrorClass;
+use crate::core::outcome::{Outcome, Report, Settlement};
+use crate::core::payload::{Batch, Source};
+use crate::dead_letters::DeadLetters;
 use crate::metrics::MetricsSink;
-use crate::payload::{Batch, Source};
-use crate::responder::{Outcome, Report, Responder, Settlement};
+use crate::responder::Responder;
 use crate::sign_out::SignOut;
 
 /// What the function returns.
@@ -87,7 +88,7 @@ pub async fn handle<S: SignOut, D: DeadLetters>(
     );
     let report = responder.settle(&batch, deadline).await;
     for settlement in &report.settlements {
-        log_settlement(settlement);
+        log_settlement(settlement, report.dry_run);
     }
     metrics.emit(&report, &event.context.request_id);
     respond(&report)
@@ -97,14 +98,12 @@ pub async fn handle<S: SignOut, D: DeadLetters>(
 pub fn respond(report: &Report) -> Result<Response, RetryInvocation> {
     if let Source::Sqs { .. } = report.source {
         let mut response = SqsBatchResponse::default();
-        for settlement in report
-            .settlements
-            .iter()
-            .filter(|s| s.outcome == Outcome::Retry)
-        {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = settlement.message_id.clone();
-            response.batch_item_failures.push(failure);
+        for settlement in &report.settlements {
+            if let Outcome::Retry { .. } = settlement.outcome {
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = settlement.message_id.clone();
+                response.batch_item_failures.push(failure);
+            }
         }
         return Ok(Response::Sqs(response));
     }
@@ -114,63 +113,74 @@ pub fn respond(report: &Report) -> Result<Response, RetryInvocation> {
             message: "the invocation held no alert".to_owned(),
         });
     };
-    let class = settlement.failure.as_ref().map(|f| f.class());
-    if settlement.outcome == Outcome::Retry {
-        let message = match (&settlement.dead_letter_error, &settlement.failure) {
-            (Some(err), _) => err.to_string(),
-            (None, Some(failure)) => failure.to_string(),
-            (None, None) => "retry".to_owned(),
-        };
+    if let Outcome::Retry {
+        failure,
+        dead_letter_error,
+    } = &settlement.outcome
+    {
         return Err(RetryInvocation {
-            class: class.unwrap_or(ErrorClass::Unknown),
-            message,
+            class: failure.class(),
+            message: match dead_letter_error {
+                Some(err) => err.to_string(),
+                None => failure.to_string(),
+            },
         });
     }
+    let failure = settlement.outcome.failure();
     Ok(Response::Summary(Summary {
-        outcome: settlement.outcome.as_str(),
-        class: class.map(ErrorClass::as_str),
-        code: settlement.failure.as_ref().map(|f| f.code()),
+        outcome: settlement.kind().as_str(),
+        class: failure.map(|f| f.class().as_str()),
+        code: failure.map(|f| f.code()),
         message_id: settlement.message_id.clone(),
         user_pool_id: settlement.target.as_ref().map(|t| t.pool.to_string()),
         username: settlement.target.as_ref().map(|t| t.user.to_string()),
-        dry_run: settlement.dry_run,
+        dry_run: report.dry_run,
     }))
 }
 
 /// One structured line per alert: message id, outcome, class, code, pool, user. Never the
 /// body, which may carry anything, tokens included.
-pub fn log_settlement(s: &Settlement) {
-    let class = s.failure.as_ref().map(|f| f.class().as_str());
-    let code = s.failure.as_ref().map(|f| f.code());
-    let reason = s.failure.as_ref().map(|f| f.to_string());
+pub fn log_settlement(s: &Settlement, dry_run: bool) {
+    let failure = s.outcome.failure();
+    let class = failure.map(|f| f.class().as_str());
+    let code = failure.map(|f| f.code());
     let pool = s.target.as_ref().map(|t| t.pool.as_str());
     let user = s.target.as_ref().map(|t| t.user.as_str());
-    let dead_letter_error = s.dead_letter_error.as_ref().map(|e| e.to_string());
-    match s.outcome {
-        Outcome::SignedOut => tracing::info!(
+    let outcome = s.kind().as_str();
+    match &s.outcome {
+        Outcome::SignedOut { .. } => tracing::info!(
             message_id = %s.message_id,
-            outcome = s.outcome.as_str(),
+            outcome,
             class,
             code,
             user_pool_id = pool,
             username = user,
             receive_count = s.receive_count,
-            dry_run = s.dry_run,
+            dry_run,
             "alert settled"
         ),
-        Outcome::DeadLettered | Outcome::Retry => tracing::warn!(
-            message_id = %s.message_id,
-            outcome = s.outcome.as_str(),
-            class,
-            code,
-            reason,
-            user_pool_id = pool,
-            username = user,
-            receive_count = s.receive_count,
-            dead_letter_error,
-            dry_run = s.dry_run,
-            "alert settled"
-        ),
+        Outcome::DeadLettered(failure) | Outcome::Retry { failure, .. } => {
+            let dead_letter_error = match &s.outcome {
+                Outcome::Retry {
+                    dead_letter_error: Some(err),
+                    ..
+                } => Some(err.to_string()),
+                _ => None,
+            };
+            tracing::warn!(
+                message_id = %s.message_id,
+                outcome,
+                class,
+                code,
+                reason = %failure,
+                user_pool_id = pool,
+                username = user,
+                receive_count = s.receive_count,
+                dead_letter_error,
+                dry_run,
+                "alert settled"
+            )
+        }
     }
 }
 

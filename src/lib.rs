@@ -11,67 +11,79 @@
 //!
 //! # Layout
 //!
-//! Read top to bottom: from what arrives, through the decisions, to the calls.
+//! Follow one alert from the entry point:
 //!
-//! - [`payload`]: the three invocation payloads, told apart by shape, as [`payload::Record`]s.
-//! - [`alert`]: finding the user and the pool in one alert document (shapes A to D).
-//! - [`identity`]: [`identity::UserPoolId`] and [`identity::Username`], parsed once by the
-//!   API's rules; a pool id knows its region.
-//! - [`error_class`]: the contract's error classes, the vocabulary of routing.
-//! - [`failure`]: [`failure::Failure`], every reason an alert is not signed out, with its class
-//!   and code.
-//! - [`decision`]: the pure decisions: admit a record (allow-list included), judge a failure
-//!   (retry, dead-letter, `MAX_RECEIVE_COUNT`, `USER_NOT_FOUND`).
-//! - [`responder`]: [`responder::Responder`] settles a batch: deduplication, concurrency, rate
-//!   cap, FIFO groups, the deadline; one [`responder::Settlement`] per record.
-//! - [`rate`]: the `MAX_REQUESTS_PER_SECOND` token bucket.
-//! - [`timeouts`]: the remote calls' time limits and the deadline rule built on them.
-//! - [`sign_out`]: the Cognito port and the classification of its errors.
-//! - [`cognito`]: the Cognito adapter: one SDK client per region, built lazily.
-//! - [`dead_letter`]: the dead-letter message, its routing by class, and its port.
-//! - [`sqs`]: the SQS adapter for dead letters.
-//! - [`invocation`]: one Lambda invocation end to end: logs and the return value.
-//! - [`logging`]: the runtime's log set-up, with the wire-level crates kept above TRACE.
-//! - [`metrics`]: the CloudWatch Embedded Metric Format document of an invocation.
-//! - [`config`]: the environment, read once at start-up.
-//!
-//! [`aws_responder`] builds the responder on the real adapters; `main.rs` only wires things
-//! together: logging, configuration, SDK clients, the runtime.
+//! - `main.rs` reads the [`Config`] once, builds the AWS adapters once ([`aws_responder`])
+//!   and hands each invocation to [`invocation::handle`].
+//! - [`invocation`]: one Lambda invocation end to end: payload in, [`Report`] settled, one log
+//!   line per alert, one metrics document, the return value the event source expects.
+//! - `core/` is the pure centre, no I/O anywhere in it:
+//!   - `payload`: the three invocation payloads, told apart by shape, as [`Record`]s;
+//!   - `alert`: finding the user and the pool in one alert document (shapes A to D);
+//!   - `identity`: [`UserPoolId`], [`Username`] and the [`Target`] they make, parsed once;
+//!   - `decision`: admitting a record ([`Policy`], the allow-list) and judging a call's
+//!     result (retry, dead-letter, `MAX_RECEIVE_COUNT`, `USER_NOT_FOUND`);
+//!   - `plan`: a batch laid out before anything is called: refused records, shared calls,
+//!     FIFO groups;
+//!   - `letter`: the [`DeadLetter`] message, its queue, and its fallback form;
+//!   - `outcome`: how each alert ended ([`Outcome`], [`Settlement`], [`Report`]);
+//!   - `failure`, `error_class`, `sign_out_error`: what went wrong, and its contract class;
+//!   - `timeouts`: the deadline arithmetic.
+//! - `responder/` executes a plan: [`Responder`] runs the groups concurrently, with a permit
+//!   before an instant (`permit`), the sliding-window rate cap (`rate`) and the batching of
+//!   dead letters (`mailroom`).
+//! - The ports, each beside its AWS adapter:
+//!   - `sign_out/`: the [`SignOut`] port and `cognito` ([`CognitoSignOut`], one SDK client
+//!     per region);
+//!   - `dead_letters/`: the [`DeadLetters`] port and `sqs` ([`SqsDeadLetters`],
+//!     `SendMessageBatch`).
+//! - The edges: [`config`] (the environment, each value parsing itself), [`metrics`]
+//!   (CloudWatch Embedded Metric Format), [`logging`] (the runtime's log set-up, wire-level
+//!   crates capped).
 
-pub mod alert;
-pub mod cognito;
+mod core;
+mod dead_letters;
+mod responder;
+mod sign_out;
+
 pub mod config;
-pub mod dead_letter;
-pub mod decision;
-pub mod error_class;
-pub mod failure;
-pub mod identity;
 pub mod invocation;
 pub mod logging;
 pub mod metrics;
-pub mod payload;
-pub mod rate;
-pub mod responder;
-pub mod sign_out;
-pub mod sqs;
-pub mod timeouts;
+
+pub use crate::config::{Config, ConfigError};
+pub use crate::core::alert::{parse_strict, AlertDecoder, JsonPointer};
+pub use crate::core::decision::{AllowedPools, Policy, UserNotFoundPolicy, Verdict};
+pub use crate::core::error_class::ErrorClass;
+pub use crate::core::failure::Failure;
+pub use crate::core::identity::{NameError, Target, UserPoolId, Username};
+pub use crate::core::letter::{
+    BodyEncoding, DeadLetter, DeadLetterError, DeadLetterRoutes, QueueUrl, MAX_BATCH_ENTRIES,
+    MAX_MESSAGE_BYTES,
+};
+pub use crate::core::outcome::{Outcome, OutcomeKind, Report, Settlement};
+pub use crate::core::payload::{Batch, Record, Source};
+pub use crate::core::plan::{plan, Group, Plan, Step};
+pub use crate::core::sign_out_error::SignOutError;
+pub use crate::core::timeouts::Timeouts;
+pub use crate::dead_letters::sqs::SqsDeadLetters;
+pub use crate::dead_letters::DeadLetters;
+pub use crate::responder::{Responder, Settings};
+pub use crate::sign_out::cognito::CognitoSignOut;
+pub use crate::sign_out::SignOut;
 
 use aws_config::SdkConfig;
 
 /// The responder the function runs: Cognito and SQS through the AWS SDK.
-pub type AwsResponder = responder::Responder<cognito::CognitoSignOut, sqs::SqsDeadLetters>;
+pub type AwsResponder = Responder<CognitoSignOut, SqsDeadLetters>;
 
 /// Builds the [`AwsResponder`] from the start-up SDK configuration, the function's
 /// configuration and the remote calls' time limits.
-pub fn aws_responder(
-    sdk: &SdkConfig,
-    config: &config::Config,
-    timeouts: timeouts::Timeouts,
-) -> AwsResponder {
-    responder::Responder::new(
-        cognito::CognitoSignOut::new(sdk, &timeouts),
-        sqs::SqsDeadLetters::new(sdk, &timeouts, config.dead_letter_routes.clone()),
-        config,
+pub fn aws_responder(sdk: &SdkConfig, config: &Config, timeouts: Timeouts) -> AwsResponder {
+    Responder::new(
+        CognitoSignOut::new(sdk, &timeouts),
+        SqsDeadLetters::new(sdk, &timeouts),
+        config.responder.clone(),
         timeouts,
     )
 }

@@ -3,12 +3,8 @@
 use std::process::ExitCode;
 
 use aws_config::BehaviorVersion;
-use cognito_signout_responder::aws_responder;
-use cognito_signout_responder::config::Config;
-use cognito_signout_responder::invocation;
-use cognito_signout_responder::logging;
 use cognito_signout_responder::metrics::MetricsSink;
-use cognito_signout_responder::timeouts::Timeouts;
+use cognito_signout_responder::{aws_responder, invocation, logging, Config, Timeouts};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::value::RawValue;
 
@@ -39,10 +35,15 @@ async fn main() -> ExitCode {
         .unwrap_or_else(|_| "cognito-signout-responder".to_owned());
     let metrics = MetricsSink::stdout(&config.metrics_namespace, &function_name);
     tracing::info!(
-        dry_run = config.dry_run,
-        max_concurrency = config.max_concurrency,
-        max_requests_per_second = config.max_requests_per_second,
-        allowed_pools = config.allowed_pools.as_ref().map(|p| p.len()),
+        dry_run = config.responder.dry_run,
+        max_concurrency = config.responder.max_concurrency,
+        max_requests_per_second = config.responder.max_requests_per_second,
+        allowed_pools = config
+            .responder
+            .policy
+            .allowed_pools
+            .as_ref()
+            .map(|p| p.len()),
         "cognito-signout-responder ready"
     );
 

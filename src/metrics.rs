@@ -2,8 +2,9 @@
 //! its own line on standard output, where CloudWatch Logs turns it into metrics.
 //!
 //! Metrics (dimension `FunctionName`): `Alerts` (batch size), `SignedOut`, `DeadLettered`,
-//! `Retried`, one `DeadLettered.<class>` / `Retried.<class>` per class seen, and
-//! `CognitoCallLatency` (every call's milliseconds, so CloudWatch keeps percentiles).
+//! `Retried`, one `DeadLettered.<class>` / `Retried.<class>` per class seen,
+//! `DeadLetterRequests` (`SendMessageBatch` requests made), and `CognitoCallLatency` (every
+//! call's milliseconds, so CloudWatch keeps percentiles).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -11,7 +12,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
 
-use crate::responder::{Outcome, Report};
+use crate::core::outcome::{OutcomeKind, Report};
 
 /// Where metric documents go, and under which names.
 pub struct MetricsSink {
@@ -100,25 +101,23 @@ pub fn document(
     timestamp_ms: u64,
 ) -> Value {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for name in ["Alerts", "SignedOut", "DeadLettered", "Retried"] {
-        counts.insert(name.to_owned(), 0);
+    counts.insert("Alerts".to_owned(), report.settlements.len() as u64);
+    for kind in OutcomeKind::ALL {
+        counts.insert(kind.metric_name().to_owned(), 0);
     }
     for settlement in &report.settlements {
-        *counts.entry("Alerts".to_owned()).or_default() += 1;
-        let outcome = match settlement.outcome {
-            Outcome::SignedOut => "SignedOut",
-            Outcome::DeadLettered => "DeadLettered",
-            Outcome::Retry => "Retried",
-        };
-        *counts.entry(outcome.to_owned()).or_default() += 1;
-        if settlement.outcome != Outcome::SignedOut {
-            if let Some(failure) = &settlement.failure {
-                *counts
-                    .entry(format!("{outcome}.{}", failure.class()))
-                    .or_default() += 1;
-            }
+        let kind = settlement.kind();
+        *counts.entry(kind.metric_name().to_owned()).or_default() += 1;
+        if let (false, Some(class)) = (kind == OutcomeKind::SignedOut, settlement.class()) {
+            *counts
+                .entry(format!("{}.{class}", kind.metric_name()))
+                .or_default() += 1;
         }
     }
+    counts.insert(
+        "DeadLetterRequests".to_owned(),
+        report.dead_letter_requests as u64,
+    );
     let latencies = latency_values(report);
 
     let mut definitions: Vec<Value> = counts

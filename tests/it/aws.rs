@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
 use aws_sdk_sqs::Client as Sqs;
-use cognito_signout_responder::error_class::ErrorClass;
 use cognito_signout_responder::invocation::{respond, Response};
-use cognito_signout_responder::payload::{Batch, Record, Source};
-use cognito_signout_responder::responder::Outcome;
-use cognito_signout_responder::timeouts::Timeouts;
+use cognito_signout_responder::ErrorClass;
+use cognito_signout_responder::OutcomeKind;
+use cognito_signout_responder::Timeouts;
 use cognito_signout_responder::{aws_responder, AwsResponder};
+use cognito_signout_responder::{Batch, Record, Source};
 
 use crate::helpers::moto::*;
 use crate::helpers::{config, far_deadline};
@@ -120,7 +120,7 @@ async fn named_users_lose_their_sessions_while_others_keep_theirs() {
         report
             .settlements
             .iter()
-            .all(|s| s.outcome == Outcome::SignedOut),
+            .all(|s| s.kind() == OutcomeKind::SignedOut),
         "{:?}",
         report.settlements
     );
@@ -171,13 +171,13 @@ async fn unknown_user_and_unknown_pool_are_classified_as_cognito_reports_them() 
     let classes: Vec<_> = report
         .settlements
         .iter()
-        .map(|s| (s.outcome, s.failure.as_ref().map(|f| f.class())))
+        .map(|s| (s.kind(), s.class()))
         .collect();
     assert_eq!(
         classes,
         [
-            (Outcome::DeadLettered, Some(ErrorClass::UserNotFound)),
-            (Outcome::DeadLettered, Some(ErrorClass::PoolNotFound)),
+            (OutcomeKind::DeadLettered, Some(ErrorClass::UserNotFound)),
+            (OutcomeKind::DeadLettered, Some(ErrorClass::PoolNotFound)),
         ]
     );
     let unknown = drain(&w.sqs, &w.queues["unknown-users"]).await;
@@ -219,7 +219,7 @@ async fn dead_letters_keep_the_body_byte_for_byte_with_every_attribute_in_their_
         report
             .settlements
             .iter()
-            .all(|s| s.outcome == Outcome::DeadLettered),
+            .all(|s| s.kind() == OutcomeKind::DeadLettered),
         "{:?}",
         report.settlements
     );

@@ -8,10 +8,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cognito_signout_responder::error_class::ErrorClass;
 use cognito_signout_responder::invocation::{respond, Response};
-use cognito_signout_responder::responder::{Outcome, Report};
-use cognito_signout_responder::AwsResponder;
+use cognito_signout_responder::ErrorClass;
+use cognito_signout_responder::{
+    AwsResponder, CognitoSignOut, SignOut, Target, UserPoolId, Username,
+};
+use cognito_signout_responder::{OutcomeKind, Report};
 use tokio::time::Instant;
 
 use crate::helpers::fake_aws::*;
@@ -27,7 +29,7 @@ async fn responder_at(stub: &HttpStub, attempts: u32) -> AwsResponder {
 
 /// Settles alice's alert and a malformed one; checks that every acknowledged record is
 /// backed by what the stub saw, and returns alice's outcome and class.
-async fn settle(stub: &HttpStub, attempts: u32) -> (Report, (Outcome, Option<ErrorClass>)) {
+async fn settle(stub: &HttpStub, attempts: u32) -> (Report, (OutcomeKind, Option<ErrorClass>)) {
     let responder = responder_at(stub, attempts).await;
     let alice = request("alice");
     let report = responder
@@ -38,7 +40,7 @@ async fn settle(stub: &HttpStub, attempts: u32) -> (Report, (Outcome, Option<Err
         .await;
     assert_nothing_lost(stub, &report);
     let s = &report.settlements[0];
-    let got = (s.outcome, s.failure.as_ref().map(|f| f.class()));
+    let got = (s.kind(), s.class());
     (report, got)
 }
 
@@ -57,15 +59,15 @@ fn assert_nothing_lost(stub: &HttpStub, report: &Report) {
         let acknowledged = !retried.contains(&s.message_id);
         assert_eq!(
             acknowledged,
-            s.outcome != Outcome::Retry,
+            s.kind() != OutcomeKind::Retry,
             "{}",
             s.message_id
         );
         if !acknowledged {
             continue;
         }
-        let backed = match s.outcome {
-            Outcome::SignedOut => {
+        let backed = match s.kind() {
+            OutcomeKind::SignedOut => {
                 let user = s
                     .target
                     .as_ref()
@@ -76,12 +78,13 @@ fn assert_nothing_lost(stub: &HttpStub, report: &Report) {
                         && json_body(r)["Username"] == user.as_str()
                 })
             }
-            Outcome::DeadLettered => requests.iter().any(|r| {
-                operation(r) == "SendMessage"
-                    && json_body(r)["MessageAttributes"]["SourceMessageId"]["StringValue"]
-                        == s.message_id.as_str()
+            OutcomeKind::DeadLettered => requests.iter().any(|r| {
+                operation(r) == "SendMessageBatch"
+                    && letters_in(r)
+                        .iter()
+                        .any(|l| source_message_id(l) == s.message_id)
             }),
-            Outcome::Retry => unreachable!(),
+            OutcomeKind::Retry => unreachable!(),
         };
         assert!(
             backed,
@@ -100,17 +103,17 @@ fn count(stub: &HttpStub, op: &str) -> usize {
 
 #[tokio::test]
 async fn healthy_services_sign_out_and_dead_letter_with_the_original_body() {
-    let stub = fake_aws(|_| cognito_ok(), |_| sqs_sent()).await;
+    let stub = fake_aws(|_| cognito_ok(), sqs_sent).await;
     let (report, alice) = settle(&stub, 3).await;
-    assert_eq!(alice, (Outcome::SignedOut, None));
-    assert_eq!(report.settlements[1].outcome, Outcome::DeadLettered);
+    assert_eq!(alice, (OutcomeKind::SignedOut, None));
+    assert_eq!(report.settlements[1].kind(), OutcomeKind::DeadLettered);
     let sent = stub
         .requests()
         .into_iter()
-        .find(|r| operation(r) == "SendMessage")
+        .find(|r| operation(r) == "SendMessageBatch")
         .unwrap();
-    let body = json_body(&sent);
-    assert_eq!(body["QueueUrl"], DLQ);
+    assert_eq!(json_body(&sent)["QueueUrl"], DLQ);
+    let body = &letters_in(&sent)[0];
     assert_eq!(body["MessageBody"], "not json");
     assert_eq!(
         body["MessageAttributes"]["ErrorClass"]["StringValue"],
@@ -129,13 +132,9 @@ async fn healthy_services_sign_out_and_dead_letter_with_the_original_body() {
 
 #[tokio::test]
 async fn throttling_is_retried_by_the_sdk_then_left_to_the_event_source() {
-    let stub = fake_aws(
-        |_| cognito_error(400, "TooManyRequestsException"),
-        |_| sqs_sent(),
-    )
-    .await;
+    let stub = fake_aws(|_| cognito_error(400, "TooManyRequestsException"), sqs_sent).await;
     let (_, alice) = settle(&stub, 3).await;
-    assert_eq!(alice, (Outcome::Retry, Some(ErrorClass::Throttled)));
+    assert_eq!(alice, (OutcomeKind::Retry, Some(ErrorClass::Throttled)));
     assert_eq!(
         count(&stub, "AdminUserGlobalSignOut"),
         3,
@@ -152,37 +151,29 @@ async fn a_throttle_that_clears_within_the_sdks_retries_signs_the_user_out() {
             0 => cognito_error(400, "TooManyRequestsException"),
             _ => cognito_ok(),
         },
-        |_| sqs_sent(),
+        sqs_sent,
     )
     .await;
     let (_, alice) = settle(&stub, 3).await;
-    assert_eq!(alice, (Outcome::SignedOut, None));
+    assert_eq!(alice, (OutcomeKind::SignedOut, None));
     assert_eq!(calls.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
 async fn other_throttling_codes_are_throttled() {
-    let stub = fake_aws(
-        |_| cognito_error(400, "ThrottlingException"),
-        |_| sqs_sent(),
-    )
-    .await;
+    let stub = fake_aws(|_| cognito_error(400, "ThrottlingException"), sqs_sent).await;
     assert_eq!(
         settle(&stub, 1).await.1,
-        (Outcome::Retry, Some(ErrorClass::Throttled))
+        (OutcomeKind::Retry, Some(ErrorClass::Throttled))
     );
 }
 
 #[tokio::test]
 async fn internal_error_is_retried_as_internal() {
-    let stub = fake_aws(
-        |_| cognito_error(500, "InternalErrorException"),
-        |_| sqs_sent(),
-    )
-    .await;
+    let stub = fake_aws(|_| cognito_error(500, "InternalErrorException"), sqs_sent).await;
     assert_eq!(
         settle(&stub, 2).await.1,
-        (Outcome::Retry, Some(ErrorClass::Internal))
+        (OutcomeKind::Retry, Some(ErrorClass::Internal))
     );
 }
 
@@ -196,12 +187,12 @@ async fn a_5xx_page_from_a_proxy_is_retried_as_internal() {
                 body: b"<html><body>Service Unavailable</body></html>".to_vec(),
                 delay: Duration::ZERO,
             },
-            |_| sqs_sent(),
+            sqs_sent,
         )
         .await;
         assert_eq!(
             settle(&stub, 1).await.1,
-            (Outcome::Retry, Some(ErrorClass::Internal)),
+            (OutcomeKind::Retry, Some(ErrorClass::Internal)),
             "{status}"
         );
     }
@@ -209,16 +200,12 @@ async fn a_5xx_page_from_a_proxy_is_retried_as_internal() {
 
 #[tokio::test]
 async fn an_answer_slower_than_the_attempt_timeout_is_retried_as_transport() {
-    let stub = fake_aws(
-        |_| cognito_ok().after(Duration::from_secs(5)),
-        |_| sqs_sent(),
-    )
-    .await;
+    let stub = fake_aws(|_| cognito_ok().after(Duration::from_secs(5)), sqs_sent).await;
     let started = Instant::now();
     let (report, alice) = settle(&stub, 1).await;
-    assert_eq!(alice, (Outcome::Retry, Some(ErrorClass::Transport)));
+    assert_eq!(alice, (OutcomeKind::Retry, Some(ErrorClass::Transport)));
     assert_eq!(
-        report.settlements[0].failure.as_ref().unwrap().code(),
+        report.settlements[0].outcome.failure().unwrap().code(),
         "Timeout"
     );
     assert!(
@@ -229,20 +216,20 @@ async fn an_answer_slower_than_the_attempt_timeout_is_retried_as_transport() {
 
 #[tokio::test]
 async fn a_hung_connection_is_retried_as_transport() {
-    let stub = fake_aws(|_| StubReply::Hang, |_| sqs_sent()).await;
+    let stub = fake_aws(|_| StubReply::Hang, sqs_sent).await;
     assert_eq!(
         settle(&stub, 1).await.1,
-        (Outcome::Retry, Some(ErrorClass::Transport))
+        (OutcomeKind::Retry, Some(ErrorClass::Transport))
     );
 }
 
 #[tokio::test]
 async fn a_reset_connection_is_retried_as_transport() {
-    let stub = fake_aws(|_| StubReply::Reset, |_| sqs_sent()).await;
+    let stub = fake_aws(|_| StubReply::Reset, sqs_sent).await;
     let (report, alice) = settle(&stub, 2).await;
-    assert_eq!(alice, (Outcome::Retry, Some(ErrorClass::Transport)));
+    assert_eq!(alice, (OutcomeKind::Retry, Some(ErrorClass::Transport)));
     assert_eq!(
-        report.settlements[0].failure.as_ref().unwrap().code(),
+        report.settlements[0].outcome.failure().unwrap().code(),
         "ConnectionFailure"
     );
     assert_eq!(
@@ -272,24 +259,24 @@ async fn a_refused_connection_is_retried_as_transport_and_the_dead_letter_too() 
     assert!(report
         .settlements
         .iter()
-        .all(|s| s.outcome == Outcome::Retry));
+        .all(|s| s.kind() == OutcomeKind::Retry));
     assert_eq!(
-        report.settlements[0].failure.as_ref().unwrap().class(),
+        report.settlements[0].outcome.failure().unwrap().class(),
         ErrorClass::Transport
     );
-    assert!(report.settlements[1].dead_letter_error.is_some());
+    assert!(report.settlements[1].dead_letter_error().is_some());
 }
 
 #[tokio::test]
 async fn an_error_answer_the_sdk_cannot_read_is_retried_as_unknown() {
     let stub = fake_aws(
         |_| StubReply::json(400, "application/x-amz-json-1.1", "<<<not json"),
-        |_| sqs_sent(),
+        sqs_sent,
     )
     .await;
     assert_eq!(
         settle(&stub, 1).await.1,
-        (Outcome::Retry, Some(ErrorClass::Unknown))
+        (OutcomeKind::Retry, Some(ErrorClass::Unknown))
     );
 }
 
@@ -299,11 +286,11 @@ async fn a_success_answer_with_an_unreadable_body_is_retried_as_unknown() {
     // (the call is idempotent), so the alert is retried rather than counted as done.
     let stub = fake_aws(
         |_| StubReply::json(200, "application/x-amz-json-1.1", "{\"trunc"),
-        |_| sqs_sent(),
+        sqs_sent,
     )
     .await;
     let (_, alice) = settle(&stub, 1).await;
-    assert_eq!(alice, (Outcome::Retry, Some(ErrorClass::Unknown)));
+    assert_eq!(alice, (OutcomeKind::Retry, Some(ErrorClass::Unknown)));
 }
 
 #[tokio::test]
@@ -315,14 +302,14 @@ async fn a_failed_dead_letter_send_leaves_the_alert_for_redelivery() {
     ] {
         let stub = fake_aws(|_| cognito_ok(), move |_| reply.clone()).await;
         let (report, alice) = settle(&stub, 1).await;
-        assert_eq!(alice, (Outcome::SignedOut, None));
+        assert_eq!(alice, (OutcomeKind::SignedOut, None));
         let junk = &report.settlements[1];
         assert_eq!(
-            junk.outcome,
-            Outcome::Retry,
+            junk.kind(),
+            OutcomeKind::Retry,
             "not acknowledged without a stored dead letter"
         );
-        assert!(junk.dead_letter_error.is_some());
+        assert!(junk.dead_letter_error().is_some());
     }
 }
 
@@ -334,16 +321,12 @@ async fn a_permanent_cognito_error_whose_dead_letter_fails_is_retried() {
     )
     .await;
     let (_, alice) = settle(&stub, 1).await;
-    assert_eq!(alice, (Outcome::Retry, Some(ErrorClass::UserNotFound)));
+    assert_eq!(alice, (OutcomeKind::Retry, Some(ErrorClass::UserNotFound)));
 }
 
 #[tokio::test]
 async fn little_time_left_starts_no_call_and_reports_unreached_records_as_retries() {
-    let stub = fake_aws(
-        |_| cognito_ok().after(Duration::from_millis(200)),
-        |_| sqs_sent(),
-    )
-    .await;
+    let stub = fake_aws(|_| cognito_ok().after(Duration::from_millis(200)), sqs_sent).await;
     let config = config(&[
         ("DLQ_URL", DLQ),
         ("MAX_CONCURRENCY", "1"),
@@ -361,7 +344,7 @@ async fn little_time_left_starts_no_call_and_reports_unreached_records_as_retrie
     let retried = report
         .settlements
         .iter()
-        .filter(|s| s.outcome == Outcome::Retry)
+        .filter(|s| s.kind() == OutcomeKind::Retry)
         .count();
     assert_eq!(retried, 6 - calls);
     assert!(Instant::now() < deadline);
@@ -372,10 +355,71 @@ async fn little_time_left_starts_no_call_and_reports_unreached_records_as_retrie
     assert!(none_left
         .settlements
         .iter()
-        .all(|s| s.outcome == Outcome::Retry));
+        .all(|s| s.kind() == OutcomeKind::Retry));
     assert_eq!(
         count(&stub, "AdminUserGlobalSignOut"),
         calls,
         "no call starts with less than 1.3 s left"
     );
+}
+
+/// The Cognito adapter alone, at `endpoint`, one attempt per call.
+async fn cognito_at(endpoint: &str) -> CognitoSignOut {
+    CognitoSignOut::new(&sdk_for(endpoint, 1).await, &fault_timeouts())
+}
+
+fn alice_in(pool: &str) -> Target {
+    Target {
+        pool: UserPoolId::parse(pool).unwrap(),
+        user: Username::parse("alice").unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_transport_connection_failure() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let err = cognito_at(&format!("http://127.0.0.1:{port}"))
+        .await
+        .sign_out(&alice_in("us-east-1_Pool1"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.class(), err.code()),
+        (ErrorClass::Transport, "ConnectionFailure".into())
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_is_a_transport_timeout() {
+    let stub = HttpStub::start(|_| StubReply::Hang).await;
+    let err = cognito_at(&stub.url())
+        .await
+        .sign_out(&alice_in("us-east-1_Pool1"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (err.class(), err.code()),
+        (ErrorClass::Transport, "Timeout".into())
+    );
+}
+
+#[tokio::test]
+async fn calls_are_signed_for_the_pools_region_with_one_client_per_region() {
+    let stub = HttpStub::start(|_| cognito_ok()).await;
+    let adapter = cognito_at(&stub.url()).await;
+    for pool in ["eu-west-1_Pool1", "ap-south-1_Pool2", "eu-west-1_Pool3"] {
+        adapter.sign_out(&alice_in(pool)).await.unwrap();
+    }
+    let scopes: Vec<String> = stub
+        .requests()
+        .iter()
+        .map(|r| {
+            let auth = r.header("authorization").unwrap_or_default();
+            auth.split('/').nth(2).unwrap_or_default().to_owned()
+        })
+        .collect();
+    assert_eq!(scopes, ["eu-west-1", "ap-south-1", "eu-west-1"]);
+    assert_eq!(adapter.regions_in_use(), 2);
 }

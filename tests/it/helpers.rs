@@ -1,5 +1,6 @@
-//! Shared test equipment: in-memory fakes of the two ports, errors of every class as the SDK
-//! reports them, and builders for configurations and batches.
+//! Shared test equipment: [`TestApp`], the responder on in-memory fakes of its ports with verb
+//! methods; the fakes themselves; errors of every class as the SDK reports them; builders for
+//! configurations and batches.
 
 #![allow(dead_code)]
 
@@ -19,19 +20,16 @@ use aws_sdk_cognitoidentityprovider::types::error as api;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
-use cognito_signout_responder::alert::Target;
-use cognito_signout_responder::config::Config;
-use cognito_signout_responder::dead_letter::{DeadLetter, DeadLetterError, DeadLetters};
-use cognito_signout_responder::error_class::ErrorClass;
-use cognito_signout_responder::payload::{Batch, Record, Source};
-use cognito_signout_responder::responder::Responder;
-use cognito_signout_responder::sign_out::{SignOut, SignOutError};
-use cognito_signout_responder::timeouts::Timeouts;
+use cognito_signout_responder::{
+    Batch, BodyEncoding, Config, DeadLetter, DeadLetterError, DeadLetters, ErrorClass, QueueUrl,
+    Record, Report, Responder, SignOut, SignOutError, Source, Target, Timeouts,
+};
 use tokio::time::Instant;
 
 pub const POOL: &str = "us-east-1_Example1";
 
-/// A `SignOutError` of `class`, built the way the SDK reports it.
+/// A `SignOutError` of `class`, built the way the SDK reports it. A class no Cognito answer
+/// can have panics rather than turning silently into another.
 pub fn api_error(class: ErrorClass) -> SignOutError {
     let service = |err: ApiError, status: u16| {
         SdkError::service_error(
@@ -65,12 +63,52 @@ pub fn api_error(class: ErrorClass) -> SignOutError {
             500,
         ),
         ErrorClass::Transport => SdkError::timeout_error("attempt timed out"),
-        _ => service(
+        ErrorClass::Unknown => service(
             ApiError::generic(ErrorMetadata::builder().code("BrandNewException").build()),
             400,
         ),
+        ErrorClass::Malformed | ErrorClass::ForbiddenPool | ErrorClass::RetriesExhausted => {
+            panic!("Cognito never answers with class {class}: it is decided before or after a call")
+        }
     };
     SignOutError::from(err)
+}
+
+/// The classes a Cognito answer (or the way to it) can have; the others are decided before or
+/// after a call.
+pub const COGNITO_CLASSES: [ErrorClass; 8] = [
+    ErrorClass::Invalid,
+    ErrorClass::UserNotFound,
+    ErrorClass::PoolNotFound,
+    ErrorClass::NotAuthorized,
+    ErrorClass::Throttled,
+    ErrorClass::Internal,
+    ErrorClass::Transport,
+    ErrorClass::Unknown,
+];
+
+/// The original alert a letter holds, whatever form it was sent in (the fallback forms of
+/// `BodyEncoding` decoded).
+pub fn original_body(letter: &DeadLetter) -> String {
+    use base64::Engine;
+    let decode = |text: &str| {
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .expect("a base64 body")
+    };
+    match letter.encoding {
+        BodyEncoding::Original | BodyEncoding::Truncated => letter.body.clone(),
+        BodyEncoding::Base64 => String::from_utf8(decode(&letter.body)).expect("UTF-8"),
+        BodyEncoding::GzipBase64 => {
+            let mut out = String::new();
+            std::io::Read::read_to_string(
+                &mut flate2::read::GzDecoder::new(&decode(&letter.body)[..]),
+                &mut out,
+            )
+            .expect("gzip");
+            out
+        }
+    }
 }
 
 /// What the fake Cognito answers for one user.
@@ -174,6 +212,8 @@ pub struct FakeDeadLetters {
     refuse: Arc<Mutex<Vec<String>>>,
     refuse_all: bool,
     delay: Duration,
+    requests: Arc<Mutex<usize>>,
+    queues: Arc<Mutex<Vec<String>>>,
 }
 
 impl FakeDeadLetters {
@@ -213,22 +253,45 @@ impl FakeDeadLetters {
     }
 }
 
+impl FakeDeadLetters {
+    /// How many batch requests were made.
+    pub fn requests(&self) -> usize {
+        *self.requests.lock().unwrap()
+    }
+
+    /// The queue each stored letter went to, in order.
+    pub fn queues(&self) -> Vec<String> {
+        self.queues.lock().unwrap().clone()
+    }
+}
+
 impl DeadLetters for FakeDeadLetters {
-    async fn send(&self, letter: &DeadLetter) -> Result<(), DeadLetterError> {
+    async fn send_batch(
+        &self,
+        queue: &QueueUrl,
+        letters: &[DeadLetter],
+    ) -> Vec<Result<(), DeadLetterError>> {
+        *self.requests.lock().unwrap() += 1;
         if !self.delay.is_zero() {
             tokio::time::sleep(self.delay).await;
         }
-        if self.refuse_all
-            || self
-                .refuse
-                .lock()
-                .unwrap()
-                .contains(&letter.deduplication_id)
-        {
-            return Err(DeadLetterError::Other("queue unavailable".into()));
-        }
-        self.sent.lock().unwrap().push(letter.clone());
-        Ok(())
+        letters
+            .iter()
+            .map(|letter| {
+                if self.refuse_all
+                    || self
+                        .refuse
+                        .lock()
+                        .unwrap()
+                        .contains(&letter.deduplication_id)
+                {
+                    return Err(DeadLetterError::Other("queue unavailable".into()));
+                }
+                self.sent.lock().unwrap().push(letter.clone());
+                self.queues.lock().unwrap().push(queue.to_string());
+                Ok(())
+            })
+            .collect()
     }
 }
 
@@ -254,12 +317,65 @@ pub fn test_timeouts() -> Timeouts {
     }
 }
 
-pub fn responder(
-    cognito: FakeCognito,
-    dead_letters: FakeDeadLetters,
-    vars: &[(&str, &str)],
-) -> Responder<FakeCognito, FakeDeadLetters> {
-    Responder::new(cognito, dead_letters, &config(vars), test_timeouts())
+/// The responder under test, on in-memory fakes of its ports (in the spirit of
+/// zero-to-production's `TestApp`): build it with the fakes and variables a test needs, then
+/// drive it with verbs.
+pub struct TestApp {
+    pub responder: Responder<FakeCognito, FakeDeadLetters>,
+}
+
+impl TestApp {
+    /// A responder on `cognito` and `dead_letters`, configured by `vars` (`DLQ_URL` filled in)
+    /// with [`test_timeouts`].
+    pub fn spawn(
+        cognito: FakeCognito,
+        dead_letters: FakeDeadLetters,
+        vars: &[(&str, &str)],
+    ) -> Self {
+        Self {
+            responder: Responder::new(
+                cognito,
+                dead_letters,
+                config(vars).responder,
+                test_timeouts(),
+            ),
+        }
+    }
+
+    /// A responder on fakes that sign everyone out and store every letter.
+    pub fn with_vars(vars: &[(&str, &str)]) -> Self {
+        Self::spawn(FakeCognito::new(), FakeDeadLetters::new(), vars)
+    }
+
+    /// Settles `batch` with all the time in the world.
+    pub async fn settle(&self, batch: &Batch) -> Report {
+        self.responder.settle(batch, far_deadline()).await
+    }
+
+    /// Settles `batch` before `deadline`.
+    pub async fn settle_by(&self, batch: &Batch, deadline: Instant) -> Report {
+        self.responder.settle(batch, deadline).await
+    }
+
+    /// Sends `(message id, body)` alerts as one standard-queue SQS batch and settles it.
+    pub async fn send_alerts(&self, alerts: &[(&str, &str)]) -> Report {
+        self.settle(&sqs_batch(alerts)).await
+    }
+
+    /// The fake Cognito.
+    pub fn cognito(&self) -> &FakeCognito {
+        self.responder.signer()
+    }
+
+    /// The fake dead-letter queues.
+    pub fn dead_letters(&self) -> &FakeDeadLetters {
+        self.responder.dead_letters()
+    }
+
+    /// Every letter stored so far.
+    pub fn letters(&self) -> Vec<DeadLetter> {
+        self.dead_letters().sent()
+    }
 }
 
 /// A far deadline: no record is cut short by it.

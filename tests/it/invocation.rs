@@ -1,8 +1,8 @@
 //! The return values of contract section 4, for each sample payload in `events/`.
 
-use cognito_signout_responder::error_class::ErrorClass;
 use cognito_signout_responder::invocation::{respond, Response};
-use cognito_signout_responder::payload::Source;
+use cognito_signout_responder::ErrorClass;
+use cognito_signout_responder::Source;
 use lambda_runtime::Diagnostic;
 use serde_json::json;
 
@@ -21,29 +21,25 @@ async fn every_sqs_sample_settles_with_batch_item_failures_only_for_retries() {
             include_str!("../../events/sqs-sns-notification.json"),
         ),
     ] {
-        let responder = responder(FakeCognito::new(), FakeDeadLetters::new(), &[]);
+        let app = TestApp::spawn(FakeCognito::new(), FakeDeadLetters::new(), &[]);
         let batch = batch_from_json(json);
         assert_eq!(batch.source, Source::Sqs { fifo: false }, "{name}");
-        let report = responder.settle(&batch, far_deadline()).await;
+        let report = app.settle(&batch).await;
         let response = serde_json::to_value(respond(&report).unwrap()).unwrap();
         assert_eq!(response, json!({"batchItemFailures": []}), "{name}");
-        assert_eq!(
-            responder.signer().calls().len(),
-            1,
-            "{name} signed nobody out"
-        );
+        assert_eq!(app.cognito().calls().len(), 1, "{name} signed nobody out");
     }
 }
 
 #[tokio::test]
 async fn retried_sqs_records_are_listed_by_message_id() {
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::new().answer("alice", Answer::Fail(ErrorClass::Throttled)),
         FakeDeadLetters::new(),
         &[],
     );
-    let report = responder
-        .settle(
+    let report = app
+        .settle_by(
             &batch_from_json(include_str!("../../events/sqs-request.json")),
             far_deadline(),
         )
@@ -57,10 +53,10 @@ async fn retried_sqs_records_are_listed_by_message_id() {
 
 #[tokio::test]
 async fn eventbridge_event_returns_a_summary() {
-    let responder = responder(FakeCognito::new(), FakeDeadLetters::new(), &[]);
+    let app = TestApp::spawn(FakeCognito::new(), FakeDeadLetters::new(), &[]);
     let batch = batch_from_json(include_str!("../../events/eventbridge.json"));
     assert_eq!(batch.source, Source::EventBridge);
-    let report = responder.settle(&batch, far_deadline()).await;
+    let report = app.settle(&batch).await;
     let response = serde_json::to_value(respond(&report).unwrap()).unwrap();
     assert_eq!(
         response,
@@ -78,7 +74,7 @@ async fn eventbridge_event_returns_a_summary() {
 #[tokio::test]
 async fn direct_payload_that_is_dead_lettered_says_so_with_its_class() {
     let dead_letters = FakeDeadLetters::new();
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::new().answer("alice", Answer::Fail(ErrorClass::PoolNotFound)),
         dead_letters.clone(),
         &[],
@@ -86,7 +82,7 @@ async fn direct_payload_that_is_dead_lettered_says_so_with_its_class() {
     let json = include_str!("../../events/direct.json");
     let batch = batch_from_json(json);
     assert_eq!(batch.source, Source::Direct);
-    let report = responder.settle(&batch, far_deadline()).await;
+    let report = app.settle(&batch).await;
     let Ok(Response::Summary(summary)) = respond(&report) else {
         panic!("a direct payload answers with a summary")
     };
@@ -104,13 +100,13 @@ async fn direct_payload_that_is_dead_lettered_says_so_with_its_class() {
 
 #[tokio::test]
 async fn single_alert_to_be_retried_fails_the_invocation_with_its_class_as_error_type() {
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::new().answer("bob", Answer::Fail(ErrorClass::Throttled)),
         FakeDeadLetters::new(),
         &[],
     );
-    let report = responder
-        .settle(
+    let report = app
+        .settle_by(
             &batch_from_json(include_str!("../../events/eventbridge.json")),
             far_deadline(),
         )

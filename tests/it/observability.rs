@@ -4,11 +4,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cognito_signout_responder::error_class::ErrorClass;
 use cognito_signout_responder::invocation::handle;
 use cognito_signout_responder::metrics::{document, MetricsSink, MAX_VALUES};
-use cognito_signout_responder::payload::Source;
-use cognito_signout_responder::responder::Report;
+use cognito_signout_responder::ErrorClass;
+use cognito_signout_responder::Report;
+use cognito_signout_responder::Source;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
 
@@ -53,7 +53,7 @@ async fn each_invocation_prints_one_metrics_document_with_counts_by_class() {
     let metrics = MetricsSink::with_writer("SecOps/Signout", "responder-prod", move |l| {
         sink_lines.lock().unwrap().push(l.to_owned())
     });
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::new().answer("grace", Answer::Fail(ErrorClass::Throttled)),
         FakeDeadLetters::new(),
         &[
@@ -62,11 +62,11 @@ async fn each_invocation_prints_one_metrics_document_with_counts_by_class() {
         ],
     );
     let payload = include_str!("../../events/sqs-mixed-batch.json");
-    handle(&responder, &metrics, event(payload, "req-1"))
+    handle(&app.responder, &metrics, event(payload, "req-1"))
         .await
         .unwrap();
     handle(
-        &responder,
+        &app.responder,
         &metrics,
         event(include_str!("../../events/direct.json"), "req-2"),
     )
@@ -104,8 +104,10 @@ async fn each_invocation_prints_one_metrics_document_with_counts_by_class() {
 fn latencies_beyond_one_hundred_are_sampled_by_rank_keeping_min_and_max() {
     let report = Report {
         source: Source::Sqs { fifo: false },
+        dry_run: false,
         settlements: Vec::new(),
         call_latencies: (1..=1000).map(Duration::from_millis).collect(),
+        dead_letter_requests: 0,
     };
     let doc = document(&report, "ns", "fn", "req", 1_800_000_000_000);
     let values: Vec<f64> = doc["CognitoCallLatency"]

@@ -3,10 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use cognito_signout_responder::error_class::ErrorClass;
 use cognito_signout_responder::invocation::{respond, Response};
-use cognito_signout_responder::payload::{Batch, Record, Source};
-use cognito_signout_responder::responder::Outcome;
+use cognito_signout_responder::OutcomeKind;
+use cognito_signout_responder::{Batch, Record, Source};
 use proptest::prelude::*;
 
 use crate::helpers::*;
@@ -28,7 +27,7 @@ fn body() -> impl Strategy<Value = String> {
 fn answer() -> impl Strategy<Value = Answer> {
     prop_oneof![
         3 => Just(Answer::Ok),
-        1 => prop::sample::select(ErrorClass::ALL.to_vec()).prop_map(Answer::Fail),
+        1 => prop::sample::select(COGNITO_CLASSES.to_vec()).prop_map(Answer::Fail),
     ]
 }
 
@@ -89,7 +88,7 @@ fn check(case: Case) -> Result<(), TestCaseError> {
         if case.user_not_found_ignore {
             vars.push(("USER_NOT_FOUND", "ignore"));
         }
-        let responder = responder(cognito, dead_letters.clone(), &vars);
+        let app = TestApp::spawn(cognito, dead_letters.clone(), &vars);
         let batch = Batch {
             source: Source::Sqs { fifo: case.fifo },
             records: case
@@ -105,7 +104,7 @@ fn check(case: Case) -> Result<(), TestCaseError> {
                 })
                 .collect(),
         };
-        let report = responder.settle(&batch, far_deadline()).await;
+        let report = app.settle(&batch).await;
 
         // Exactly one settlement per record, in order.
         let ids: Vec<_> = report
@@ -135,14 +134,14 @@ fn check(case: Case) -> Result<(), TestCaseError> {
             .collect();
         let calls: BTreeMap<String, usize> = USERS
             .iter()
-            .map(|u| (u.to_string(), responder.signer().calls_for(u)))
+            .map(|u| (u.to_string(), app.cognito().calls_for(u)))
             .collect();
 
         for s in &report.settlements {
             let in_dlq = sent_set.contains(&s.message_id);
             let in_retry = retried.contains(&s.message_id);
-            match s.outcome {
-                Outcome::SignedOut => {
+            match s.kind() {
+                OutcomeKind::SignedOut => {
                     prop_assert!(!in_dlq && !in_retry);
                     let target = s
                         .target
@@ -150,16 +149,16 @@ fn check(case: Case) -> Result<(), TestCaseError> {
                         .expect("a signed-out alert names its user");
                     prop_assert_eq!(calls[target.user.as_str()], 1, "signed out without a call");
                 }
-                Outcome::DeadLettered => {
+                OutcomeKind::DeadLettered => {
                     prop_assert!(
                         in_dlq && !in_retry,
                         "dead-lettered {} without a stored letter",
                         s.message_id
                     );
-                    let class = s.failure.as_ref().map(|f| f.class());
+                    let class = s.class();
                     prop_assert!(class.is_some_and(|c| !c.is_retryable()));
                 }
-                Outcome::Retry => {
+                OutcomeKind::Retry => {
                     prop_assert!(in_retry && !in_dlq);
                 }
             }

@@ -4,32 +4,26 @@
 
 use std::time::Duration;
 
-use cognito_signout_responder::error_class::ErrorClass;
 use cognito_signout_responder::invocation::{respond, Response};
-use cognito_signout_responder::payload::{Batch, Source};
-use cognito_signout_responder::responder::{Outcome, Report};
+use cognito_signout_responder::ErrorClass;
+use cognito_signout_responder::{Batch, Source};
+use cognito_signout_responder::{OutcomeKind, Report};
 use tokio::time::Instant;
 
 use crate::helpers::*;
 
-fn outcomes(report: &Report) -> Vec<(String, Outcome, Option<ErrorClass>)> {
+fn outcomes(report: &Report) -> Vec<(String, OutcomeKind, Option<ErrorClass>)> {
     report
         .settlements
         .iter()
-        .map(|s| {
-            (
-                s.message_id.clone(),
-                s.outcome,
-                s.failure.as_ref().map(|f| f.class()),
-            )
-        })
+        .map(|s| (s.message_id.clone(), s.kind(), s.class()))
         .collect()
 }
 
-fn only(report: &Report) -> (Outcome, Option<ErrorClass>) {
+fn only(report: &Report) -> (OutcomeKind, Option<ErrorClass>) {
     assert_eq!(report.settlements.len(), 1);
     let s = &report.settlements[0];
-    (s.outcome, s.failure.as_ref().map(|f| f.class()))
+    (s.kind(), s.class())
 }
 
 /// Settles one alert for `user` against a Cognito that answers `answer`.
@@ -37,16 +31,16 @@ async fn settle_one(
     answer: Answer,
     vars: &[(&str, &str)],
     receive_count: u32,
-) -> (Outcome, Option<ErrorClass>, FakeDeadLetters) {
+) -> (OutcomeKind, Option<ErrorClass>, FakeDeadLetters) {
     let dead_letters = FakeDeadLetters::new();
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::new().answer("alice", answer),
         dead_letters.clone(),
         vars,
     );
     let mut batch = sqs_batch(&[("m1", &request("alice"))]);
     batch.records[0].receive_count = Some(receive_count);
-    let report = responder.settle(&batch, far_deadline()).await;
+    let report = app.settle(&batch).await;
     let (outcome, class) = only(&report);
     (outcome, class, dead_letters)
 }
@@ -55,13 +49,13 @@ async fn settle_one(
 async fn mixed_sample_batch_settles_every_record_on_its_own() {
     let dead_letters = FakeDeadLetters::new();
     let cognito = FakeCognito::new();
-    let responder = responder(
+    let app = TestApp::spawn(
         cognito,
         dead_letters.clone(),
         &[("ALLOWED_USER_POOL_IDS", POOL)],
     );
     let batch = batch_from_json(include_str!("../../events/sqs-mixed-batch.json"));
-    let report = responder.settle(&batch, far_deadline()).await;
+    let report = app.settle(&batch).await;
     let got: Vec<_> = outcomes(&report)
         .into_iter()
         .map(|(_, o, c)| (o, c))
@@ -69,19 +63,19 @@ async fn mixed_sample_batch_settles_every_record_on_its_own() {
     assert_eq!(
         got,
         [
-            (Outcome::SignedOut, None),
-            (Outcome::DeadLettered, Some(ErrorClass::Malformed)),
-            (Outcome::DeadLettered, Some(ErrorClass::Malformed)),
-            (Outcome::DeadLettered, Some(ErrorClass::Invalid)),
-            (Outcome::DeadLettered, Some(ErrorClass::ForbiddenPool)),
-            (Outcome::SignedOut, None),
-            (Outcome::SignedOut, None),
-            (Outcome::DeadLettered, Some(ErrorClass::Invalid)),
+            (OutcomeKind::SignedOut, None),
+            (OutcomeKind::DeadLettered, Some(ErrorClass::Malformed)),
+            (OutcomeKind::DeadLettered, Some(ErrorClass::Malformed)),
+            (OutcomeKind::DeadLettered, Some(ErrorClass::Invalid)),
+            (OutcomeKind::DeadLettered, Some(ErrorClass::ForbiddenPool)),
+            (OutcomeKind::SignedOut, None),
+            (OutcomeKind::SignedOut, None),
+            (OutcomeKind::DeadLettered, Some(ErrorClass::Invalid)),
         ]
     );
     // alice twice, grace once: one call each.
-    assert_eq!(responder.signer().calls().len(), 2);
-    assert_eq!(responder.signer().calls_for("alice"), 1);
+    assert_eq!(app.cognito().calls().len(), 2);
+    assert_eq!(app.cognito().calls_for("alice"), 1);
     assert_eq!(dead_letters.sent().len(), 5);
     let bodies: Vec<_> = dead_letters.sent().into_iter().map(|l| l.body).collect();
     assert!(bodies.contains(&"user alice@example.com looks compromised".to_owned()));
@@ -91,13 +85,11 @@ async fn mixed_sample_batch_settles_every_record_on_its_own() {
 #[tokio::test]
 async fn malformed_alert_is_dead_lettered_with_its_body_and_reason() {
     let dead_letters = FakeDeadLetters::new();
-    let responder = responder(FakeCognito::new(), dead_letters.clone(), &[]);
-    let report = responder
-        .settle(&sqs_batch(&[("m1", "{\"Username\": ")]), far_deadline())
-        .await;
+    let app = TestApp::spawn(FakeCognito::new(), dead_letters.clone(), &[]);
+    let report = app.settle(&sqs_batch(&[("m1", "{\"Username\": ")])).await;
     assert_eq!(
         only(&report),
-        (Outcome::DeadLettered, Some(ErrorClass::Malformed))
+        (OutcomeKind::DeadLettered, Some(ErrorClass::Malformed))
     );
     let letter = &dead_letters.sent()[0];
     assert_eq!(letter.body, "{\"Username\": ");
@@ -105,24 +97,24 @@ async fn malformed_alert_is_dead_lettered_with_its_body_and_reason() {
     assert_eq!(letter.attributes["ErrorCode"], "MalformedMessage");
     assert_eq!(letter.attributes["SourceMessageId"], "m1");
     assert_eq!(letter.attributes["ReceiveCount"], "1");
-    assert!(responder.signer().calls().is_empty());
+    assert!(app.cognito().calls().is_empty());
 }
 
 #[tokio::test]
 async fn invalid_names_are_dead_lettered_before_any_call() {
     let dead_letters = FakeDeadLetters::new();
-    let responder = responder(FakeCognito::new(), dead_letters.clone(), &[]);
+    let app = TestApp::spawn(FakeCognito::new(), dead_letters.clone(), &[]);
     let long = request(&"u".repeat(129));
     let spaced = request("alice smith");
     let batch = sqs_batch(&[("m1", &long), ("m2", &spaced)]);
-    let report = responder.settle(&batch, far_deadline()).await;
+    let report = app.settle(&batch).await;
     for (_, outcome, class) in outcomes(&report) {
         assert_eq!(
             (outcome, class),
-            (Outcome::DeadLettered, Some(ErrorClass::Invalid))
+            (OutcomeKind::DeadLettered, Some(ErrorClass::Invalid))
         );
     }
-    assert!(responder.signer().calls().is_empty());
+    assert!(app.cognito().calls().is_empty());
     assert_eq!(
         dead_letters.sent()[0].attributes["ErrorCode"],
         "InvalidParameter"
@@ -135,7 +127,7 @@ async fn cognito_invalid_parameter_is_dead_lettered_as_invalid() {
         settle_one(Answer::Fail(ErrorClass::Invalid), &[], 1).await;
     assert_eq!(
         (outcome, class),
-        (Outcome::DeadLettered, Some(ErrorClass::Invalid))
+        (OutcomeKind::DeadLettered, Some(ErrorClass::Invalid))
     );
     let letter = &dead_letters.sent()[0];
     assert_eq!(letter.attributes["ErrorCode"], "InvalidParameterException");
@@ -146,19 +138,17 @@ async fn cognito_invalid_parameter_is_dead_lettered_as_invalid() {
 #[tokio::test]
 async fn pool_outside_the_allow_list_is_dead_lettered_as_forbidden_pool() {
     let dead_letters = FakeDeadLetters::new();
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::new(),
         dead_letters.clone(),
         &[("ALLOWED_USER_POOL_IDS", "us-east-1_Other")],
     );
-    let report = responder
-        .settle(&sqs_batch(&[("m1", &request("alice"))]), far_deadline())
-        .await;
+    let report = app.settle(&sqs_batch(&[("m1", &request("alice"))])).await;
     assert_eq!(
         only(&report),
-        (Outcome::DeadLettered, Some(ErrorClass::ForbiddenPool))
+        (OutcomeKind::DeadLettered, Some(ErrorClass::ForbiddenPool))
     );
-    assert!(responder.signer().calls().is_empty());
+    assert!(app.cognito().calls().is_empty());
     assert_eq!(dead_letters.sent()[0].attributes["UserPoolId"], POOL);
 }
 
@@ -168,7 +158,7 @@ async fn unknown_user_is_dead_lettered_or_ignored_as_configured() {
         settle_one(Answer::Fail(ErrorClass::UserNotFound), &[], 1).await;
     assert_eq!(
         (outcome, class),
-        (Outcome::DeadLettered, Some(ErrorClass::UserNotFound))
+        (OutcomeKind::DeadLettered, Some(ErrorClass::UserNotFound))
     );
     assert_eq!(dead_letters.sent().len(), 1);
 
@@ -180,7 +170,7 @@ async fn unknown_user_is_dead_lettered_or_ignored_as_configured() {
     .await;
     assert_eq!(
         (outcome, class),
-        (Outcome::SignedOut, Some(ErrorClass::UserNotFound))
+        (OutcomeKind::SignedOut, Some(ErrorClass::UserNotFound))
     );
     assert!(dead_letters.sent().is_empty());
 }
@@ -190,7 +180,7 @@ async fn unknown_pool_is_dead_lettered_as_pool_not_found() {
     let (outcome, class, _) = settle_one(Answer::Fail(ErrorClass::PoolNotFound), &[], 1).await;
     assert_eq!(
         (outcome, class),
-        (Outcome::DeadLettered, Some(ErrorClass::PoolNotFound))
+        (OutcomeKind::DeadLettered, Some(ErrorClass::PoolNotFound))
     );
 }
 
@@ -200,7 +190,7 @@ async fn refused_call_is_dead_lettered_as_not_authorized() {
         settle_one(Answer::Fail(ErrorClass::NotAuthorized), &[], 1).await;
     assert_eq!(
         (outcome, class),
-        (Outcome::DeadLettered, Some(ErrorClass::NotAuthorized))
+        (OutcomeKind::DeadLettered, Some(ErrorClass::NotAuthorized))
     );
     assert_eq!(
         dead_letters.sent()[0].attributes["ErrorCode"],
@@ -218,7 +208,7 @@ async fn retryable_failures_are_retried_and_never_dead_lettered() {
     ] {
         let (outcome, got, dead_letters) =
             settle_one(Answer::Fail(class), &[("MAX_RECEIVE_COUNT", "5")], 4).await;
-        assert_eq!((outcome, got), (Outcome::Retry, Some(class)));
+        assert_eq!((outcome, got), (OutcomeKind::Retry, Some(class)));
         assert!(dead_letters.sent().is_empty(), "{class} was dead-lettered");
     }
 }
@@ -233,7 +223,10 @@ async fn retryable_failure_at_max_receive_count_is_dead_lettered_as_retries_exha
     .await;
     assert_eq!(
         (outcome, class),
-        (Outcome::DeadLettered, Some(ErrorClass::RetriesExhausted))
+        (
+            OutcomeKind::DeadLettered,
+            Some(ErrorClass::RetriesExhausted)
+        )
     );
     let letter = &dead_letters.sent()[0];
     assert_eq!(letter.attributes["ErrorClass"], "retries-exhausted");
@@ -246,27 +239,27 @@ async fn without_max_receive_count_retries_go_on() {
     let (outcome, class, _) = settle_one(Answer::Fail(ErrorClass::Internal), &[], 50).await;
     assert_eq!(
         (outcome, class),
-        (Outcome::Retry, Some(ErrorClass::Internal))
+        (OutcomeKind::Retry, Some(ErrorClass::Internal))
     );
 }
 
 #[tokio::test]
 async fn failed_dead_letter_send_leaves_the_record_to_be_retried() {
-    let responder = responder(FakeCognito::new(), FakeDeadLetters::refusing_all(), &[]);
+    let app = TestApp::spawn(FakeCognito::new(), FakeDeadLetters::refusing_all(), &[]);
     let batch = sqs_batch(&[("bad", "not json"), ("good", &request("alice"))]);
-    let report = responder.settle(&batch, far_deadline()).await;
+    let report = app.settle(&batch).await;
     assert_eq!(
         outcomes(&report),
         [
             (
                 "bad".to_owned(),
-                Outcome::Retry,
+                OutcomeKind::Retry,
                 Some(ErrorClass::Malformed)
             ),
-            ("good".to_owned(), Outcome::SignedOut, None),
+            ("good".to_owned(), OutcomeKind::SignedOut, None),
         ]
     );
-    assert!(report.settlements[0].dead_letter_error.is_some());
+    assert!(report.settlements[0].dead_letter_error().is_some());
     let Ok(Response::Sqs(response)) = respond(&report) else {
         panic!("an SQS batch answers with batch item failures")
     };
@@ -280,7 +273,7 @@ async fn failed_dead_letter_send_leaves_the_record_to_be_retried() {
 
 #[tokio::test]
 async fn one_user_named_by_several_records_is_signed_out_once_and_they_share_the_outcome() {
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::new().answer("alice", Answer::Fail(ErrorClass::Throttled)),
         FakeDeadLetters::new(),
         &[],
@@ -288,12 +281,12 @@ async fn one_user_named_by_several_records_is_signed_out_once_and_they_share_the
     let alice = request("alice");
     let bob = request("bob");
     let batch = sqs_batch(&[("a1", &alice), ("b1", &bob), ("a2", &alice), ("a3", &alice)]);
-    let report = responder.settle(&batch, far_deadline()).await;
-    assert_eq!(responder.signer().calls_for("alice"), 1);
-    assert_eq!(responder.signer().calls_for("bob"), 1);
+    let report = app.settle(&batch).await;
+    assert_eq!(app.cognito().calls_for("alice"), 1);
+    assert_eq!(app.cognito().calls_for("bob"), 1);
     let retried: Vec<_> = outcomes(&report)
         .into_iter()
-        .filter(|(_, o, _)| *o == Outcome::Retry)
+        .filter(|(_, o, _)| *o == OutcomeKind::Retry)
         .map(|(id, _, _)| id)
         .collect();
     assert_eq!(retried, ["a1", "a2", "a3"]);
@@ -302,7 +295,7 @@ async fn one_user_named_by_several_records_is_signed_out_once_and_they_share_the
 #[tokio::test(start_paused = true)]
 async fn no_more_than_max_concurrency_calls_are_in_flight() {
     let batch = users_batch(40);
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::with_delay(Duration::from_millis(50)),
         FakeDeadLetters::new(),
         &[
@@ -311,12 +304,12 @@ async fn no_more_than_max_concurrency_calls_are_in_flight() {
         ],
     );
     let started = Instant::now();
-    let report = responder.settle(&batch, far_deadline()).await;
+    let report = app.settle(&batch).await;
     assert!(report
         .settlements
         .iter()
-        .all(|s| s.outcome == Outcome::SignedOut));
-    assert_eq!(responder.signer().max_in_flight(), 4);
+        .all(|s| s.kind() == OutcomeKind::SignedOut));
+    assert_eq!(app.cognito().max_in_flight(), 4);
     // 40 calls of 50 ms, four at a time: ten rounds.
     assert_eq!(started.elapsed(), Duration::from_millis(500));
 }
@@ -324,13 +317,13 @@ async fn no_more_than_max_concurrency_calls_are_in_flight() {
 #[tokio::test(start_paused = true)]
 async fn call_starts_never_exceed_the_rate_cap_in_any_second() {
     let batch = users_batch(45);
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::with_delay(Duration::from_millis(10)),
         FakeDeadLetters::new(),
         &[("MAX_CONCURRENCY", "20"), ("MAX_REQUESTS_PER_SECOND", "10")],
     );
-    responder.settle(&batch, far_deadline()).await;
-    let starts = responder.signer().call_starts();
+    app.settle(&batch).await;
+    let starts = app.cognito().call_starts();
     assert_eq!(starts.len(), 45);
     let most_in_a_second = starts
         .iter()
@@ -347,14 +340,14 @@ async fn call_starts_never_exceed_the_rate_cap_in_any_second() {
 
 #[tokio::test]
 async fn fifo_group_behind_a_retry_is_retried_unprocessed_while_other_groups_go_on() {
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::new().answer("ivan", Answer::Fail(ErrorClass::Throttled)),
         FakeDeadLetters::new(),
         &[],
     );
     let batch = batch_from_json(include_str!("../../events/sqs-fifo.json"));
     assert_eq!(batch.source, Source::Sqs { fifo: true });
-    let report = responder.settle(&batch, far_deadline()).await;
+    let report = app.settle(&batch).await;
     let got: Vec<_> = outcomes(&report)
         .into_iter()
         .map(|(_, o, c)| (o, c))
@@ -362,24 +355,24 @@ async fn fifo_group_behind_a_retry_is_retried_unprocessed_while_other_groups_go_
     assert_eq!(
         got,
         [
-            (Outcome::Retry, Some(ErrorClass::Throttled)),
-            (Outcome::Retry, Some(ErrorClass::Throttled)),
-            (Outcome::SignedOut, None),
-            (Outcome::DeadLettered, Some(ErrorClass::Malformed)),
+            (OutcomeKind::Retry, Some(ErrorClass::Throttled)),
+            (OutcomeKind::Retry, Some(ErrorClass::Throttled)),
+            (OutcomeKind::SignedOut, None),
+            (OutcomeKind::DeadLettered, Some(ErrorClass::Malformed)),
         ]
     );
     assert_eq!(
-        responder.signer().calls_for("judy"),
+        app.cognito().calls_for("judy"),
         0,
         "judy was behind ivan in tenant-a"
     );
-    assert_eq!(responder.signer().calls_for("mallory"), 1);
+    assert_eq!(app.cognito().calls_for("mallory"), 1);
 }
 
 #[tokio::test(start_paused = true)]
 async fn no_call_starts_too_close_to_the_deadline_and_unreached_records_are_retried() {
     let batch = users_batch(10);
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::with_delay(Duration::from_millis(100)),
         FakeDeadLetters::new(),
         &[
@@ -391,26 +384,26 @@ async fn no_call_starts_too_close_to_the_deadline_and_unreached_records_are_retr
     // A call needs one 100 ms attempt plus 100 ms for a dead-letter send: the last may start
     // at +450 ms.
     let deadline = Instant::now() + Duration::from_millis(650);
-    let report = responder.settle(&batch, deadline).await;
+    let report = app.settle_by(&batch, deadline).await;
     assert_eq!(
-        responder.signer().calls().len(),
+        app.cognito().calls().len(),
         5,
         "calls start at 0, 100, 200, 300 and 400 ms"
     );
     let (done, unreached): (Vec<_>, Vec<_>) = report
         .settlements
         .iter()
-        .partition(|s| s.outcome == Outcome::SignedOut);
+        .partition(|s| s.kind() == OutcomeKind::SignedOut);
     assert_eq!(done.len(), 5);
     assert_eq!(unreached.len(), 5);
     for s in unreached {
         assert_eq!(
-            s.outcome,
-            Outcome::Retry,
+            s.kind(),
+            OutcomeKind::Retry,
             "unreached records are retried, not dead-lettered"
         );
         assert_eq!(
-            s.failure.as_ref().map(|f| f.code()).as_deref(),
+            s.outcome.failure().map(|f| f.code()).as_deref(),
             Some("DeadlineReached")
         );
     }
@@ -419,100 +412,109 @@ async fn no_call_starts_too_close_to_the_deadline_and_unreached_records_are_retr
 
 #[tokio::test(start_paused = true)]
 async fn a_call_still_running_at_the_cutoff_is_abandoned_and_retried() {
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::with_delay(Duration::from_secs(10)),
         FakeDeadLetters::new(),
         &[],
     );
     let deadline = Instant::now() + Duration::from_millis(400);
-    let report = responder
-        .settle(&sqs_batch(&[("m1", &request("alice"))]), deadline)
+    let report = app
+        .settle_by(&sqs_batch(&[("m1", &request("alice"))]), deadline)
         .await;
-    assert_eq!(only(&report), (Outcome::Retry, Some(ErrorClass::Transport)));
+    assert_eq!(
+        only(&report),
+        (OutcomeKind::Retry, Some(ErrorClass::Transport))
+    );
     // Cut off 100 ms (a dead-letter send) before the deadline.
     assert_eq!(Instant::now(), deadline - Duration::from_millis(100));
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_call_cut_off_at_max_receive_count_counts_as_an_attempt() {
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::with_delay(Duration::from_secs(10)),
         FakeDeadLetters::new(),
         &[("MAX_RECEIVE_COUNT", "3")],
     );
     let mut batch = sqs_batch(&[("m1", &request("alice"))]);
     batch.records[0].receive_count = Some(3);
-    let report = responder
-        .settle(&batch, Instant::now() + Duration::from_millis(400))
+    let report = app
+        .settle_by(&batch, Instant::now() + Duration::from_millis(400))
         .await;
     assert_eq!(
         only(&report),
-        (Outcome::DeadLettered, Some(ErrorClass::RetriesExhausted))
+        (
+            OutcomeKind::DeadLettered,
+            Some(ErrorClass::RetriesExhausted)
+        )
     );
     assert_eq!(
-        responder.dead_letters().sent()[0].attributes["ErrorCode"],
+        app.dead_letters().sent()[0].attributes["ErrorCode"],
         "CallCutOff"
     );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_dead_letter_send_still_running_at_the_deadline_is_abandoned_and_retried() {
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::new(),
         FakeDeadLetters::slow(Duration::from_secs(10)),
         &[],
     );
     let deadline = Instant::now() + Duration::from_millis(300);
-    let report = responder
-        .settle(&sqs_batch(&[("m1", "not json")]), deadline)
+    let report = app
+        .settle_by(&sqs_batch(&[("m1", "not json")]), deadline)
         .await;
-    assert_eq!(only(&report), (Outcome::Retry, Some(ErrorClass::Malformed)));
-    assert!(report.settlements[0].dead_letter_error.is_some());
+    assert_eq!(
+        only(&report),
+        (OutcomeKind::Retry, Some(ErrorClass::Malformed))
+    );
+    assert!(report.settlements[0].dead_letter_error().is_some());
     assert!(Instant::now() <= deadline);
 }
 
 #[tokio::test]
 async fn an_invocation_already_out_of_time_calls_nothing_and_retries_all() {
-    let responder = responder(FakeCognito::new(), FakeDeadLetters::new(), &[]);
+    let app = TestApp::spawn(FakeCognito::new(), FakeDeadLetters::new(), &[]);
     let batch = sqs_batch(&[("m1", &request("alice")), ("m2", "not json")]);
-    let report = responder.settle(&batch, Instant::now()).await;
-    assert!(responder.signer().calls().is_empty());
-    assert!(responder.dead_letters().sent().is_empty());
+    let report = app.settle_by(&batch, Instant::now()).await;
+    assert!(app.cognito().calls().is_empty());
+    assert!(app.dead_letters().sent().is_empty());
     assert!(report
         .settlements
         .iter()
-        .all(|s| s.outcome == Outcome::Retry));
+        .all(|s| s.kind() == OutcomeKind::Retry));
 }
 
 #[tokio::test]
 async fn dry_run_decides_and_calls_nothing() {
     let dead_letters = FakeDeadLetters::new();
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::new(),
         dead_letters.clone(),
         &[("DRY_RUN", "true")],
     );
     let batch = sqs_batch(&[("m1", &request("alice")), ("m2", "not json")]);
-    let report = responder.settle(&batch, far_deadline()).await;
+    let report = app.settle(&batch).await;
     assert_eq!(
         outcomes(&report),
         [
-            ("m1".to_owned(), Outcome::SignedOut, None),
+            ("m1".to_owned(), OutcomeKind::SignedOut, None),
             (
                 "m2".to_owned(),
-                Outcome::DeadLettered,
+                OutcomeKind::DeadLettered,
                 Some(ErrorClass::Malformed)
             ),
         ]
     );
-    assert!(report.settlements.iter().all(|s| s.dry_run));
-    assert!(responder.signer().calls().is_empty());
+    assert!(report.dry_run);
+    assert!(app.cognito().calls().is_empty());
     assert!(dead_letters.sent().is_empty());
 }
 
 #[tokio::test]
 async fn default_pool_and_pointers_come_from_the_configuration() {
-    let responder = responder(
+    let app = TestApp::spawn(
         FakeCognito::new(),
         FakeDeadLetters::new(),
         &[
@@ -526,10 +528,10 @@ async fn default_pool_and_pointers_come_from_the_configuration() {
         records: vec![record("m2", r#"{"Username":"zed"}"#)],
         ..batch.clone()
     };
-    let report = responder.settle(&batch, far_deadline()).await;
-    assert_eq!(only(&report), (Outcome::SignedOut, None));
-    responder.settle(&plain, far_deadline()).await;
-    let calls = responder.signer().calls();
+    let report = app.settle(&batch).await;
+    assert_eq!(only(&report), (OutcomeKind::SignedOut, None));
+    app.settle(&plain).await;
+    let calls = app.cognito().calls();
     assert_eq!(
         (calls[0].pool.as_str(), calls[0].user.as_str()),
         (POOL, "erin")

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cognito_signout_responder::invocation::{respond, Response};
-use cognito_signout_responder::payload::{Batch, Record, Source};
-use cognito_signout_responder::responder::Outcome;
+use cognito_signout_responder::OutcomeKind;
+use cognito_signout_responder::{Batch, Record, Source};
 
 use crate::helpers::fake_aws::*;
 use crate::helpers::http_stub::StubReply;
@@ -97,17 +97,16 @@ async fn ten_thousand_alerts_under_random_faults_are_all_accounted_for() {
         },
         move |req| {
             let (name, reply) = match d2.percent() {
-                0..=89 => ("dead letter stored", sqs_sent()),
+                0..=89 => ("dead letter stored", sqs_sent(req)),
                 90..=94 => ("dead letter 500", sqs_error(500, "InternalError")),
                 _ => ("dead letter reset", StubReply::Reset),
             };
             *f2.lock().unwrap().entry(name).or_default() += 1;
             if name == "dead letter stored" {
-                let id = json_body(req)["MessageAttributes"]["SourceMessageId"]["StringValue"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
-                *s2.lock().unwrap().entry(id).or_default() += 1;
+                for letter in letters_in(req) {
+                    let id = source_message_id(&letter).to_owned();
+                    *s2.lock().unwrap().entry(id).or_default() += 1;
+                }
             }
             reply
         },
@@ -125,7 +124,7 @@ async fn ten_thousand_alerts_under_random_faults_are_all_accounted_for() {
     ]);
     let responder = real_responder(&stub.url(), &config, 1).await;
 
-    let mut outcomes: BTreeMap<String, Outcome> = BTreeMap::new();
+    let mut outcomes: BTreeMap<String, OutcomeKind> = BTreeMap::new();
     let mut signed_out_users: BTreeMap<String, String> = BTreeMap::new();
     for b in 0..ALERTS / BATCH {
         let records = (0..BATCH)
@@ -169,18 +168,18 @@ async fn ten_thousand_alerts_under_random_faults_are_all_accounted_for() {
         for s in report.settlements {
             assert_eq!(
                 retried.contains(&s.message_id),
-                s.outcome == Outcome::Retry,
+                s.kind() == OutcomeKind::Retry,
                 "{}",
                 s.message_id
             );
-            if s.outcome == Outcome::SignedOut {
+            if s.kind() == OutcomeKind::SignedOut {
                 signed_out_users.insert(
                     s.message_id.clone(),
                     s.target.as_ref().unwrap().user.as_str().to_owned(),
                 );
             }
             assert!(
-                outcomes.insert(s.message_id.clone(), s.outcome).is_none(),
+                outcomes.insert(s.message_id.clone(), s.kind()).is_none(),
                 "{} settled twice",
                 s.message_id
             );
@@ -189,11 +188,11 @@ async fn ten_thousand_alerts_under_random_faults_are_all_accounted_for() {
 
     // Conservation, per message id.
     assert_eq!(outcomes.len(), ALERTS);
-    let count = |o: Outcome| outcomes.values().filter(|x| **x == o).count();
+    let count = |o: OutcomeKind| outcomes.values().filter(|x| **x == o).count();
     let (done, dead, retry) = (
-        count(Outcome::SignedOut),
-        count(Outcome::DeadLettered),
-        count(Outcome::Retry),
+        count(OutcomeKind::SignedOut),
+        count(OutcomeKind::DeadLettered),
+        count(OutcomeKind::Retry),
     );
     assert_eq!(done + dead + retry, ALERTS);
 
@@ -202,16 +201,16 @@ async fn ten_thousand_alerts_under_random_faults_are_all_accounted_for() {
     let users_out = signed_out.lock().unwrap();
     for (id, outcome) in &outcomes {
         match outcome {
-            Outcome::DeadLettered => assert_eq!(
+            OutcomeKind::DeadLettered => assert_eq!(
                 stored.get(id),
                 Some(&1),
                 "{id} dead-lettered without exactly one stored letter"
             ),
-            Outcome::SignedOut => assert!(
+            OutcomeKind::SignedOut => assert!(
                 users_out.contains(&signed_out_users[id]),
                 "{id} signed out without a successful call"
             ),
-            Outcome::Retry => assert_eq!(
+            OutcomeKind::Retry => assert_eq!(
                 stored.get(id),
                 None,
                 "{id} is retried although its dead letter was stored"

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use cognito_signout_responder::config::Config;
-use cognito_signout_responder::timeouts::Timeouts;
+use cognito_signout_responder::Config;
+use cognito_signout_responder::Timeouts;
 use cognito_signout_responder::{aws_responder, AwsResponder};
 use serde_json::Value;
 
@@ -47,12 +47,45 @@ pub fn cognito_error(status: u16, code: &str) -> StubReply {
     }
 }
 
-/// SQS's success answer to `SendMessage`.
-pub fn sqs_sent() -> StubReply {
+/// The letters (batch entries) of a `SendMessageBatch` request.
+pub fn letters_in(request: &StubRequest) -> Vec<Value> {
+    json_body(request)["Entries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The `SourceMessageId` attribute of a letter.
+pub fn source_message_id(letter: &Value) -> &str {
+    letter["MessageAttributes"]["SourceMessageId"]["StringValue"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+/// SQS's answer to a `SendMessageBatch` request that stored every entry: each with a message
+/// id and the MD5 of its body, as SQS reports them.
+pub fn sqs_sent(request: &StubRequest) -> StubReply {
+    use md5::{Digest, Md5};
+    let successful: Vec<Value> = letters_in(request)
+        .iter()
+        .enumerate()
+        .map(|(n, entry)| {
+            let body = entry["MessageBody"].as_str().unwrap_or_default();
+            let md5: String = Md5::digest(body.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            serde_json::json!({
+                "Id": entry["Id"],
+                "MessageId": format!("5fea7756-0ea4-451a-a703-{n:012}"),
+                "MD5OfMessageBody": md5,
+            })
+        })
+        .collect();
     StubReply::json(
         200,
         "application/x-amz-json-1.0",
-        r#"{"MessageId":"5fea7756-0ea4-451a-a703-a558b933e274","MD5OfMessageBody":"00000000000000000000000000000000"}"#,
+        serde_json::json!({"Successful": successful, "Failed": []}).to_string(),
     )
 }
 
@@ -114,14 +147,14 @@ pub async fn real_responder(endpoint: &str, config: &Config, attempts: u32) -> A
 }
 
 /// One stub answering both services: `cognito` decides `AdminUserGlobalSignOut`, `sqs`
-/// decides `SendMessage`.
+/// decides `SendMessageBatch`.
 pub async fn fake_aws(
     cognito: impl Fn(&StubRequest) -> StubReply + Send + Sync + 'static,
     sqs: impl Fn(&StubRequest) -> StubReply + Send + Sync + 'static,
 ) -> HttpStub {
     HttpStub::start(move |req| match operation(req) {
         "AdminUserGlobalSignOut" => cognito(req),
-        "SendMessage" => sqs(req),
+        "SendMessageBatch" => sqs(req),
         other => StubReply::json(
             400,
             "application/x-amz-json-1.1",

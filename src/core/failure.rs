@@ -3,20 +3,19 @@
 
 use std::sync::Arc;
 
-use crate::alert::Target;
-use crate::error_class::ErrorClass;
-use crate::identity::NameError;
-use crate::sign_out::SignOutError;
+use crate::core::error_class::ErrorClass;
+use crate::core::identity::{NameError, Target};
+use crate::core::sign_out_error::SignOutError;
 
 /// Why an alert did not end signed out. Routing reads [`Failure::class`], never the text.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Failure {
     /// The document is not JSON (or nests deeper than 128 levels).
     #[error("the alert is not JSON: {0}")]
-    NotJson(#[source] serde_json::Error),
+    NotJson(#[source] Arc<serde_json::Error>),
     /// An SNS notification whose `Message` is not JSON.
     #[error("the SNS notification's Message is not JSON: {0}")]
-    SnsMessageNotJson(#[source] serde_json::Error),
+    SnsMessageNotJson(#[source] Arc<serde_json::Error>),
     /// No username anywhere the contract looks.
     #[error("the alert names no user (Username, username, or USERNAME_POINTER)")]
     MissingUsername,

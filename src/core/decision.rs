@@ -3,12 +3,74 @@
 
 use std::collections::BTreeSet;
 
-use crate::alert::{AlertDecoder, Target};
-use crate::config::UserNotFoundPolicy;
-use crate::error_class::ErrorClass;
-use crate::failure::Failure;
-use crate::identity::UserPoolId;
-use crate::payload::Record;
+use std::str::FromStr;
+
+use crate::core::alert::AlertDecoder;
+use crate::core::error_class::ErrorClass;
+use crate::core::failure::Failure;
+use crate::core::identity::{Target, UserPoolId};
+use crate::core::payload::Record;
+
+/// What to do when Cognito says the user does not exist (`USER_NOT_FOUND`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserNotFoundPolicy {
+    /// Dead-letter the alert (`user-not-found`), the default.
+    #[default]
+    DeadLetter,
+    /// Count the alert as signed out: a user who does not exist has no session.
+    Ignore,
+}
+
+impl FromStr for UserNotFoundPolicy {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw {
+            "dead-letter" => Ok(Self::DeadLetter),
+            "ignore" => Ok(Self::Ignore),
+            _ => Err("must be dead-letter or ignore"),
+        }
+    }
+}
+
+/// `ALLOWED_USER_POOL_IDS`: the pools alerts may name, by id or ARN, comma-separated. Set but
+/// empty is refused: unset it to allow any pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedPools(BTreeSet<UserPoolId>);
+
+impl AllowedPools {
+    /// Whether `pool` is allowed.
+    pub fn contains(&self, pool: &UserPoolId) -> bool {
+        self.0.contains(pool)
+    }
+
+    /// How many pools are allowed.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no pool is allowed (never true for a parsed list).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromStr for AllowedPools {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let pools = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| UserPoolId::parse_id_or_arn(p).map_err(|e| format!("entry {p:?} {e}")))
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        if pools.is_empty() {
+            return Err("is set but lists no pool; unset it to allow any pool".to_owned());
+        }
+        Ok(Self(pools))
+    }
+}
 
 /// The settings the decisions read.
 #[derive(Debug, Clone)]
@@ -16,7 +78,7 @@ pub struct Policy {
     /// How to find the names.
     pub decoder: AlertDecoder,
     /// `ALLOWED_USER_POOL_IDS`; `None` allows any pool.
-    pub allowed_pools: Option<BTreeSet<UserPoolId>>,
+    pub allowed_pools: Option<AllowedPools>,
     /// `USER_NOT_FOUND`.
     pub user_not_found: UserNotFoundPolicy,
     /// `MAX_RECEIVE_COUNT`.
@@ -94,7 +156,7 @@ mod tests {
     #[test]
     fn pool_outside_the_allow_list_is_forbidden() {
         let policy = Policy {
-            allowed_pools: Some(BTreeSet::from([UserPoolId::parse("eu-west-1_Ok").unwrap()])),
+            allowed_pools: Some("eu-west-1_Ok".parse().unwrap()),
             ..policy()
         };
         let ok = policy.admit(&record(r#"{"UserPoolId":"eu-west-1_Ok","Username":"a"}"#));
@@ -103,6 +165,18 @@ mod tests {
             r#"{"UserPoolId":"eu-west-1_Other","Username":"a"}"#,
         ));
         assert_eq!(other.unwrap_err().class(), ErrorClass::ForbiddenPool);
+    }
+
+    #[test]
+    fn allow_list_takes_ids_and_arns_and_refuses_an_empty_list() {
+        let allowed: AllowedPools =
+            "eu-west-1_A, arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_B"
+                .parse()
+                .unwrap();
+        assert!(allowed.contains(&UserPoolId::parse("us-east-1_B").unwrap()));
+        assert_eq!(allowed.len(), 2);
+        assert!(" , ".parse::<AllowedPools>().is_err());
+        assert!("eu-west-1_A, not a pool".parse::<AllowedPools>().is_err());
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The two names an alert must carry, parsed once at the edge: [`UserPoolId`] and
-//! [`Username`].
+//! The names an alert must carry, parsed once at the edge: [`UserPoolId`] and [`Username`],
+//! and the [`Target`] they make together.
 //!
 //! The rules are the `AdminUserGlobalSignOut` API reference's: a username is 1 to 128
 //! characters of letters, marks, symbols, numbers and punctuation; a pool id is 1 to 55
@@ -69,6 +69,16 @@ pub enum NameError {
         /// The region prefix of the pool id inside the ARN.
         pool_region: String,
     },
+}
+
+/// The user an alert asks to sign out, in the pool that holds it: the key a batch's
+/// deduplication and every later step (the call, the dead letter, the log line) use.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Target {
+    /// The pool, which also decides the region of the call.
+    pub pool: UserPoolId,
+    /// The username or alias Cognito is given.
+    pub user: Username,
 }
 
 /// A user pool id that satisfies the API's rules and starts with a region.

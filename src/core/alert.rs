@@ -7,12 +7,14 @@
 //! or a [`Failure`] out.
 
 use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::failure::Failure;
-use crate::identity::{UserPoolId, Username};
+use crate::core::failure::Failure;
+use crate::core::identity::{Target, UserPoolId, Username};
 
 /// Keys that name the user, in the order they are looked for.
 const USERNAME_KEYS: [&str; 2] = ["Username", "username"];
@@ -21,22 +23,41 @@ const USER_POOL_ID_KEYS: [&str; 2] = ["UserPoolId", "userPoolId"];
 /// Keys that name the pool by ARN.
 const USER_POOL_ARN_KEYS: [&str; 2] = ["UserPoolArn", "userPoolArn"];
 
-/// The user an alert asks to sign out, in the pool that holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Target {
-    /// The pool, which also decides the region of the call.
-    pub pool: UserPoolId,
-    /// The username or alias Cognito is given.
-    pub user: Username,
+/// An RFC 6901 JSON pointer (`USERNAME_POINTER`, `USER_POOL_ID_POINTER`), checked once at
+/// start-up: it starts with `/`, and every `~` is an escape (`~0` or `~1`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonPointer(String);
+
+impl JsonPointer {
+    /// The pointer's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for JsonPointer {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let escapes_ok = raw
+            .split('~')
+            .skip(1)
+            .all(|after| after.starts_with('0') || after.starts_with('1'));
+        if raw.starts_with('/') && escapes_ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err("must be an RFC 6901 JSON pointer starting with '/' (like /detail/user/name), with ~ only in ~0 or ~1")
+        }
+    }
 }
 
 /// How to find the names in a document; built once from the configuration.
 #[derive(Debug, Clone, Default)]
 pub struct AlertDecoder {
     /// `USERNAME_POINTER`: where the username is, when the alert is not a request.
-    pub username_pointer: Option<String>,
+    pub username_pointer: Option<JsonPointer>,
     /// `USER_POOL_ID_POINTER`: where the pool id or ARN is.
-    pub user_pool_pointer: Option<String>,
+    pub user_pool_pointer: Option<JsonPointer>,
     /// `DEFAULT_USER_POOL_ID`: the pool of alerts that name a user but no pool.
     pub default_pool: Option<UserPoolId>,
 }
@@ -46,7 +67,7 @@ impl AlertDecoder {
     /// is refused as malformed: which of the two a reader takes differs between parsers, and
     /// an alert must not mean one user to the detector and another to the responder.
     pub fn decode(&self, body: &str) -> Result<Target, Failure> {
-        let document = parse_strict(body).map_err(Failure::NotJson)?;
+        let document = parse_strict(body).map_err(|e| Failure::NotJson(Arc::new(e)))?;
         self.decode_value(&document)
     }
 
@@ -56,7 +77,7 @@ impl AlertDecoder {
         let document = unwrapped.as_ref().unwrap_or(document);
         let request = request_object(document);
 
-        let user = match self.pointed(document, self.username_pointer.as_deref()) {
+        let user = match self.pointed(document, self.username_pointer.as_ref()) {
             Some(value) => Some(("the value at USERNAME_POINTER", value)),
             None => request.and_then(|r| first_key(r, &USERNAME_KEYS)),
         };
@@ -84,7 +105,7 @@ impl AlertDecoder {
                 reason,
             })
         };
-        if let Some(value) = self.pointed(document, self.user_pool_pointer.as_deref()) {
+        if let Some(value) = self.pointed(document, self.user_pool_pointer.as_ref()) {
             return parse("the value at USER_POOL_ID_POINTER", value, false);
         }
         let by_id = request
@@ -102,9 +123,9 @@ impl AlertDecoder {
         }
     }
 
-    fn pointed<'a>(&self, document: &'a Value, pointer: Option<&str>) -> Option<&'a Value> {
+    fn pointed<'a>(&self, document: &'a Value, pointer: Option<&JsonPointer>) -> Option<&'a Value> {
         pointer
-            .and_then(|p| document.pointer(p))
+            .and_then(|p| document.pointer(p.as_str()))
             .filter(|v| !v.is_null())
     }
 }
@@ -115,7 +136,7 @@ fn sns_message(document: &Value) -> Result<Option<Value>, Failure> {
     match document.get("Message").and_then(Value::as_str) {
         Some(message) if is_notification => parse_strict(message)
             .map(Some)
-            .map_err(Failure::SnsMessageNotJson),
+            .map_err(|e| Failure::SnsMessageNotJson(Arc::new(e))),
         _ => Ok(None),
     }
 }
@@ -224,7 +245,7 @@ fn as_text<'a>(field: &str, value: &'a Value) -> Result<&'a str, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error_class::ErrorClass;
+    use crate::core::error_class::ErrorClass;
 
     fn decoder() -> AlertDecoder {
         AlertDecoder::default()
@@ -261,7 +282,7 @@ mod tests {
 
     #[test]
     fn eventbridge_envelope_names_the_request_in_its_detail() {
-        let body = include_str!("../events/sqs-eventbridge-envelope.json");
+        let body = include_str!("../../events/sqs-eventbridge-envelope.json");
         let event: Value = serde_json::from_str(body).unwrap();
         let inner = event["Records"][0]["body"].as_str().unwrap();
         assert_eq!(
@@ -293,8 +314,8 @@ mod tests {
     #[test]
     fn pointers_find_names_in_any_shape_from_the_document_root() {
         let decoder = AlertDecoder {
-            username_pointer: Some("/detail/account/login".into()),
-            user_pool_pointer: Some("/detail/tenant~1pool".into()),
+            username_pointer: Some("/detail/account/login".parse().unwrap()),
+            user_pool_pointer: Some("/detail/tenant~1pool".parse().unwrap()),
             default_pool: None,
         };
         let body = r#"{"detail-type":"x","source":"siem","detail":{"account":{"login":"frank"},"tenant/pool":"ap-south-1_Zz9"}}"#;
@@ -302,6 +323,14 @@ mod tests {
             decoder.decode(body).unwrap(),
             target("ap-south-1_Zz9", "frank")
         );
+    }
+
+    #[test]
+    fn pointers_are_checked_when_parsed() {
+        assert!("/detail/a~0b~1c".parse::<JsonPointer>().is_ok());
+        assert!("detail.user".parse::<JsonPointer>().is_err());
+        assert!("/detail/~2".parse::<JsonPointer>().is_err());
+        assert!("/detail/~".parse::<JsonPointer>().is_err());
     }
 
     #[test]

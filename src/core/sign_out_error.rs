@@ -1,24 +1,11 @@
-//! The signing-out port: what the decision code asks of Cognito, and how Cognito's answers
-//! map to the contract's classes.
-//!
-//! [`SignOut`] is the trait the responder calls; the real adapter is
-//! [`crate::cognito::CognitoSignOut`], tests use fakes. [`SignOutError`] keeps the SDK's
-//! error value whole, so [`SignOutError::class`] can read the modelled variant, the error
-//! code of unmodelled ones and the HTTP status.
-
-use std::future::Future;
+//! [`SignOutError`]: a failed `AdminUserGlobalSignOut` call with the SDK's error kept whole,
+//! and how it maps to the contract's classes (modelled variant, then the error code of
+//! unmodelled ones, then the HTTP status). Pure: it reads error values, it calls nothing.
 
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError as ApiError;
 
-use crate::alert::Target;
-use crate::error_class::ErrorClass;
-
-/// Signs one user out of every device (Cognito's `AdminUserGlobalSignOut`).
-pub trait SignOut: Send + Sync {
-    /// Signs `target` out; `Ok` once Cognito has revoked the user's refresh tokens.
-    fn sign_out(&self, target: &Target) -> impl Future<Output = Result<(), SignOutError>> + Send;
-}
+use crate::core::error_class::ErrorClass;
 
 /// Error codes that mean "slow down", from Cognito and from the AWS front door.
 const THROTTLING_CODES: [&str; 8] = [

@@ -12,9 +12,10 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{Region, SdkConfig};
 use aws_sdk_cognitoidentityprovider::{Client, Config};
 
-use crate::alert::Target;
-use crate::sign_out::{SignOut, SignOutError};
-use crate::timeouts::Timeouts;
+use crate::core::identity::Target;
+use crate::core::sign_out_error::SignOutError;
+use crate::core::timeouts::Timeouts;
+use crate::sign_out::SignOut;
 
 /// Signs users out through Cognito, one lazily built client per region.
 #[derive(Debug)]
@@ -84,9 +85,6 @@ impl SignOut for CognitoSignOut {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
-    use aws_sdk_cognitoidentityprovider::config::{Credentials, Region};
     use aws_sdk_cognitoidentityprovider::error::ErrorMetadata;
     use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::{
         AdminUserGlobalSignOutError as ApiError, AdminUserGlobalSignOutOutput,
@@ -100,8 +98,8 @@ mod tests {
     use aws_smithy_types::retry::RetryConfig;
 
     use super::*;
-    use crate::error_class::ErrorClass;
-    use crate::identity::{UserPoolId, Username};
+    use crate::core::error_class::ErrorClass;
+    use crate::core::identity::{UserPoolId, Username};
 
     fn target(pool: &str) -> Target {
         Target {
@@ -277,123 +275,5 @@ mod tests {
         assert_eq!(got, (ErrorClass::Unknown, "BrandNewException".into()));
         let wire = class_of_http(400, r#"{"__type":"SomethingElse"}"#).await;
         assert_eq!(wire.0, ErrorClass::Unknown);
-    }
-
-    fn loopback_adapter(port: u16, attempt: Duration) -> CognitoSignOut {
-        let conf = aws_sdk_cognitoidentityprovider::Config::builder()
-            .behavior_version_latest()
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new(
-                "AKIDTEST",
-                "SECRETTEST",
-                None,
-                None,
-                "test",
-            ))
-            .endpoint_url(format!("http://127.0.0.1:{port}"))
-            .retry_config(RetryConfig::disabled())
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(attempt)
-                    .operation_attempt_timeout(attempt)
-                    .build(),
-            )
-            .build();
-        CognitoSignOut::from_conf(conf)
-    }
-
-    #[tokio::test]
-    async fn connection_refused_is_transport() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        drop(listener);
-        let err = loopback_adapter(port, Duration::from_secs(2))
-            .sign_out(&target("us-east-1_Pool1"))
-            .await
-            .unwrap_err();
-        assert_eq!(
-            (err.class(), err.code()),
-            (ErrorClass::Transport, "ConnectionFailure".into())
-        );
-    }
-
-    #[tokio::test]
-    async fn a_server_that_never_answers_is_a_transport_timeout() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let hold = tokio::spawn(async move {
-            let mut held = Vec::new();
-            while let Ok((socket, _)) = listener.accept().await {
-                held.push(socket);
-            }
-        });
-        let err = loopback_adapter(port, Duration::from_millis(300))
-            .sign_out(&target("us-east-1_Pool1"))
-            .await
-            .unwrap_err();
-        hold.abort();
-        assert_eq!(
-            (err.class(), err.code()),
-            (ErrorClass::Transport, "Timeout".into())
-        );
-    }
-
-    #[tokio::test]
-    async fn calls_are_signed_for_the_pools_region_with_one_client_per_region() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (seen_tx, mut seen_rx) = tokio::sync::mpsc::unbounded_channel();
-        let server = tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let seen_tx = seen_tx.clone();
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 16 * 1024];
-                    let mut read = 0;
-                    loop {
-                        let Ok(n) = socket.read(&mut buf[read..]).await else {
-                            return;
-                        };
-                        if n == 0 {
-                            return;
-                        }
-                        read += n;
-                        let text = String::from_utf8_lossy(&buf[..read]).to_string();
-                        if let Some(end) = text.find("\r\n\r\n") {
-                            let length: usize = text[..end]
-                                .lines()
-                                .find_map(|l| {
-                                    l.to_ascii_lowercase()
-                                        .strip_prefix("content-length:")
-                                        .map(|v| v.trim().parse().unwrap_or(0))
-                                })
-                                .unwrap_or(0);
-                            if read >= end + 4 + length {
-                                let _ = seen_tx.send(text[..end].to_owned());
-                                let reply = "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: 2\r\n\r\n{}";
-                                let _ = socket.write_all(reply.as_bytes()).await;
-                                read = 0;
-                            }
-                        }
-                    }
-                });
-            }
-        });
-        let adapter = loopback_adapter(port, Duration::from_secs(2));
-        adapter.sign_out(&target("eu-west-1_Pool1")).await.unwrap();
-        adapter.sign_out(&target("ap-south-1_Pool2")).await.unwrap();
-        adapter.sign_out(&target("eu-west-1_Pool3")).await.unwrap();
-        server.abort();
-        let mut scopes = Vec::new();
-        while let Ok(head) = seen_rx.try_recv() {
-            let auth = head
-                .lines()
-                .find(|l| l.to_ascii_lowercase().starts_with("authorization:"))
-                .unwrap()
-                .to_owned();
-            scopes.push(auth.split('/').nth(2).unwrap().to_owned());
-        }
-        assert_eq!(scopes, ["eu-west-1", "ap-south-1", "eu-west-1"]);
-        assert_eq!(adapter.regions_in_use(), 2);
     }
 }

@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn sqs_event_gives_one_record_per_message() {
-        let b = batch(include_str!("../events/sqs-mixed-batch.json"));
+        let b = batch(include_str!("../../events/sqs-mixed-batch.json"));
         assert_eq!(b.source, Source::Sqs { fifo: false });
         assert!(b.records.len() >= 5);
         assert!(b.records.iter().all(|r| !r.message_id.is_empty()));
@@ -216,14 +216,14 @@ mod tests {
 
     #[test]
     fn fifo_sqs_event_keeps_message_groups() {
-        let b = batch(include_str!("../events/sqs-fifo.json"));
+        let b = batch(include_str!("../../events/sqs-fifo.json"));
         assert_eq!(b.source, Source::Sqs { fifo: true });
         assert!(b.records.iter().all(|r| r.group_id.is_some()));
     }
 
     #[test]
     fn eventbridge_event_is_one_record_with_the_event_as_body() {
-        let json = include_str!("../events/eventbridge.json");
+        let json = include_str!("../../events/eventbridge.json");
         let b = batch(json);
         assert_eq!(b.source, Source::EventBridge);
         assert_eq!(b.records.len(), 1);

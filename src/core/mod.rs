@@ -1,0 +1,19 @@
+//! The pure core: everything decided from the input and the configuration alone, with no I/O.
+//! An alert's way through it: [`payload`] reads the invocation, [`alert`] finds the names,
+//! [`identity`] parses them, [`decision`] admits the record and later judges a call's result,
+//! [`plan`] lays out a batch's calls and groups, [`letter`] builds the dead-letter message,
+//! [`outcome`] records how each alert ended. [`failure`], [`error_class`] and
+//! [`sign_out_error`] are the vocabulary of what went wrong; [`timeouts`] is the deadline
+//! arithmetic.
+
+pub mod alert;
+pub mod decision;
+pub mod error_class;
+pub mod failure;
+pub mod identity;
+pub mod letter;
+pub mod outcome;
+pub mod payload;
+pub mod plan;
+pub mod sign_out_error;
+pub mod timeouts;

@@ -1,0 +1,182 @@
+//! How an alert ended: an [`Outcome`] that carries exactly the data of its ending, beside the
+//! alert's identity, in a [`Settlement`]. Logs, metrics and return values read it as it is;
+//! there is no combination of fields to re-check, because none that cannot happen can be
+//! built.
+
+use std::time::Duration;
+
+use crate::core::error_class::ErrorClass;
+use crate::core::failure::Failure;
+use crate::core::identity::Target;
+use crate::core::letter::DeadLetterError;
+use crate::core::payload::{Record, Source};
+
+/// Where an alert ended, with what that ending needs to be told.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The user was signed out. `ignored` holds the failure the policy chose to count as a
+    /// sign-out (`USER_NOT_FOUND=ignore`: a user who does not exist has no session).
+    SignedOut {
+        /// The failure counted as signed out, if any.
+        ignored: Option<Failure>,
+    },
+    /// The alert is stored in the dead-letter queue of its failure's class.
+    DeadLettered(Failure),
+    /// The alert is left to its event source to deliver again.
+    Retry {
+        /// Why the alert was not settled now.
+        failure: Failure,
+        /// Set when the alert was to be dead-lettered but the send failed: the reason it
+        /// is retried rather than stored.
+        dead_letter_error: Option<DeadLetterError>,
+    },
+}
+
+/// The kind of an [`Outcome`], without its data: what summaries and metrics count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OutcomeKind {
+    /// See [`Outcome::SignedOut`].
+    SignedOut,
+    /// See [`Outcome::DeadLettered`].
+    DeadLettered,
+    /// See [`Outcome::Retry`].
+    Retry,
+}
+
+impl OutcomeKind {
+    /// Every kind, in the order metrics list them.
+    pub const ALL: [OutcomeKind; 3] = [
+        OutcomeKind::SignedOut,
+        OutcomeKind::DeadLettered,
+        OutcomeKind::Retry,
+    ];
+
+    /// The outcome as logs and summaries spell it (the contract's names).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeKind::SignedOut => "signed-out",
+            OutcomeKind::DeadLettered => "dead-lettered",
+            OutcomeKind::Retry => "retry",
+        }
+    }
+
+    /// The name of the metric that counts this outcome.
+    pub fn metric_name(self) -> &'static str {
+        match self {
+            OutcomeKind::SignedOut => "SignedOut",
+            OutcomeKind::DeadLettered => "DeadLettered",
+            OutcomeKind::Retry => "Retried",
+        }
+    }
+}
+
+impl Outcome {
+    /// The kind of this outcome.
+    pub fn kind(&self) -> OutcomeKind {
+        match self {
+            Outcome::SignedOut { .. } => OutcomeKind::SignedOut,
+            Outcome::DeadLettered(_) => OutcomeKind::DeadLettered,
+            Outcome::Retry { .. } => OutcomeKind::Retry,
+        }
+    }
+
+    /// The failure behind this outcome: the reason of a dead letter or a retry, or the
+    /// failure a sign-out ignored.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Outcome::SignedOut { ignored } => ignored.as_ref(),
+            Outcome::DeadLettered(failure) | Outcome::Retry { failure, .. } => Some(failure),
+        }
+    }
+}
+
+/// One alert's ending: which alert, which user it named, and its outcome.
+#[derive(Debug)]
+pub struct Settlement {
+    /// The record's message id (SQS `messageId`, EventBridge `id`, or the request id).
+    pub message_id: String,
+    /// The record's SQS receive count.
+    pub receive_count: Option<u32>,
+    /// The user and pool, when the alert named valid ones (always, for a sign-out).
+    pub target: Option<Target>,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+impl Settlement {
+    /// `record`'s user was signed out (or `ignored` counts as signed out).
+    pub fn signed_out(record: &Record, target: Target, ignored: Option<Failure>) -> Self {
+        Self::new(record, Some(target), Outcome::SignedOut { ignored })
+    }
+
+    /// `record` is stored in the dead-letter queue of `failure`'s class.
+    pub fn dead_lettered(record: &Record, target: Option<Target>, failure: Failure) -> Self {
+        Self::new(record, target, Outcome::DeadLettered(failure))
+    }
+
+    /// `record` is left to its event source: `failure` says why, `dead_letter_error` whether
+    /// it was meant for a dead-letter queue that could not take it.
+    pub fn retry(
+        record: &Record,
+        target: Option<Target>,
+        failure: Failure,
+        dead_letter_error: Option<DeadLetterError>,
+    ) -> Self {
+        let outcome = Outcome::Retry {
+            failure,
+            dead_letter_error,
+        };
+        Self::new(record, target, outcome)
+    }
+
+    fn new(record: &Record, target: Option<Target>, outcome: Outcome) -> Self {
+        Self {
+            message_id: record.message_id.clone(),
+            receive_count: record.receive_count,
+            target,
+            outcome,
+        }
+    }
+
+    /// The outcome's kind.
+    pub fn kind(&self) -> OutcomeKind {
+        self.outcome.kind()
+    }
+
+    /// Why the alert's dead letter was not stored, for an alert retried because of it.
+    pub fn dead_letter_error(&self) -> Option<&DeadLetterError> {
+        match &self.outcome {
+            Outcome::Retry {
+                dead_letter_error, ..
+            } => dead_letter_error.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The error class of the outcome's failure, if it has one.
+    pub fn class(&self) -> Option<ErrorClass> {
+        self.outcome.failure().map(Failure::class)
+    }
+}
+
+/// Everything an invocation settled, for the return value, logs and metrics.
+#[derive(Debug)]
+pub struct Report {
+    /// The payload kind.
+    pub source: Source,
+    /// Decided under `DRY_RUN`: nothing was called, nothing was sent.
+    pub dry_run: bool,
+    /// One settlement per record, in the order of the records.
+    pub settlements: Vec<Settlement>,
+    /// How long each Cognito call took.
+    pub call_latencies: Vec<Duration>,
+    /// How many `SendMessageBatch` requests the dead letters took.
+    pub dead_letter_requests: usize,
+}
+
+impl Report {
+    /// How many settlements are of `kind`.
+    pub fn count(&self, kind: OutcomeKind) -> usize {
+        self.settlements.iter().filter(|s| s.kind() == kind).count()
+    }
+}

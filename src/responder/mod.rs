@@ -1,0 +1,224 @@
+//! [`Responder`]: executes a batch's [`Plan`], calling Cognito and the dead-letter queues
+//! through their ports, and settles every record in exactly one [`Outcome`].
+//!
+//! The plan (pure, [`crate::core::plan`]) has already refused what cannot be acted on, shared
+//! one call among the records that name the same user, and grouped FIFO records. Here the
+//! groups run concurrently: a call starts only with a permit (at most `MAX_CONCURRENCY` in
+//! flight), a slot of the rate cap and enough time left ([`permit`], [`rate`]); letters go
+//! out in batches ([`mailroom`]). In an ordered group, once one record is to be retried the
+//! rest are retried unprocessed.
+
+pub mod mailroom;
+pub mod permit;
+pub mod rate;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use tokio::sync::{OnceCell, Semaphore};
+use tokio::time::Instant;
+
+use crate::core::decision::{Policy, Verdict};
+use crate::core::failure::Failure;
+use crate::core::identity::Target;
+use crate::core::letter::{DeadLetter, DeadLetterRoutes};
+use crate::core::outcome::{Outcome, Report, Settlement};
+use crate::core::payload::{Batch, Record};
+use crate::core::plan::{plan, Group, Step};
+use crate::core::timeouts::Timeouts;
+use crate::dead_letters::DeadLetters;
+use crate::sign_out::SignOut;
+use mailroom::Mailroom;
+use permit::permit_before;
+use rate::RateLimiter;
+
+/// What the responder needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The decisions' settings.
+    pub policy: Policy,
+    /// Where each class's letters go.
+    pub routes: DeadLetterRoutes,
+    /// `MAX_CONCURRENCY`: Cognito calls (and dead-letter requests) in flight at once.
+    pub max_concurrency: usize,
+    /// `MAX_REQUESTS_PER_SECOND`; `None` for no cap.
+    pub max_requests_per_second: Option<f64>,
+    /// `DRY_RUN`: decide, call nothing, send nothing.
+    pub dry_run: bool,
+}
+
+/// Settles invocations. Built once per instance, at cold start.
+#[derive(Debug)]
+pub struct Responder<S, D> {
+    signer: S,
+    dead_letters: D,
+    settings: Settings,
+    calls: Semaphore,
+    sends: Semaphore,
+    limiter: Option<RateLimiter>,
+    timeouts: Timeouts,
+}
+
+/// The shared result of one Cognito call: `Err` holds the failure every record naming the
+/// user shares.
+type CallResult = Result<(), Failure>;
+
+/// One invocation's state: the plan's shared calls, the mailroom, the latencies.
+struct Run<'a, D> {
+    batch: &'a Batch,
+    deadline: Instant,
+    calls: Vec<OnceCell<CallResult>>,
+    mailroom: Mailroom<'a, D>,
+    latencies: Mutex<Vec<Duration>>,
+}
+
+impl<S: SignOut, D: DeadLetters> Responder<S, D> {
+    /// A responder that signs out through `signer` and dead-letters through `dead_letters`.
+    pub fn new(signer: S, dead_letters: D, settings: Settings, timeouts: Timeouts) -> Self {
+        Self {
+            signer,
+            dead_letters,
+            calls: Semaphore::new(settings.max_concurrency),
+            sends: Semaphore::new(settings.max_concurrency),
+            limiter: settings.max_requests_per_second.map(RateLimiter::new),
+            settings,
+            timeouts,
+        }
+    }
+
+    /// The sign-out port, for callers that want to inspect it (tests, benchmarks).
+    pub fn signer(&self) -> &S {
+        &self.signer
+    }
+
+    /// The dead-letter port.
+    pub fn dead_letters(&self) -> &D {
+        &self.dead_letters
+    }
+
+    /// Settles every record of `batch` before `deadline`.
+    pub async fn settle(&self, batch: &Batch, deadline: Instant) -> Report {
+        let plan = plan(batch, &self.settings.policy);
+        let run = Run {
+            batch,
+            deadline,
+            calls: plan.calls.iter().map(|_| OnceCell::new()).collect(),
+            mailroom: Mailroom::new(
+                &self.dead_letters,
+                &self.settings.routes,
+                &self.sends,
+                self.timeouts,
+                deadline,
+            ),
+            latencies: Mutex::new(Vec::new()),
+        };
+        let settled = join_all(plan.groups.into_iter().map(|g| self.settle_group(&run, g))).await;
+        let mut settlements: Vec<(usize, Settlement)> = settled.into_iter().flatten().collect();
+        settlements.sort_by_key(|(index, _)| *index);
+        Report {
+            source: batch.source,
+            dry_run: self.settings.dry_run,
+            settlements: settlements.into_iter().map(|(_, s)| s).collect(),
+            dead_letter_requests: run.mailroom.requests(),
+            call_latencies: run
+                .latencies
+                .into_inner()
+                .unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+
+    async fn settle_group(&self, run: &Run<'_, D>, group: Group) -> Vec<(usize, Settlement)> {
+        let mut out = Vec::with_capacity(group.steps.len());
+        let mut blocked_by = None;
+        for step in group.steps {
+            let index = step.record();
+            let record = &run.batch.records[index];
+            let settlement = match blocked_by {
+                Some(class) => Settlement::retry(record, None, Failure::GroupBlocked(class), None),
+                None => self.settle_step(run, record, step).await,
+            };
+            if group.ordered {
+                if let Outcome::Retry { failure, .. } = &settlement.outcome {
+                    blocked_by = Some(failure.class());
+                }
+            }
+            out.push((index, settlement));
+        }
+        out
+    }
+
+    async fn settle_step(&self, run: &Run<'_, D>, record: &Record, step: Step) -> Settlement {
+        let (target, call) = match step {
+            // A forbidden pool's names are valid: its dead letter and log line carry them.
+            Step::Refuse { failure, .. } => {
+                let target = failure.target().cloned();
+                return self.dead_letter(run, record, target, failure).await;
+            }
+            Step::Call { target, call, .. } => (target, call),
+        };
+        if self.settings.dry_run {
+            return Settlement::signed_out(record, target, None);
+        }
+        let result = run.calls[call]
+            .get_or_init(|| self.call(run, &target))
+            .await;
+        let failure = match result {
+            Ok(()) => return Settlement::signed_out(record, target, None),
+            Err(failure) => failure.clone(),
+        };
+        match self.settings.policy.judge(failure, record.receive_count) {
+            Verdict::SignedOut(failure) => Settlement::signed_out(record, target, Some(failure)),
+            Verdict::Retry(failure) => Settlement::retry(record, Some(target), failure, None),
+            Verdict::DeadLetter(failure) => {
+                self.dead_letter(run, record, Some(target), failure).await
+            }
+        }
+    }
+
+    /// One Cognito call, if the deadline, the concurrency cap and the rate cap allow it.
+    async fn call(&self, run: &Run<'_, D>, target: &Target) -> CallResult {
+        let latest = self
+            .timeouts
+            .latest_call_start(run.deadline)
+            .ok_or(Failure::DeadlineReached)?;
+        let _permit = permit_before(&self.calls, latest)
+            .await
+            .ok_or(Failure::DeadlineReached)?;
+        if let Some(limiter) = &self.limiter {
+            if !limiter.acquire_by(latest).await {
+                return Err(Failure::DeadlineReached);
+            }
+        }
+        let started = Instant::now();
+        let cutoff = self.timeouts.call_cutoff(run.deadline);
+        let result = tokio::time::timeout_at(cutoff, self.signer.sign_out(target)).await;
+        run.latencies
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(started.elapsed());
+        match result {
+            Ok(done) => done.map_err(|err| Failure::SignOut(Arc::new(err))),
+            Err(_) => Err(Failure::CallCutOff),
+        }
+    }
+
+    /// Dead-letters `record` for `failure`; a letter that is not stored leaves the record
+    /// for redelivery.
+    async fn dead_letter(
+        &self,
+        run: &Run<'_, D>,
+        record: &Record,
+        target: Option<Target>,
+        failure: Failure,
+    ) -> Settlement {
+        if self.settings.dry_run {
+            return Settlement::dead_lettered(record, target, failure);
+        }
+        let letter = DeadLetter::new(record, &failure, target.as_ref());
+        match run.mailroom.post(letter).await {
+            Ok(()) => Settlement::dead_lettered(record, target, failure),
+            Err(err) => Settlement::retry(record, target, failure, Some(err)),
+        }
+    }
+}
