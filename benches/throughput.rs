@@ -13,6 +13,8 @@
 //! `cargo bench --bench throughput` (or `scripts/bench`). Knobs: `BENCH_LATENCY_MS` (50),
 //! `BENCH_CONCURRENCY` (10), `BENCH_RPS` (100), `BENCH_COLD_STARTS` (20).
 
+#[path = "../tests/it/helpers/fake_aws.rs"]
+mod fake_aws;
 #[path = "../tests/it/helpers/http_stub.rs"]
 mod http_stub;
 
@@ -79,6 +81,8 @@ fn run_stub(latency: Duration) {
     runtime.block_on(async move {
         let arrivals: Arc<Mutex<Vec<u64>>> = Arc::default();
         let seen = arrivals.clone();
+        let letters: Arc<Mutex<(u64, u64)>> = Arc::default();
+        let stored = letters.clone();
         let stub = HttpStub::start(move |req| {
             if req.method == "GET" && req.path == "/stats" {
                 let list = std::mem::take(&mut *seen.lock().unwrap());
@@ -87,6 +91,16 @@ fn run_stub(latency: Duration) {
                     "application/json",
                     serde_json::to_vec(&list).unwrap_or_default(),
                 );
+            }
+            if req.method == "GET" && req.path == "/sqs-stats" {
+                let (requests, entries) = std::mem::take(&mut *stored.lock().unwrap());
+                return StubReply::json(200, "application/json", format!("[{requests},{entries}]"));
+            }
+            if fake_aws::operation(req) == "SendMessageBatch" {
+                let mut counts = stored.lock().unwrap();
+                counts.0 += 1;
+                counts.1 += fake_aws::letters_in(req).len() as u64;
+                return fake_aws::sqs_sent(req);
             }
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -127,10 +141,26 @@ impl StubProcess {
 
     /// The arrival times of the calls since the last look, in microseconds.
     fn arrivals(&self) -> Vec<u64> {
+        self.get("/stats")
+    }
+
+    /// `SendMessageBatch` requests and the letters in them since the last look.
+    fn dead_letters(&self) -> (u64, u64) {
+        let counts: Vec<u64> = self.get("/sqs-stats");
+        (
+            counts.first().copied().unwrap_or(0),
+            counts.get(1).copied().unwrap_or(0),
+        )
+    }
+
+    fn get(&self, path: &str) -> Vec<u64> {
         let mut stream =
             std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("stub connection");
         stream
-            .write_all(b"GET /stats HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
+            .write_all(
+                format!("GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
             .expect("stats request");
         let mut response = String::new();
         stream
@@ -310,6 +340,8 @@ async fn bench() {
         }
     }
     println!();
+    defaults_and_floods(&stub, &url, latency_ms).await;
+    println!();
     println!(
         "peak resident memory of the handler process: {} MiB",
         peak_rss_kb() / 1024
@@ -317,6 +349,67 @@ async fn bench() {
     drop(stub);
     cold_start().await;
     sizes();
+}
+
+/// Two cases a user feels: a small batch on an idle instance at the default settings
+/// (`MAX_CONCURRENCY=10`, `MAX_REQUESTS_PER_SECOND=20`), and a flood of 1,000 junk alerts in
+/// one invocation (every one dead-lettered).
+async fn defaults_and_floods(stub: &StubProcess, url: &str, latency_ms: u64) {
+    println!("## At the default settings (MAX_CONCURRENCY=10, MAX_REQUESTS_PER_SECOND=20)");
+    println!();
+    println!("| case | time (ms) | Cognito calls | SQS requests | letters |");
+    println!("|---|---|---|---|---|");
+    for round in 0..3 {
+        // A fresh instance each round: its rate window is empty, as on an idle instance.
+        let responder = responder(url, 10, Some(20)).await;
+        let (batch, unique) = batch(10, false, 5_000 + round);
+        let started = Instant::now();
+        let report = responder.settle(&batch, far()).await;
+        let elapsed = started.elapsed();
+        assert_eq!(
+            report.count(OutcomeKind::SignedOut),
+            10,
+            "every alert signed out"
+        );
+        let calls = stub.arrivals().len();
+        assert_eq!(calls, unique);
+        println!(
+            "| 10 alerts, idle instance, run {} (one round trip is {latency_ms} ms) | {:.0} | {calls} | 0 | 0 |",
+            round + 1,
+            elapsed.as_secs_f64() * 1000.0
+        );
+    }
+    for round in 0..3 {
+        let responder = responder(url, 10, Some(20)).await;
+        let junk = Batch {
+            source: Source::Sqs { fifo: false },
+            records: (0..1000)
+                .map(|i| Record {
+                    message_id: format!("junk{round}-{i}"),
+                    body: format!("not an alert {i}"),
+                    receive_count: Some(1),
+                    group_id: None,
+                    source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".into()),
+                })
+                .collect(),
+        };
+        stub.dead_letters();
+        let started = Instant::now();
+        let report = responder.settle(&junk, far()).await;
+        let elapsed = started.elapsed();
+        assert_eq!(
+            report.count(OutcomeKind::DeadLettered),
+            1000,
+            "every junk alert dead-lettered"
+        );
+        let (requests, letters) = stub.dead_letters();
+        assert_eq!(letters, 1000, "every letter reached the queue");
+        println!(
+            "| 1,000 junk alerts, run {} | {:.0} | 0 | {requests} | {letters} |",
+            round + 1,
+            elapsed.as_secs_f64() * 1000.0
+        );
+    }
 }
 
 fn far() -> tokio::time::Instant {

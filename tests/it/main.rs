@@ -1,6 +1,7 @@
 //! Integration tests, compiled as one binary. `helpers` holds the fakes, the local AWS
 //! (moto), the HTTP stub and the Lambda Runtime API emulator they share.
 
+mod architecture;
 mod aws;
 mod faults;
 mod helpers;

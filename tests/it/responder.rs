@@ -338,6 +338,86 @@ async fn call_starts_never_exceed_the_rate_cap_in_any_second() {
     assert_eq!(most_in_a_second, 10);
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_burst_up_to_the_cap_starts_at_once_on_an_idle_instance() {
+    // The defaults: MAX_CONCURRENCY=10, MAX_REQUESTS_PER_SECOND=20; Cognito answers in 20 ms.
+    let app = TestApp::spawn(
+        FakeCognito::with_delay(Duration::from_millis(20)),
+        FakeDeadLetters::new(),
+        &[],
+    );
+    let started = Instant::now();
+    let report = app.settle(&users_batch(10)).await;
+    assert_eq!(report.count(OutcomeKind::SignedOut), 10);
+    assert!(app.cognito().call_starts().iter().all(|s| *s == started));
+    assert_eq!(Instant::now() - started, Duration::from_millis(20));
+}
+
+#[tokio::test]
+async fn a_flood_of_junk_takes_one_dead_letter_request_per_ten_alerts() {
+    let app = TestApp::with_vars(&[]);
+    let junk: Vec<(String, String)> = (0..1000)
+        .map(|i| (format!("j{i}"), format!("not an alert {i}")))
+        .collect();
+    let alerts: Vec<(&str, &str)> = junk.iter().map(|(i, b)| (i.as_str(), b.as_str())).collect();
+    let report = app.send_alerts(&alerts).await;
+    assert_eq!(report.count(OutcomeKind::DeadLettered), 1000);
+    assert_eq!(app.letters().len(), 1000);
+    assert_eq!(app.dead_letters().requests(), 100);
+    assert_eq!(report.dead_letter_requests, 100);
+}
+
+#[tokio::test]
+async fn letters_for_different_queues_never_share_a_request() {
+    let app = TestApp::with_vars(&[(
+        "DLQ_URL_MALFORMED",
+        "https://sqs.us-east-1.amazonaws.com/123456789012/bad",
+    )]);
+    let report = app
+        .send_alerts(&[
+            ("m1", "junk"),
+            ("m2", &request("ghost")),
+            ("m3", "more junk"),
+        ])
+        .await;
+    assert_eq!(report.count(OutcomeKind::SignedOut), 1);
+    assert_eq!(report.count(OutcomeKind::DeadLettered), 2);
+    let queues = app.dead_letters().queues();
+    assert!(queues.iter().all(|q| q.ends_with("/bad")), "{queues:?}");
+    assert_eq!(app.dead_letters().requests(), 1);
+}
+
+#[tokio::test]
+async fn a_refused_entry_retries_its_own_record_only() {
+    let app = TestApp::spawn(FakeCognito::new(), FakeDeadLetters::new().refuse("m2"), &[]);
+    let report = app
+        .send_alerts(&[("m1", "junk 1"), ("m2", "junk 2"), ("m3", "junk 3")])
+        .await;
+    let kinds: Vec<_> = report.settlements.iter().map(|s| s.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            OutcomeKind::DeadLettered,
+            OutcomeKind::Retry,
+            OutcomeKind::DeadLettered
+        ]
+    );
+    assert_eq!(app.dead_letters().requests(), 1);
+    assert!(report.settlements[1].dead_letter_error().is_some());
+}
+
+#[tokio::test]
+async fn letters_too_large_to_share_a_request_go_in_separate_ones() {
+    let app = TestApp::with_vars(&[]);
+    let big = format!("junk {}", "x".repeat(100_000));
+    let report = app
+        .send_alerts(&[("m1", &big), ("m2", &big), ("m3", &big)])
+        .await;
+    assert_eq!(report.count(OutcomeKind::DeadLettered), 3);
+    // 3 x ~100 KB: two fit under 256 KiB, the third needs a request of its own.
+    assert_eq!(app.dead_letters().requests(), 2);
+}
+
 #[tokio::test]
 async fn fifo_group_behind_a_retry_is_retried_unprocessed_while_other_groups_go_on() {
     let app = TestApp::spawn(
