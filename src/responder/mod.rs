@@ -8,6 +8,7 @@
 //! out in batches ([`mailroom`]). In an ordered group, once one record is to be retried the
 //! rest are retried unprocessed.
 
+pub mod gather;
 pub mod mailroom;
 pub mod permit;
 pub mod rate;
