@@ -82,10 +82,7 @@ pub enum Decision {
 impl Decision {
     /// Whether the request may proceed.
     pub fn is_allowed(&self) -> bool {
-        matches!(
-            self,
-            Decision::Allowed(_) | Decision::AllowedUnchecked(..)
-        )
+        matches!(self, Decision::Allowed(_) | Decision::AllowedUnchecked(..))
     }
 
     /// The verified token, when the signature held (whatever the decision).
@@ -126,7 +123,11 @@ impl fmt::Display for Decision {
         match self {
             Decision::Allowed(token) => write!(f, "allowed {}", token.cutoff_key()),
             Decision::AllowedUnchecked(token, err) => {
-                write!(f, "allowed {} without the cutoff check: {err}", token.cutoff_key())
+                write!(
+                    f,
+                    "allowed {} without the cutoff check: {err}",
+                    token.cutoff_key()
+                )
             }
             Decision::Refused(refusal) => write!(f, "refused: {refusal}"),
             Decision::Revoked {
@@ -139,7 +140,11 @@ impl fmt::Display for Decision {
                 token.authenticated_at()
             ),
             Decision::LookupFailed(token, err) => {
-                write!(f, "refused {}: the cutoff lookup failed: {err}", token.cutoff_key())
+                write!(
+                    f,
+                    "refused {}: the cutoff lookup failed: {err}",
+                    token.cutoff_key()
+                )
             }
         }
     }

@@ -256,10 +256,9 @@ mod tests {
 
     #[test]
     fn pool_arn_yields_its_pool_id() {
-        let pool = UserPoolId::parse(
-            "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_XyZ9",
-        )
-        .unwrap();
+        let pool =
+            UserPoolId::parse("arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_XyZ9")
+                .unwrap();
         assert_eq!(pool.as_str(), "us-east-1_XyZ9");
     }
 

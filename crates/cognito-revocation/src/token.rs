@@ -147,7 +147,11 @@ mod tests {
 
     #[test]
     fn a_well_formed_token_splits_into_its_parts() {
-        let t = token(r#"{"alg":"RS256","kid":"k1"}"#, r#"{"sub":"s","exp":5}"#, "c2ln");
+        let t = token(
+            r#"{"alg":"RS256","kid":"k1"}"#,
+            r#"{"sub":"s","exp":5}"#,
+            "c2ln",
+        );
         let read = read(&t).unwrap();
         assert_eq!(read.header.kid.as_deref(), Some("k1"));
         assert_eq!(read.claims.sub.as_deref(), Some("s"));

@@ -426,8 +426,12 @@ mod tests {
     #[test]
     fn a_policy_must_list_a_pool_and_a_client() {
         assert_eq!(
-            Policy::new([], [AppClientId::parse("c").unwrap()], AcceptedTokenUse::Access)
-                .unwrap_err(),
+            Policy::new(
+                [],
+                [AppClientId::parse("c").unwrap()],
+                AcceptedTokenUse::Access
+            )
+            .unwrap_err(),
             PolicyError::NoPool
         );
         assert_eq!(

@@ -226,9 +226,8 @@ mod tests {
 
     #[test]
     fn unmodelled_503_is_internal_and_429_is_throttled() {
-        let generic = |code: &str| {
-            GetItemError::generic(ErrorMetadata::builder().code(code).build())
-        };
+        let generic =
+            |code: &str| GetItemError::generic(ErrorMetadata::builder().code(code).build());
         assert_eq!(
             service(generic("Whatever"), 503).class(),
             StoreErrorClass::Internal

@@ -3,8 +3,8 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use cognito_revocation::{
-    Cutoff, CutoffKey, CutoffStore, Decision, OnLookupError, Raise, RevocationCheck,
-    StoreError, Subject, UnixSeconds, UserPoolId, DEFAULT_RETENTION,
+    Cutoff, CutoffKey, CutoffStore, Decision, OnLookupError, Raise, RevocationCheck, StoreError,
+    Subject, UnixSeconds, UserPoolId, DEFAULT_RETENTION,
 };
 use serde_json::json;
 

@@ -81,13 +81,13 @@ async fn hs256_signed_with_the_public_key_is_refused() {
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(KID.to_owned());
     for secret in [PUBLIC_KEY.as_bytes(), JWKS.as_bytes()] {
-        let token = jsonwebtoken::encode(
-            &header,
-            &access_claims(),
-            &EncodingKey::from_secret(secret),
-        )
-        .unwrap();
-        assert_eq!(verifier.verify(&token).await.unwrap_err(), Refusal::Algorithm);
+        let token =
+            jsonwebtoken::encode(&header, &access_claims(), &EncodingKey::from_secret(secret))
+                .unwrap();
+        assert_eq!(
+            verifier.verify(&token).await.unwrap_err(),
+            Refusal::Algorithm
+        );
     }
 }
 
@@ -106,7 +106,10 @@ async fn a_forged_payload_with_the_original_signature_is_refused() {
         b64(forged_claims.to_string().as_bytes()),
         parts[2]
     );
-    assert_eq!(verifier.verify(&forged).await.unwrap_err(), Refusal::Signature);
+    assert_eq!(
+        verifier.verify(&forged).await.unwrap_err(),
+        Refusal::Signature
+    );
     // The original still passes: the refusal is the forgery's, not the key's.
     assert!(verifier.verify(&genuine).await.is_ok());
 }
@@ -116,7 +119,10 @@ async fn a_token_signed_by_another_key_under_a_known_kid_is_refused() {
     let server = JwksServer::start(JWKS).await;
     let verifier = verifier(&server, AcceptedTokenUse::Access);
     let token = sign_with(&access_claims(), KID, OTHER_PRIVATE_KEY);
-    assert_eq!(verifier.verify(&token).await.unwrap_err(), Refusal::Signature);
+    assert_eq!(
+        verifier.verify(&token).await.unwrap_err(),
+        Refusal::Signature
+    );
 }
 
 #[tokio::test]
@@ -228,7 +234,10 @@ async fn a_token_without_kid_is_refused_as_unknown_key() {
     let header = Header::new(Algorithm::RS256);
     let key = EncodingKey::from_rsa_pem(PRIVATE_KEY.as_bytes()).unwrap();
     let token = jsonwebtoken::encode(&header, &access_claims(), &key).unwrap();
-    assert_eq!(verifier.verify(&token).await.unwrap_err(), Refusal::UnknownKey);
+    assert_eq!(
+        verifier.verify(&token).await.unwrap_err(),
+        Refusal::UnknownKey
+    );
 }
 
 #[tokio::test]
@@ -283,7 +292,10 @@ async fn a_token_of_several_megabytes_is_refused_before_any_decoding() {
     println!("5 MiB token refused in {elapsed:?}");
     // Just over the cap is refused too; a token at the cap is read.
     let just_over = format!("{}.{}", genuine, "A".repeat(MAX_TOKEN_BYTES));
-    assert_eq!(verifier.verify(&just_over).await.unwrap_err(), Refusal::TooLarge);
+    assert_eq!(
+        verifier.verify(&just_over).await.unwrap_err(),
+        Refusal::TooLarge
+    );
 }
 
 #[tokio::test]
@@ -308,9 +320,9 @@ async fn an_unreachable_key_endpoint_refuses_as_keys_unavailable() {
     drop(listener);
     let verifier = cognito_revocation::Verifier::new(
         policy(AcceptedTokenUse::Access),
-        cognito_revocation::HttpsKeySource::new(cognito_revocation::JwksEndpoint::Custom(
-            format!("http://{addr}"),
-        )),
+        cognito_revocation::HttpsKeySource::new(cognito_revocation::JwksEndpoint::Custom(format!(
+            "http://{addr}"
+        ))),
     );
     let refusal = verifier
         .verify(&sign(&access_claims(), KID))
