@@ -15,5 +15,7 @@ pub mod letter;
 pub mod outcome;
 pub mod payload;
 pub mod plan;
+pub mod revocation;
 pub mod sign_out_error;
+pub mod text;
 pub mod timeouts;

@@ -159,10 +159,9 @@ mod tests {
             requests.fetch_add(1, Ordering::SeqCst);
             async move { items.iter().map(|_| Ok(())).collect() }
         };
-        let results = join_all(
-            (0..25).map(|i| gather.post("q", i, 1, far, send, || "lost".to_owned())),
-        )
-        .await;
+        let results =
+            join_all((0..25).map(|i| gather.post("q", i, 1, far, send, || "lost".to_owned())))
+                .await;
         assert!(results.iter().all(Result::is_ok));
         assert_eq!(requests.load(Ordering::SeqCst), 3);
     }
@@ -174,15 +173,25 @@ mod tests {
         let send = |_key: &str, items: Vec<usize>| async move {
             items
                 .iter()
-                .map(|i| if i % 2 == 0 { Ok(()) } else { Err(format!("odd {i}")) })
+                .map(|i| {
+                    if i % 2 == 0 {
+                        Ok(())
+                    } else {
+                        Err(format!("odd {i}"))
+                    }
+                })
                 .collect()
         };
         let results =
-            join_all((0..4).map(|i| gather.post("q", i, 1, far, send, || "lost".to_owned())))
-                .await;
+            join_all((0..4).map(|i| gather.post("q", i, 1, far, send, || "lost".to_owned()))).await;
         assert_eq!(
             results,
-            [Ok(()), Err("odd 1".to_owned()), Ok(()), Err("odd 3".to_owned())]
+            [
+                Ok(()),
+                Err("odd 1".to_owned()),
+                Ok(()),
+                Err("odd 3".to_owned())
+            ]
         );
     }
 
@@ -192,7 +201,9 @@ mod tests {
         let start = Instant::now();
         let send = |_key: &str, _items: Vec<usize>| async move { Vec::new() };
         let result = gather
-            .post("q", 1, 1, start + Duration::from_secs(60), send, || "lost".to_owned())
+            .post("q", 1, 1, start + Duration::from_secs(60), send, || {
+                "lost".to_owned()
+            })
             .await;
         assert_eq!(result, Err("lost".to_owned()));
         assert_eq!(Instant::now() - start, LINGER);

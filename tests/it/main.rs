@@ -11,4 +11,5 @@ mod lambda;
 mod observability;
 mod properties;
 mod responder;
+mod revocation;
 mod soak;
