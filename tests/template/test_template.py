@@ -764,7 +764,13 @@ def check_authorizer(t: dict) -> list[str]:
     problems = []
     name, fn = the_authorizer(t)
     props = fn.get("Properties", {})
-    for key, want in {"Runtime": "provided.al2023", "Handler": "bootstrap", "CodeUri": "."}.items():
+    expected = {
+        "Runtime": "provided.al2023",
+        "Handler": "bootstrap",
+        # cargo finds a member's binary from the member's directory, not from the root.
+        "CodeUri": "crates/revocation-authorizer",
+    }
+    for key, want in expected.items():
         if props.get(key) != want:
             problems.append(f"{name} {key} is {props.get(key)!r}, expected {want!r}")
     if (fn.get("Metadata") or {}).get("BuildMethod") != "rust-cargolambda":

@@ -97,6 +97,12 @@ where
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        // `cargo test --all-targets` runs bench targets too, in debug and without `--bench`:
+        // there is nothing to test here, and debug figures would only mislead.
+        println!("verify: run with `cargo bench -p cognito-revocation --bench verify`");
+        return;
+    }
     let iterations: u32 = std::env::var("BENCH_ITERATIONS")
         .ok()
         .and_then(|v| v.parse().ok())

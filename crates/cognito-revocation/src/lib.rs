@@ -57,6 +57,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod check;
 pub mod cutoff;
 pub mod identity;

@@ -18,6 +18,8 @@
 //! [`aws_authorizer`] builds the authorizer on the real adapters; `main.rs` only wires
 //! things together.
 
+#![warn(missing_docs)]
+
 pub mod answer;
 pub mod authorizer;
 pub mod config;
