@@ -12,4 +12,5 @@ mod observability;
 mod properties;
 mod responder;
 mod revocation;
+mod revocation_e2e;
 mod soak;
