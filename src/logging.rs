@@ -33,14 +33,25 @@ pub const WIRE_TARGETS: [&str; 11] = [
     "rustls",
 ];
 
-/// The operator's filter: a log level and optional `RUST_LOG`-style directives.
+/// The operator's filter: a log level and optional `RUST_LOG`-style directives. Directives
+/// that name no level of their own for everything (`lambda_runtime::layers=trace`,
+/// `[{requestId}]=trace`) keep `level` for the rest, rather than silencing it.
 pub fn filter(level: Option<&str>, directives: Option<&str>) -> EnvFilter {
     let level = level
         .and_then(|l| LevelFilter::from_str(l).ok())
         .unwrap_or(LevelFilter::INFO);
+    let directives = directives.unwrap_or_default();
+    let names_a_level = directives
+        .split(',')
+        .any(|d| LevelFilter::from_str(d.trim()).is_ok());
+    let directives = if names_a_level {
+        directives.to_owned()
+    } else {
+        format!("{level},{directives}")
+    };
     EnvFilter::builder()
         .with_default_directive(level.into())
-        .parse_lossy(directives.unwrap_or_default())
+        .parse_lossy(directives)
 }
 
 /// The cap: the wire-level crates (and their submodules) at DEBUG at most, everything else

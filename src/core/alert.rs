@@ -467,6 +467,24 @@ mod tests {
     }
 
     #[test]
+    fn a_valid_request_with_an_unreadable_unrelated_field_is_malformed_not_half_read() {
+        // The names are valid, but a document that cannot be read whole cannot be checked for
+        // a repeated key either: acting on part of it could mean another user than the
+        // detector meant. Dead-lettered with its reason, the body kept for a redrive.
+        let nested = format!(
+            r#"{{"UserPoolId":"eu-west-1_AbC","Username":"alice","x":{}1{}}}"#,
+            "[".repeat(127),
+            "]".repeat(127)
+        );
+        let huge_number = r#"{"UserPoolId":"eu-west-1_AbC","Username":"alice","n":1e309}"#;
+        for body in [nested.as_str(), huge_number] {
+            let err = decoder().decode(body).unwrap_err();
+            assert_eq!(err.class(), ErrorClass::Malformed);
+            assert_eq!(err.code(), "MalformedMessage");
+        }
+    }
+
+    #[test]
     fn deeply_nested_documents_are_malformed_not_a_crash() {
         let body = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert_eq!(class_of(decoder().decode(&body)), ErrorClass::Malformed);

@@ -423,3 +423,39 @@ async fn calls_are_signed_for_the_pools_region_with_one_client_per_region() {
     assert_eq!(scopes, ["eu-west-1", "ap-south-1", "eu-west-1"]);
     assert_eq!(adapter.regions_in_use(), 2);
 }
+
+#[tokio::test]
+async fn a_dead_letter_answer_that_does_not_prove_storage_leaves_the_alert_for_redelivery() {
+    for (what, reply) in [
+        (
+            "an empty object",
+            StubReply::json(200, "application/x-amz-json-1.0", "{}"),
+        ),
+        (
+            "an empty body",
+            StubReply::json(200, "application/x-amz-json-1.0", ""),
+        ),
+        (
+            "a wrong MD5",
+            StubReply::json(
+                200,
+                "application/x-amz-json-1.0",
+                r#"{"Successful":[{"Id":"0","MessageId":"m","MD5OfMessageBody":"00000000000000000000000000000000"}],"Failed":[]}"#,
+            ),
+        ),
+        (
+            "no message id",
+            StubReply::json(
+                200,
+                "application/x-amz-json-1.0",
+                r#"{"Successful":[{"Id":"0","MessageId":"","MD5OfMessageBody":"1b9b4bd3b1d06f8dbae5a4eeb0a08a1e"}],"Failed":[]}"#,
+            ),
+        ),
+    ] {
+        let stub = fake_aws(|_| cognito_ok(), move |_| reply.clone()).await;
+        let (report, _) = settle(&stub, 1).await;
+        let junk = &report.settlements[1];
+        assert_eq!(junk.kind(), OutcomeKind::Retry, "{what}: not acknowledged");
+        assert!(junk.dead_letter_error().is_some(), "{what}");
+    }
+}

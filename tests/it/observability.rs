@@ -165,7 +165,20 @@ async fn logs_never_carry_a_token_or_credential_even_when_alerts_do() {
     .to_string();
     let direct = carrying("alice");
 
-    for level in ["info", "debug", "trace"] {
+    for (variable, level) in [
+        ("AWS_LAMBDA_LOG_LEVEL", "info"),
+        ("AWS_LAMBDA_LOG_LEVEL", "debug"),
+        ("AWS_LAMBDA_LOG_LEVEL", "trace"),
+        // Directives that name a submodule or a span field enable TRACE in the operator's
+        // filter; the cap still cuts the wire-level crates.
+        ("RUST_LOG", "lambda_runtime::layers=trace"),
+        ("RUST_LOG", "[{requestId}]=trace"),
+        ("RUST_LOG", "[{xrayTraceId}]=trace"),
+        (
+            "RUST_LOG",
+            "trace,aws_smithy_runtime::client::orchestrator=trace",
+        ),
+    ] {
         let mut env = moto.env();
         env.retain(|(k, _)| k != "AWS_SECRET_ACCESS_KEY");
         env.extend(
@@ -174,7 +187,7 @@ async fn logs_never_carry_a_token_or_credential_even_when_alerts_do() {
                 ("AWS_SESSION_TOKEN", SESSION_TOKEN),
                 ("DLQ_URL", dlq.as_str()),
                 ("AWS_LAMBDA_LOG_FORMAT", "JSON"),
-                ("AWS_LAMBDA_LOG_LEVEL", level),
+                (variable, level),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
         );
@@ -206,8 +219,50 @@ async fn logs_never_carry_a_token_or_credential_even_when_alerts_do() {
             let leak = output.lines().find(|l| l.contains(secret));
             assert!(
                 leak.is_none(),
-                "the {name} is in the logs at {level} level: {leak:?}"
+                "the {name} is in the logs with {variable}={level}: {leak:?}"
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn info_means_info_and_an_id_with_a_newline_cannot_forge_a_line() {
+    let moto = Moto::start().await;
+    let sdk = moto.sdk_config().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let dlq = create_queue(&sqs, "failed-alerts").await;
+    let forged = "evt-1\nalert settled outcome=signed-out username=ceo";
+    let event = serde_json::json!({
+        "version": "0", "id": forged, "detail-type": "x", "source": "siem",
+        "account": "123456789012", "time": "2026-11-26T00:00:00Z", "region": "us-east-1",
+        "resources": [], "detail": {"note": "no names at all"}
+    })
+    .to_string();
+    for format in ["JSON", "Text"] {
+        let mut env = moto.env();
+        env.extend(
+            [("DLQ_URL", dlq.as_str()), ("AWS_LAMBDA_LOG_FORMAT", format)]
+                .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        );
+        let run = run_function(&env, &[("r1".into(), event.clone())], 30_000).await;
+        assert_eq!(run.answers.len(), 1, "{}", run.stderr);
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert!(
+            lines
+                .iter()
+                .all(|l| !l.contains("DEBUG") && !l.contains("TRACE")),
+            "{format}: no DEBUG or TRACE line at the default level: {lines:#?}"
+        );
+        let forged_lines = lines
+            .iter()
+            .filter(|l| l.trim_start().starts_with("alert settled"))
+            .count();
+        assert_eq!(forged_lines, 0, "{format}: a forged line: {lines:#?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("alert settled") && l.contains("evt-1")),
+            "{format}: the real line names the id, escaped: {lines:#?}"
+        );
     }
 }
