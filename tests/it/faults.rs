@@ -459,3 +459,26 @@ async fn a_dead_letter_answer_that_does_not_prove_storage_leaves_the_alert_for_r
         assert!(junk.dead_letter_error().is_some(), "{what}");
     }
 }
+
+#[tokio::test]
+async fn cognitos_error_text_is_cut_before_it_reaches_a_reason_or_a_log_line() {
+    let page = "x".repeat(200_000);
+    let stub = fake_aws(
+        move |_| {
+            StubReply::json(
+                400,
+                "application/x-amz-json-1.1",
+                format!(r#"{{"__type":"UserNotFoundException","message":"{page}"}}"#),
+            )
+        },
+        sqs_sent,
+    )
+    .await;
+    let (report, alice) = settle(&stub, 1).await;
+    assert_eq!(
+        alice,
+        (OutcomeKind::DeadLettered, Some(ErrorClass::UserNotFound))
+    );
+    let reason = report.settlements[0].outcome.failure().unwrap().to_string();
+    assert!(reason.len() <= 600, "{} bytes", reason.len());
+}

@@ -160,6 +160,35 @@ async fn bad_configuration_stops_the_function_at_start_up_naming_the_variable() 
             ],
             "USER_NOT_FOUND",
         ),
+        (vec![("DLQ_URL", "https://")], "DLQ_URL"),
+        (
+            vec![
+                ("DLQ_URL", "https://sqs.us-east-1.amazonaws.com/1/q"),
+                ("MAX_REQUESTS_PER_SECOND", "1e-30"),
+            ],
+            "MAX_REQUESTS_PER_SECOND",
+        ),
+        (
+            vec![
+                ("DLQ_URL", "https://sqs.us-east-1.amazonaws.com/1/q"),
+                ("MAX_REQUESTS_PER_SECOND", "1e-19"),
+            ],
+            "MAX_REQUESTS_PER_SECOND",
+        ),
+        (
+            vec![
+                ("DLQ_URL", "https://sqs.us-east-1.amazonaws.com/1/q"),
+                ("MAX_CONCURRENCY", "1000"),
+            ],
+            "MAX_CONCURRENCY",
+        ),
+        (
+            vec![
+                ("DLQ_URL", "https://sqs.us-east-1.amazonaws.com/1/q"),
+                ("AWS_ENDPOINT_URL_SQS", "http://x y"),
+            ],
+            "AWS_ENDPOINT_URL_SQS",
+        ),
     ] {
         let env: Vec<(String, String)> = [("AWS_REGION", "us-east-1")]
             .into_iter()
