@@ -234,6 +234,7 @@ fn batch(size: usize, duplicates: bool, salt: usize) -> (Batch, usize) {
                 receive_count: Some(1),
                 group_id: None,
                 source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".into()),
+                origin: Default::default(),
             }
         })
         .collect();
@@ -390,6 +391,7 @@ async fn defaults_and_floods(stub: &StubProcess, url: &str, latency_ms: u64) {
                     receive_count: Some(1),
                     group_id: None,
                     source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".into()),
+                    origin: Default::default(),
                 })
                 .collect(),
         };

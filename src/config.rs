@@ -247,6 +247,7 @@ impl Config {
             max_receive_count: env
                 .parse::<MaxReceiveCount>("MAX_RECEIVE_COUNT")?
                 .map(|m| m.0),
+            threat_min_risk_level: env.parse("THREAT_MIN_RISK_LEVEL")?.unwrap_or_default(),
         };
         let responder = Settings {
             policy,

@@ -75,8 +75,20 @@ impl AlertDecoder {
     pub fn decode_value(&self, document: &Value) -> Result<Target, Failure> {
         let unwrapped = sns_message(document)?;
         let document = unwrapped.as_ref().unwrap_or(document);
-        let request = request_object(document);
+        self.names(document, request_object(document))
+    }
 
+    /// Decodes one Security Hub finding (ASFF) from its text: the pointers, when set, are
+    /// evaluated on the finding; otherwise the names are its `ProductFields` `Username` and
+    /// `UserPoolId` or `UserPoolArn` (then `DEFAULT_USER_POOL_ID`).
+    pub fn decode_finding(&self, body: &str) -> Result<Target, Failure> {
+        let finding = parse_strict(body).map_err(|e| Failure::NotJson(Arc::new(e)))?;
+        let fields = finding.get("ProductFields").filter(|f| f.is_object());
+        self.names(&finding, fields)
+    }
+
+    /// The names in `document`: through the pointers, else from the keys of `request`.
+    fn names(&self, document: &Value, request: Option<&Value>) -> Result<Target, Failure> {
         let user = match self.pointed(document, self.username_pointer.as_ref()) {
             Some(value) => Some(("the value at USERNAME_POINTER", value)),
             None => request.and_then(|r| first_key(r, &USERNAME_KEYS)),

@@ -9,7 +9,8 @@ use crate::core::alert::AlertDecoder;
 use crate::core::error_class::ErrorClass;
 use crate::core::failure::Failure;
 use crate::core::identity::{Target, UserPoolId};
-use crate::core::payload::Record;
+use crate::core::payload::{Origin, Record};
+use crate::core::threat::{self, Assessment, IgnoreReason, RiskLevel};
 
 /// What to do when Cognito says the user does not exist (`USER_NOT_FOUND`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,6 +84,20 @@ pub struct Policy {
     pub user_not_found: UserNotFoundPolicy,
     /// `MAX_RECEIVE_COUNT`.
     pub max_receive_count: Option<u32>,
+    /// `THREAT_MIN_RISK_LEVEL`: the lowest risk level of an `AccountTakeover` that signs a
+    /// user out.
+    pub threat_min_risk_level: RiskLevel,
+}
+
+/// What may be done for one record, before any call.
+#[derive(Debug)]
+pub enum Admission {
+    /// Sign this user out.
+    Act(Target),
+    /// Not an alert: count it and acknowledge it; the names are kept when valid.
+    Ignore(IgnoreReason, Option<Target>),
+    /// Dead-letter the record for this failure.
+    Refuse(Failure),
 }
 
 /// What a record's failure leads to.
@@ -101,7 +116,37 @@ impl Policy {
     /// The target of `record`, or why no call may be made for it: decoding, validation,
     /// then the allow-list.
     pub fn admit(&self, record: &Record) -> Result<Target, Failure> {
-        let target = self.decoder.decode(&record.body)?;
+        self.allowed(self.decoder.decode(&record.body)?)
+    }
+
+    /// What may be done for `record`, read as its [`Origin`] says: an alert document, a
+    /// threat-protection log line (the threat rule first), a Security Hub finding, a control
+    /// message or an undecodable log payload. Whatever acts passes the allow-list.
+    pub fn assess(&self, record: &Record) -> Admission {
+        let target = match &record.origin {
+            Origin::Alert => self.decoder.decode(&record.body),
+            Origin::Finding { .. } => self.decoder.decode_finding(&record.body),
+            Origin::LogEvent => match threat::assess(
+                &record.body,
+                self.threat_min_risk_level,
+                self.decoder.default_pool.as_ref(),
+            ) {
+                Ok(Assessment::Act(target)) => Ok(target),
+                Ok(Assessment::Ignore(reason, target)) => {
+                    return Admission::Ignore(reason, target)
+                }
+                Err(failure) => Err(failure),
+            },
+            Origin::Control => return Admission::Ignore(IgnoreReason::ControlMessage, None),
+            Origin::Undecodable(reason) => Err(Failure::UndecodableLogs(reason.clone())),
+        };
+        match target.and_then(|t| self.allowed(t)) {
+            Ok(target) => Admission::Act(target),
+            Err(failure) => Admission::Refuse(failure),
+        }
+    }
+
+    fn allowed(&self, target: Target) -> Result<Target, Failure> {
         match &self.allowed_pools {
             Some(allowed) if !allowed.contains(&target.pool) => Err(Failure::ForbiddenPool(target)),
             _ => Ok(target),
@@ -140,6 +185,7 @@ mod tests {
             allowed_pools: None,
             user_not_found: UserNotFoundPolicy::DeadLetter,
             max_receive_count: Some(5),
+            threat_min_risk_level: RiskLevel::High,
         }
     }
 
@@ -150,6 +196,7 @@ mod tests {
             receive_count: Some(1),
             group_id: None,
             source_arn: None,
+            origin: Default::default(),
         }
     }
 

@@ -22,7 +22,7 @@ use base64::Engine;
 use crate::core::error_class::ErrorClass;
 use crate::core::failure::Failure;
 use crate::core::identity::Target;
-use crate::core::payload::Record;
+use crate::core::payload::{Origin, Record};
 
 /// `ErrorMessage` is cut to this many bytes (at a character boundary), as the contract says.
 pub const ERROR_MESSAGE_MAX_BYTES: usize = 1024;
@@ -135,7 +135,13 @@ impl DeadLetter {
             encoding: BodyEncoding::Original,
             attributes,
             group_id,
-            deduplication_id: deduplication_id(&record.message_id),
+            deduplication_id: match record.origin {
+                // The findings of one event share its id; each is its own letter.
+                Origin::Finding { index } => {
+                    deduplication_id(&format!("{}#{index}", record.message_id))
+                }
+                _ => deduplication_id(&record.message_id),
+            },
         };
         letter.fitted()
     }
@@ -392,6 +398,7 @@ mod tests {
             receive_count: Some(3),
             group_id: None,
             source_arn: Some("arn:aws:sqs:eu-west-1:123456789012:alerts".into()),
+            origin: Default::default(),
         }
     }
 

@@ -156,6 +156,9 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
                 return self.dead_letter(run, record, target, failure).await;
             }
             Step::Call { target, call, .. } => (target, call),
+            Step::Ignore { reason, target, .. } => {
+                return Settlement::ignored(record, target, reason)
+            }
         };
         if self.settings.dry_run {
             return Settlement::signed_out(record, target, None);
