@@ -350,6 +350,25 @@ mod tests {
     }
 
     #[test]
+    fn threat_min_risk_level_defaults_to_high_and_a_bad_value_names_the_variable() {
+        use crate::core::threat::RiskLevel;
+        let level = |v: &[(&str, &str)]| config(v).unwrap().responder.policy.threat_min_risk_level;
+        assert_eq!(level(&[]), RiskLevel::High);
+        assert_eq!(
+            level(&[("THREAT_MIN_RISK_LEVEL", "medium")]),
+            RiskLevel::Medium
+        );
+        assert_eq!(level(&[("THREAT_MIN_RISK_LEVEL", "Low")]), RiskLevel::Low);
+        let err = config(&[("THREAT_MIN_RISK_LEVEL", "severe")]).unwrap_err();
+        assert_eq!(err.variable, "THREAT_MIN_RISK_LEVEL");
+        assert!(
+            err.problem.contains("Low, Medium or High"),
+            "{}",
+            err.problem
+        );
+    }
+
+    #[test]
     fn each_bad_value_names_its_variable() {
         for (name, value) in [
             ("DLQ_URL_MALFORMD", "https://x/1/q"),

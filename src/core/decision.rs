@@ -132,9 +132,7 @@ impl Policy {
                 self.decoder.default_pool.as_ref(),
             ) {
                 Ok(Assessment::Act(target)) => Ok(target),
-                Ok(Assessment::Ignore(reason, target)) => {
-                    return Admission::Ignore(reason, target)
-                }
+                Ok(Assessment::Ignore(reason, target)) => return Admission::Ignore(reason, target),
                 Err(failure) => Err(failure),
             },
             Origin::Control => return Admission::Ignore(IgnoreReason::ControlMessage, None),
@@ -263,5 +261,72 @@ mod tests {
             policy().judge(Failure::MissingUsername, Some(1)),
             Verdict::DeadLetter(_)
         ));
+    }
+
+    fn from(origin: Origin, body: &str) -> Record {
+        Record {
+            origin,
+            ..record(body)
+        }
+    }
+
+    #[test]
+    fn each_origin_is_read_its_own_way_and_acting_ones_pass_the_allow_list() {
+        let policy = Policy {
+            allowed_pools: Some("eu-west-1_Ok".parse().unwrap()),
+            ..policy()
+        };
+        let takeover = |pool: &str| {
+            format!(
+                r#"{{"eventSource":"USER_ACTIVITY","message":{{"userName":"a","userPoolId":"{pool}","riskDecision":"AccountTakeover","riskLevel":"High"}}}}"#
+            )
+        };
+        let act = policy.assess(&from(Origin::LogEvent, &takeover("eu-west-1_Ok")));
+        assert!(matches!(act, Admission::Act(_)), "{act:?}");
+        let forbidden = policy.assess(&from(Origin::LogEvent, &takeover("eu-west-1_No")));
+        assert!(
+            matches!(&forbidden, Admission::Refuse(f) if f.class() == ErrorClass::ForbiddenPool),
+            "{forbidden:?}"
+        );
+        let quiet =
+            r#"{"message":{"userName":"a","userPoolId":"eu-west-1_No","riskDecision":"NoRisk"}}"#;
+        assert!(matches!(
+            policy.assess(&from(Origin::LogEvent, quiet)),
+            Admission::Ignore(IgnoreReason::NoRisk, Some(_))
+        ));
+        let finding = r#"{"ProductFields":{"Username":"a","UserPoolId":"eu-west-1_Ok"}}"#;
+        assert!(matches!(
+            policy.assess(&from(Origin::Finding { index: 0 }, finding)),
+            Admission::Act(_)
+        ));
+        // The same text as an alert document names no one.
+        assert!(matches!(
+            policy.assess(&from(Origin::Alert, finding)),
+            Admission::Refuse(Failure::MissingUsername)
+        ));
+        assert!(matches!(
+            policy.assess(&from(Origin::Control, "")),
+            Admission::Ignore(IgnoreReason::ControlMessage, None)
+        ));
+        let undecodable = policy.assess(&from(Origin::Undecodable("bad".into()), "{}"));
+        assert!(
+            matches!(&undecodable, Admission::Refuse(f) if f.class() == ErrorClass::Malformed && f.code() == "UndecodableLogPayload"),
+            "{undecodable:?}"
+        );
+    }
+
+    #[test]
+    fn the_threshold_comes_from_the_policy() {
+        let medium = r#"{"message":{"userName":"a","userPoolId":"eu-west-1_Ok","riskDecision":"AccountTakeover","riskLevel":"Medium"}}"#;
+        let record = from(Origin::LogEvent, medium);
+        assert!(matches!(
+            policy().assess(&record),
+            Admission::Ignore(IgnoreReason::BelowThreshold(RiskLevel::Medium), _)
+        ));
+        let lower = Policy {
+            threat_min_risk_level: RiskLevel::Medium,
+            ..policy()
+        };
+        assert!(matches!(lower.assess(&record), Admission::Act(_)));
     }
 }

@@ -332,8 +332,8 @@ fn log_records(awslogs: &RawValue, payload: &str, request_id: &str) -> Vec<Recor
 
 /// `awslogs.data` decoded: base64 (padding optional), then gzip, then UTF-8 text.
 fn decode_log_data(awslogs: &RawValue) -> Result<String, String> {
-    let holder: AwsLogs = serde_json::from_str(awslogs.get())
-        .map_err(|_| "awslogs is not an object".to_owned())?;
+    let holder: AwsLogs =
+        serde_json::from_str(awslogs.get()).map_err(|_| "awslogs is not an object".to_owned())?;
     let data = holder
         .data
         .and_then(text)
@@ -545,5 +545,152 @@ mod tests {
         assert_eq!(b.records.len(), 2);
         assert_eq!(b.records[0].message_id, "");
         assert_eq!(b.records[1].body, "{}");
+    }
+    #[test]
+    fn a_cloudwatch_logs_payload_gives_one_record_per_log_event_with_its_line_as_body() {
+        let b = batch(include_str!("../../events/cwl-userauthevents.json"));
+        assert_eq!(b.source, Source::CloudWatchLogs);
+        let decoded: serde_json::Value =
+            serde_json::from_str(include_str!("../../events/cwl-userauthevents.decoded.json"))
+                .unwrap();
+        let events = decoded["logEvents"].as_array().unwrap();
+        assert_eq!(b.records.len(), events.len());
+        for (record, event) in b.records.iter().zip(events) {
+            assert_eq!(record.origin, Origin::LogEvent);
+            assert_eq!(record.message_id, event["id"].as_str().unwrap());
+            assert_eq!(record.body, event["message"].as_str().unwrap());
+        }
+    }
+
+    #[test]
+    fn unpadded_base64_is_read_too() {
+        let b = batch(include_str!(
+            "../../events/cwl-userauthevents-variants.json"
+        ));
+        assert_eq!(b.records.len(), 2);
+        let data = include_str!("../../events/cwl-control-message.json").replace('=', "");
+        let unpadded = batch(&data);
+        assert_eq!(unpadded.records[0].origin, Origin::Control);
+    }
+
+    #[test]
+    fn a_control_message_is_one_control_record() {
+        let b = batch(include_str!("../../events/cwl-control-message.json"));
+        assert_eq!(b.source, Source::CloudWatchLogs);
+        assert_eq!(b.records.len(), 1);
+        assert_eq!(b.records[0].origin, Origin::Control);
+        assert_eq!(b.records[0].message_id, "req-1");
+    }
+
+    #[test]
+    fn an_undecodable_payload_is_one_record_holding_the_payload_verbatim() {
+        for (json, why) in [
+            (
+                include_str!("../../events/cwl-corrupt-not-gzip.json"),
+                "not gzip",
+            ),
+            (
+                include_str!("../../events/cwl-corrupt-not-base64.json"),
+                "not base64",
+            ),
+            (r#"{"awslogs":{"data":42}}"#, "not a string"),
+            (r#"{"awslogs":"x"}"#, "not an object"),
+        ] {
+            let b = batch(json);
+            assert_eq!(b.source, Source::CloudWatchLogs);
+            assert_eq!(b.records.len(), 1);
+            let Origin::Undecodable(reason) = &b.records[0].origin else {
+                panic!("{json}: {:?}", b.records[0].origin)
+            };
+            assert!(reason.contains(why), "{reason}");
+            assert_eq!(b.records[0].body, json.trim_end());
+        }
+    }
+
+    #[test]
+    fn gzip_of_something_other_than_log_data_is_undecodable() {
+        use std::io::Write;
+        let gz = |text: &str| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(text.as_bytes()).unwrap();
+            base64::engine::general_purpose::STANDARD.encode(e.finish().unwrap())
+        };
+        for (text, why) in [
+            ("not json", "not JSON"),
+            (r#"{"messageType":"DATA_MESSAGE"}"#, "logEvents"),
+        ] {
+            let b = batch(&format!(r#"{{"awslogs":{{"data":"{}"}}}}"#, gz(text)));
+            assert!(
+                matches!(&b.records[0].origin, Origin::Undecodable(r) if r.contains(why)),
+                "{text}"
+            );
+        }
+        // A log event without an id or a message is still a record of its own.
+        let odd = gz(
+            r#"{"messageType":"DATA_MESSAGE","logEvents":[{"timestamp":1},{"id":"b","message":"{}"}]}"#,
+        );
+        let b = batch(&format!(r#"{{"awslogs":{{"data":"{odd}"}}}}"#));
+        assert_eq!(b.records.len(), 2);
+        assert_eq!(
+            (b.records[0].message_id.as_str(), b.records[0].body.as_str()),
+            ("req-1#0", "")
+        );
+        assert_eq!(b.records[1].message_id, "b");
+    }
+
+    #[test]
+    fn a_security_hub_event_gives_one_record_per_finding() {
+        let json = include_str!("../../events/securityhub-imported.json");
+        let b = batch(json);
+        assert_eq!(b.source, Source::EventBridge);
+        let event: serde_json::Value = serde_json::from_str(json).unwrap();
+        let findings = event["detail"]["findings"].as_array().unwrap();
+        assert_eq!(b.records.len(), findings.len());
+        for (index, (record, finding)) in b.records.iter().zip(findings).enumerate() {
+            assert_eq!(record.origin, Origin::Finding { index });
+            assert_eq!(record.message_id, event["id"].as_str().unwrap());
+            assert_eq!(record.source_arn.as_deref(), event["resources"][0].as_str());
+            let body: serde_json::Value = serde_json::from_str(&record.body).unwrap();
+            assert_eq!(&body, finding);
+        }
+    }
+
+    #[test]
+    fn a_security_hub_event_in_an_sqs_body_is_expanded_within_the_batch() {
+        let hub = include_str!("../../events/securityhub-imported.json");
+        let sqs = serde_json::json!({"Records": [
+            {"eventSource": "aws:sqs", "messageId": "m1", "body": hub,
+             "attributes": {"ApproximateReceiveCount": "3"}, "eventSourceARN": "arn:aws:sqs:eu-west-1:1:alerts"},
+            {"eventSource": "aws:sqs", "messageId": "m2", "body": "{}"},
+        ]});
+        let b = batch(&sqs.to_string());
+        assert_eq!(b.source, Source::Sqs { fifo: false });
+        let ids: Vec<_> = b
+            .records
+            .iter()
+            .map(|r| (r.message_id.as_str(), r.origin.clone()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("m1", Origin::Finding { index: 0 }),
+                ("m1", Origin::Finding { index: 1 }),
+                ("m2", Origin::Alert)
+            ]
+        );
+        assert_eq!(b.records[1].receive_count, Some(3));
+    }
+
+    #[test]
+    fn a_security_hub_event_without_findings_is_an_ordinary_event() {
+        let b = batch(
+            r#"{"id":"e","source":"aws.securityhub","detail-type":"Security Hub Findings - Imported","detail":{"findings":[]}}"#,
+        );
+        assert_eq!(b.records.len(), 1);
+        assert_eq!(b.records[0].origin, Origin::Alert);
+        let other = batch(
+            r#"{"id":"e","source":"aws.securityhub","detail-type":"Security Hub Insight Results","detail":{"findings":[{}]}}"#,
+        );
+        assert_eq!(other.records[0].origin, Origin::Alert);
     }
 }

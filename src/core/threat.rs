@@ -109,7 +109,10 @@ impl fmt::Display for IgnoreReason {
             IgnoreReason::NoRisk => f.write_str("no takeover and no compromised credentials"),
             IgnoreReason::Blocked => f.write_str("Cognito blocked the sign-in"),
             IgnoreReason::BelowThreshold(level) => {
-                write!(f, "account takeover at {level}, below THREAT_MIN_RISK_LEVEL")
+                write!(
+                    f,
+                    "account takeover at {level}, below THREAT_MIN_RISK_LEVEL"
+                )
             }
             IgnoreReason::UnknownDecision => f.write_str("an unknown risk decision"),
         }
@@ -336,7 +339,11 @@ mod tests {
             ("High", Medium, true),
             ("High", High, true),
         ] {
-            assert_eq!(acts(&takeover(level), min), act, "{level} at threshold {min}");
+            assert_eq!(
+                acts(&takeover(level), min),
+                act,
+                "{level} at threshold {min}"
+            );
             if !act {
                 assert_eq!(
                     ignored(&takeover(level), min),
@@ -355,7 +362,9 @@ mod tests {
     #[test]
     fn takeover_with_an_empty_absent_or_unknown_level_acts_at_any_threshold() {
         let absent = line(json!({"userName": "alice", "riskDecision": "AccountTakeover"}));
-        let null = line(json!({"userName": "alice", "riskDecision": "AccountTakeover", "riskLevel": null}));
+        let null = line(
+            json!({"userName": "alice", "riskDecision": "AccountTakeover", "riskLevel": null}),
+        );
         for l in [takeover(""), takeover("Severe"), absent, null] {
             assert!(acts(&l, RiskLevel::High), "{l}");
         }
@@ -369,7 +378,8 @@ mod tests {
             ("Account-Takeover", " High "),
             ("account takeover", "hIgH"),
         ] {
-            let l = line(json!({"userName": "alice", "riskDecision": decision, "riskLevel": level}));
+            let l =
+                line(json!({"userName": "alice", "riskDecision": decision, "riskLevel": level}));
             assert!(acts(&l, RiskLevel::High), "{decision} {level}");
         }
         assert_eq!("MEDIUM".parse::<RiskLevel>(), Ok(RiskLevel::Medium));
@@ -390,15 +400,30 @@ mod tests {
                 assert!(acts(&l, RiskLevel::High), "{key}: {flag}");
             }
         }
-        let blocked = line(json!({"userName": "carol", "riskDecision": "Block", "compromisedCredentialDetected": true}));
+        let blocked = line(
+            json!({"userName": "carol", "riskDecision": "Block", "compromisedCredentialDetected": true}),
+        );
         assert!(acts(&blocked, RiskLevel::High));
     }
 
     #[test]
     fn false_or_odd_credential_flags_do_not_act() {
-        for flag in [json!("false"), json!(false), json!(""), json!(null), json!(1), json!("yes")] {
-            let l = line(json!({"userName": "dana", "riskDecision": "NoRisk", "compromisedCredentialDetected": flag}));
-            assert_eq!(ignored(&l, RiskLevel::Low), Some(IgnoreReason::NoRisk), "{l}");
+        for flag in [
+            json!("false"),
+            json!(false),
+            json!(""),
+            json!(null),
+            json!(1),
+            json!("yes"),
+        ] {
+            let l = line(
+                json!({"userName": "dana", "riskDecision": "NoRisk", "compromisedCredentialDetected": flag}),
+            );
+            assert_eq!(
+                ignored(&l, RiskLevel::Low),
+                Some(IgnoreReason::NoRisk),
+                "{l}"
+            );
         }
     }
 
@@ -421,7 +446,8 @@ mod tests {
             (json!("BLOCK"), IgnoreReason::Blocked),
             (json!("Maybe"), IgnoreReason::UnknownDecision),
         ] {
-            let l = line(json!({"userName": "dana", "riskDecision": decision, "riskLevel": "High"}));
+            let l =
+                line(json!({"userName": "dana", "riskDecision": decision, "riskLevel": "High"}));
             assert_eq!(ignored(&l, RiskLevel::Low), Some(reason), "{l}");
         }
     }
@@ -437,7 +463,8 @@ mod tests {
 
     #[test]
     fn the_pool_comes_from_the_record_then_the_log_source_then_the_default() {
-        let pool = |l: &str, default: Option<&UserPoolId>| match assess(l, RiskLevel::High, default) {
+        let pool = |l: &str, default: Option<&UserPoolId>| match assess(l, RiskLevel::High, default)
+        {
             Ok(Assessment::Act(t)) => Ok(t.pool.to_string()),
             Ok(other) => panic!("{other:?}"),
             Err(f) => Err(f.class()),
@@ -445,17 +472,26 @@ mod tests {
         let own = json!({"eventSource": "USER_ACTIVITY", "message": {"userName": "a", "userPoolId": "us-east-1_Own", "riskDecision": "AccountTakeover"}, "logSourceId": {"userPoolId": "us-east-1_Src"}});
         assert_eq!(pool(&own.to_string(), None), Ok("us-east-1_Own".into()));
         let from_source = json!({"message": {"userName": "a", "userPoolId": "", "riskDecision": "AccountTakeover"}, "logSourceId": {"userPoolId": "us-east-1_Src"}});
-        assert_eq!(pool(&from_source.to_string(), None), Ok("us-east-1_Src".into()));
+        assert_eq!(
+            pool(&from_source.to_string(), None),
+            Ok("us-east-1_Src".into())
+        );
         let none = json!({"message": {"userName": "a", "riskDecision": "AccountTakeover"}});
         assert_eq!(pool(&none.to_string(), None), Err(ErrorClass::Malformed));
         let default = UserPoolId::parse("eu-west-1_Dflt").unwrap();
-        assert_eq!(pool(&none.to_string(), Some(&default)), Ok("eu-west-1_Dflt".into()));
+        assert_eq!(
+            pool(&none.to_string(), Some(&default)),
+            Ok("eu-west-1_Dflt".into())
+        );
     }
 
     #[test]
     fn bad_lines_are_failures_of_their_own_class() {
         let class = |l: &str| assess(l, RiskLevel::High, None).err().map(|f| f.class());
-        assert_eq!(class("{\"message\": {\"userName\""), Some(ErrorClass::Malformed));
+        assert_eq!(
+            class("{\"message\": {\"userName\""),
+            Some(ErrorClass::Malformed)
+        );
         assert_eq!(class("plain text"), Some(ErrorClass::Malformed));
         assert_eq!(class(r#"{"no":"message"}"#), Some(ErrorClass::Malformed));
         let no_user = line(json!({"riskDecision": "AccountTakeover", "riskLevel": "High"}));
