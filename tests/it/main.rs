@@ -12,3 +12,4 @@ mod observability;
 mod properties;
 mod responder;
 mod soak;
+mod sources;
