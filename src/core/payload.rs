@@ -639,6 +639,23 @@ mod tests {
     }
 
     #[test]
+    fn a_gzip_bomb_is_undecodable_not_a_memory_exhaustion() {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let zeros = vec![b' '; 1024 * 1024];
+        for _ in 0..=(MAX_DECODED_LOG_BYTES / zeros.len() as u64) {
+            e.write_all(&zeros).unwrap();
+        }
+        let data = base64::engine::general_purpose::STANDARD.encode(e.finish().unwrap());
+        let b = batch(&format!(r#"{{"awslogs":{{"data":"{data}"}}}}"#));
+        assert!(
+            matches!(&b.records[0].origin, Origin::Undecodable(r) if r.contains("more than")),
+            "{:?}",
+            b.records[0].origin
+        );
+    }
+
+    #[test]
     fn a_security_hub_event_gives_one_record_per_finding() {
         let json = include_str!("../../events/securityhub-imported.json");
         let b = batch(json);

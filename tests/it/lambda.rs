@@ -301,4 +301,11 @@ async fn a_threat_log_and_a_security_hub_event_sign_users_out_from_the_real_bina
     assert!(run
         .stdout
         .contains("CloudWatch Logs control message acknowledged"));
+    let settled = run
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["fields"]["message"] == "alert settled")
+        .count();
+    assert_eq!(settled, 3 + 2, "the two ignored sign-ins have no INFO line");
 }

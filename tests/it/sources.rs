@@ -183,6 +183,27 @@ async fn a_control_message_is_acknowledged_with_nothing_called_or_stored() {
 }
 
 #[tokio::test]
+async fn a_log_payload_without_log_events_is_acknowledged_as_ignored() {
+    use base64::Engine;
+    use std::io::Write;
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gzip.write_all(br#"{"messageType":"DATA_MESSAGE","logEvents":[]}"#)
+        .unwrap();
+    let data = base64::engine::general_purpose::STANDARD.encode(gzip.finish().unwrap());
+    let app = TestApp::with_vars(&[]);
+    let report = app
+        .settle(&batch_from_json(
+            &json!({"awslogs": {"data": data}}).to_string(),
+        ))
+        .await;
+    assert!(report.settlements.is_empty());
+    assert_eq!(
+        summary(&report),
+        json!({"outcome": "ignored", "class": null, "dryRun": false, "alerts": []})
+    );
+}
+
+#[tokio::test]
 async fn an_undecodable_payload_is_dead_lettered_whole_as_malformed() {
     for json in [
         include_str!("../../events/cwl-corrupt-not-gzip.json"),
