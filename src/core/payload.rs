@@ -32,7 +32,9 @@ const SECURITY_HUB_DETAIL_TYPES: [&str; 2] = [
 /// One alert as it arrived, before any decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    /// The SQS `messageId`, the EventBridge `id`, or the Lambda request id of a direct call.
+    /// The SQS `messageId`, the EventBridge `id`, the CloudWatch Logs log event `id`, or the
+    /// Lambda request id of a direct call (or of a whole log payload: a control message, an
+    /// undecodable one). The findings of one Security Hub event share their delivery's id.
     pub message_id: String,
     /// The alert document, byte for byte: an SQS body, or the whole EventBridge or direct
     /// payload.
@@ -95,7 +97,8 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Reads an invocation payload. `request_id` identifies a direct payload.
+    /// Reads an invocation payload. `request_id` identifies a direct payload, and a log
+    /// payload read whole.
     ///
     /// Only the fields the contract names are decoded, each on its own, so that no other
     /// field (a number too large, an escape that is no character such as a lone surrogate)
