@@ -12,7 +12,9 @@ use crate::core::decision::{AllowedPools, Policy};
 use crate::core::error_class::ErrorClass;
 use crate::core::identity::UserPoolId;
 use crate::core::letter::{DeadLetterRoutes, QueueUrl};
+use crate::core::revocation::{RevocationPolicy, DEFAULT_EVENT_SOURCE};
 use crate::responder::Settings;
+use crate::revocation::aws::RevocationTargets;
 
 /// Calls in flight per invocation when `MAX_CONCURRENCY` is not set.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 10;
@@ -38,6 +40,8 @@ pub struct Config {
     pub responder: Settings,
     /// `METRICS_NAMESPACE`.
     pub metrics_namespace: String,
+    /// `REVOCATION_TABLE`, `EVENT_BUS_NAME`, `EVENT_SOURCE`: where cutoffs and events go.
+    pub revocation_targets: RevocationTargets,
 }
 
 /// A configuration value that cannot be used.
@@ -207,6 +211,77 @@ impl FromStr for MetricsNamespace {
     }
 }
 
+/// `REVOCATION_TABLE`: a DynamoDB table name (3-255 of `a-z A-Z 0-9 _ - .`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableName(pub String);
+
+impl FromStr for TableName {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let ok = (3..=255).contains(&raw.len())
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        ok.then(|| Self(raw.to_owned()))
+            .ok_or("must be a DynamoDB table name: 3-255 characters of a-z, A-Z, 0-9, _, - and .")
+    }
+}
+
+/// `REVOCATION_RETENTION_SECONDS`: how long a cutoff is kept, from five minutes (the shortest
+/// token validity Cognito allows) to 366 days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention(pub std::time::Duration);
+
+impl FromStr for Retention {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw.parse::<u64>() {
+            Ok(secs) if (300..=31_622_400).contains(&secs) => {
+                Ok(Self(std::time::Duration::from_secs(secs)))
+            }
+            _ => Err("must be a whole number of seconds from 300 to 31622400; it must cover the longest token validity of the pool's app clients"),
+        }
+    }
+}
+
+/// `EVENT_BUS_NAME`: an event bus name or ARN (1-256 of `A-Z a-z 0-9 . _ - /`, or an ARN).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusName(pub String);
+
+impl FromStr for BusName {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let name_ok = (1..=256).contains(&raw.len())
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'));
+        let arn_ok = raw.starts_with("arn:") && raw.contains(":event-bus/") && raw.len() <= 1600;
+        (name_ok || arn_ok)
+            .then(|| Self(raw.to_owned()))
+            .ok_or("must be an event bus name or ARN")
+    }
+}
+
+/// `EVENT_SOURCE`: the events' `Source`, 1-256 characters, not starting with `aws.` (reserved
+/// for AWS services, and refused by `PutEvents`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventSource(pub String);
+
+impl FromStr for EventSource {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let ok = (1..=256).contains(&raw.len())
+            && !raw.starts_with("aws.")
+            && raw.chars().all(|c| c.is_ascii_graphic());
+        ok.then(|| Self(raw.to_owned()))
+            .ok_or("must be 1-256 printable characters without spaces, not starting with aws.")
+    }
+}
+
 /// A user pool named by id or ARN (`DEFAULT_USER_POOL_ID`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolName(pub UserPoolId);
@@ -249,7 +324,24 @@ impl Config {
                 .map(|m| m.0),
             threat_min_risk_level: env.parse("THREAT_MIN_RISK_LEVEL")?.unwrap_or_default(),
         };
+        let revocation_targets = RevocationTargets {
+            table: env.parse::<TableName>("REVOCATION_TABLE")?.map(|t| t.0),
+            bus: env.parse::<BusName>("EVENT_BUS_NAME")?.map(|b| b.0),
+            source: env
+                .parse::<EventSource>("EVENT_SOURCE")?
+                .map_or_else(|| DEFAULT_EVENT_SOURCE.to_owned(), |s| s.0),
+        };
+        let retention = env
+            .parse::<Retention>("REVOCATION_RETENTION_SECONDS")?
+            .map_or(cognito_revocation::DEFAULT_RETENTION, |r| r.0);
+        let revocation = (revocation_targets.table.is_some() || revocation_targets.bus.is_some())
+            .then_some(RevocationPolicy {
+                cutoffs: revocation_targets.table.is_some(),
+                events: revocation_targets.bus.is_some(),
+                retention,
+            });
         let responder = Settings {
+            revocation,
             policy,
             routes: dead_letter_routes(env)?,
             max_concurrency: env
@@ -265,6 +357,7 @@ impl Config {
             metrics_namespace: env
                 .parse::<MetricsNamespace>("METRICS_NAMESPACE")?
                 .map_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned(), |n| n.0),
+            revocation_targets,
         })
     }
 }
@@ -400,6 +493,12 @@ mod tests {
             ("MAX_REQUESTS_PER_SECOND", "1e9"),
             ("DRY_RUN", "maybe"),
             ("METRICS_NAMESPACE", "a:b"),
+            ("REVOCATION_TABLE", "ab"),
+            ("REVOCATION_TABLE", "cut offs"),
+            ("REVOCATION_RETENTION_SECONDS", "60"),
+            ("REVOCATION_RETENTION_SECONDS", "a day"),
+            ("EVENT_BUS_NAME", "my bus"),
+            ("EVENT_SOURCE", "aws.cognito"),
         ] {
             assert_eq!(
                 variable_of(config(&[(name, value)])),
@@ -450,6 +549,26 @@ mod tests {
                 .map(JsonPointer::as_str),
             Some("/detail/user")
         );
+    }
+
+    #[test]
+    fn revocation_is_on_when_a_table_or_a_bus_is_named() {
+        let off = config(&[]).unwrap();
+        assert!(off.responder.revocation.is_none());
+        let table = config(&[("REVOCATION_TABLE", "cutoffs")]).unwrap();
+        let policy = table.responder.revocation.unwrap();
+        assert!(policy.cutoffs && !policy.events);
+        assert_eq!(policy.retention.as_secs(), 86_400);
+        let both = config(&[
+            ("REVOCATION_TABLE", "cutoffs"),
+            ("EVENT_BUS_NAME", "security"),
+            ("REVOCATION_RETENTION_SECONDS", "3600"),
+        ])
+        .unwrap();
+        let policy = both.responder.revocation.unwrap();
+        assert!(policy.cutoffs && policy.events);
+        assert_eq!(policy.retention.as_secs(), 3600);
+        assert_eq!(both.revocation_targets.source, "cognito-signout-responder");
     }
 
     #[test]

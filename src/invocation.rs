@@ -16,6 +16,7 @@ use crate::core::threat::IgnoreReason;
 use crate::dead_letters::DeadLetters;
 use crate::metrics::MetricsSink;
 use crate::responder::Responder;
+use crate::revocation::Revocations;
 use crate::sign_out::SignOut;
 
 /// What the function returns.
@@ -121,8 +122,8 @@ impl From<RetryInvocation> for Diagnostic {
 
 /// Handles one invocation: settles its alerts, logs each outcome, emits the metrics document
 /// and builds the return value.
-pub async fn handle<S: SignOut, D: DeadLetters>(
-    responder: &Responder<S, D>,
+pub async fn handle<S: SignOut, D: DeadLetters, R: Revocations>(
+    responder: &Responder<S, D, R>,
     metrics: &MetricsSink,
     event: LambdaEvent<Box<RawValue>>,
 ) -> Result<Response, RetryInvocation> {

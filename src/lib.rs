@@ -28,6 +28,8 @@
 //!     FIFO groups;
 //!   - `letter`: the [`DeadLetter`] message, its queue, and its fallback form;
 //!   - `outcome`: how each alert ended ([`Outcome`], [`Settlement`], [`Report`]);
+//!   - `revocation`: the cutoff and the signed-out event that follow a sign-out;
+//!   - `text`: values someone else chose, made safe and bounded;
 //!   - `failure`, `error_class`, `sign_out_error`: what went wrong, and its contract class;
 //!   - `timeouts`: the deadline arithmetic;
 //!   - `threat`: the threat-protection rule (act on a takeover at or above
@@ -36,6 +38,8 @@
 //!   before an instant (`permit`), the sliding-window rate cap (`rate`) and the batching of
 //!   dead letters (`mailroom`).
 //! - The ports, each beside its AWS adapter:
+//!   - `revocation/`: the [`Revocations`] port and `aws` ([`AwsRevocations`]: cutoffs in
+//!     DynamoDB through the `cognito-revocation` library, events through EventBridge);
 //!   - `sign_out/`: the [`SignOut`] port and `cognito` ([`CognitoSignOut`], one SDK client
 //!     per region);
 //!   - `dead_letters/`: the [`DeadLetters`] port and `sqs` ([`SqsDeadLetters`],
@@ -47,6 +51,7 @@
 mod core;
 mod dead_letters;
 mod responder;
+mod revocation;
 mod sign_out;
 
 pub mod config;
@@ -67,19 +72,23 @@ pub use crate::core::letter::{
 pub use crate::core::outcome::{Outcome, OutcomeKind, Report, Settlement};
 pub use crate::core::payload::{Batch, Origin, Record, Source};
 pub use crate::core::plan::{plan, Group, Plan, Step};
+pub use crate::core::revocation::{RevocationError, RevocationPolicy, SignedOut};
 pub use crate::core::sign_out_error::SignOutError;
 pub use crate::core::threat::{IgnoreReason, RiskLevel};
 pub use crate::core::timeouts::Timeouts;
 pub use crate::dead_letters::sqs::SqsDeadLetters;
 pub use crate::dead_letters::DeadLetters;
 pub use crate::responder::{Responder, Settings};
+pub use crate::revocation::aws::{AwsRevocations, RevocationTargets};
+pub use crate::revocation::Revocations;
 pub use crate::sign_out::cognito::CognitoSignOut;
 pub use crate::sign_out::SignOut;
 
 use aws_config::SdkConfig;
 
-/// The responder the function runs: Cognito and SQS through the AWS SDK.
-pub type AwsResponder = Responder<CognitoSignOut, SqsDeadLetters>;
+/// The responder the function runs: Cognito, SQS, DynamoDB and EventBridge through the AWS
+/// SDK.
+pub type AwsResponder = Responder<CognitoSignOut, SqsDeadLetters, AwsRevocations>;
 
 /// Builds the [`AwsResponder`] from the start-up SDK configuration, the function's
 /// configuration and the remote calls' time limits.
@@ -87,6 +96,7 @@ pub fn aws_responder(sdk: &SdkConfig, config: &Config, timeouts: Timeouts) -> Aw
     Responder::new(
         CognitoSignOut::new(sdk, &timeouts),
         SqsDeadLetters::new(sdk, &timeouts),
+        AwsRevocations::new(sdk, &timeouts, config.revocation_targets.clone()),
         config.responder.clone(),
         timeouts,
     )

@@ -3,7 +3,8 @@
 //!
 //! Metrics (dimension `FunctionName`): `Alerts` (batch size), `SignedOut`, `DeadLettered`,
 //! `Retried`, one `DeadLettered.<class>` / `Retried.<class>` per class seen,
-//! `DeadLetterRequests` (`SendMessageBatch` requests made), and `CognitoCallLatency` (every
+//! `DeadLetterRequests` (`SendMessageBatch` requests made), `CutoffsRecorded`,
+//! `CutoffFailures`, `EventsPublished`, `EventFailures` (revocation), and `CognitoCallLatency` (every
 //! call's milliseconds, so CloudWatch keeps percentiles).
 
 use std::collections::BTreeMap;
@@ -114,10 +115,15 @@ pub fn document(
                 .or_default() += 1;
         }
     }
-    counts.insert(
-        "DeadLetterRequests".to_owned(),
-        report.dead_letter_requests as u64,
-    );
+    for (name, value) in [
+        ("DeadLetterRequests", report.dead_letter_requests),
+        ("CutoffsRecorded", report.cutoffs_recorded),
+        ("CutoffFailures", report.cutoff_failures),
+        ("EventsPublished", report.events_published),
+        ("EventFailures", report.event_failures),
+    ] {
+        counts.insert(name.to_owned(), value as u64);
+    }
     let latencies = latency_values(report);
 
     let mut definitions: Vec<Value> = counts

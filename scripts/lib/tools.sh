@@ -1,15 +1,17 @@
 # shellcheck shell=bash
 # Installs, once, the tools the project's scripts use, into the repository's own .venv, so a
-# fresh machine needs nothing by hand: moto (the local AWS), cfn-lint, pytest, and
-# cargo-lambda with zig (the Lambda runtime emulator and the arm64 cross-build).
+# fresh machine needs nothing by hand: moto (the local AWS), cfn-lint, pytest, SAM CLI
+# (`sam validate --lint`, `sam build`), and cargo-lambda with zig (the Lambda runtime
+# emulator and the arm64 cross-build).
 # Sourced by scripts/test, scripts/demo and scripts/bench; puts .venv/bin first on PATH.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="$ROOT/.venv"
 PYTHON_TOOLS=(
   "moto[server]==5.2.1"
-  "cfn-lint==1.51.0"
+  "cfn-lint==1.58.0"
   "pytest==9.2.0"
+  "aws-sam-cli==1.170.0"
   "cargo-lambda==1.9.2"
   "ziglang==0.15.1"
 )

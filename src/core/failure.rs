@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::core::error_class::ErrorClass;
 use crate::core::identity::{NameError, Target};
+use crate::core::revocation::RevocationError;
 use crate::core::sign_out_error::SignOutError;
 
 /// Why an alert did not end signed out. Routing reads [`Failure::class`], never the text.
@@ -53,6 +54,10 @@ pub enum Failure {
     /// Cognito, or the way to it, failed. Shared by the records that name the same user.
     #[error(transparent)]
     SignOut(Arc<SignOutError>),
+    /// The user was signed out, but what follows (the cutoff, the event) failed: the record
+    /// is retried, and the whole sequence with it, which is idempotent.
+    #[error("signed out, but {0}")]
+    Revocation(Arc<RevocationError>),
     /// The invocation had too little time left to start the call.
     #[error("not enough time left in the invocation to call Cognito")]
     DeadlineReached,
@@ -87,6 +92,7 @@ impl Failure {
             Failure::InvalidName { .. } | Failure::ConflictingPools => ErrorClass::Invalid,
             Failure::ForbiddenPool(_) => ErrorClass::ForbiddenPool,
             Failure::SignOut(err) => err.class(),
+            Failure::Revocation(err) => err.class(),
             Failure::DeadlineReached | Failure::CallCutOff => ErrorClass::Transport,
             Failure::GroupBlocked(class) => *class,
             Failure::RetriesExhausted { .. } => ErrorClass::RetriesExhausted,
@@ -115,6 +121,7 @@ impl Failure {
             Failure::InvalidName { .. } | Failure::ConflictingPools => "InvalidParameter",
             Failure::ForbiddenPool(_) => "ForbiddenUserPool",
             Failure::SignOut(err) => return err.code(),
+            Failure::Revocation(err) => return err.code(),
             Failure::DeadlineReached => "DeadlineReached",
             Failure::CallCutOff => "CallCutOff",
             Failure::GroupBlocked(_) => "MessageGroupBlocked",

@@ -23,6 +23,8 @@ use crate::core::error_class::ErrorClass;
 use crate::core::failure::Failure;
 use crate::core::identity::Target;
 use crate::core::payload::{Origin, Record};
+use crate::core::text::{is_fifo_id, is_sqs_safe};
+pub use crate::core::text::{sqs_safe, truncate};
 
 /// `ErrorMessage` is cut to this many bytes (at a character boundary), as the contract says.
 pub const ERROR_MESSAGE_MAX_BYTES: usize = 1024;
@@ -329,11 +331,6 @@ impl DeadLetterRoutes {
     }
 }
 
-/// A FIFO group or deduplication id SQS takes: 1-128 characters of `!` to `~`.
-fn is_fifo_id(id: &str) -> bool {
-    (1..=128).contains(&id.len()) && id.bytes().all(|b| (b'!'..=b'~').contains(&b))
-}
-
 /// The deduplication id of a message id: itself when SQS takes it, else its MD5 in hex.
 fn deduplication_id(message_id: &str) -> String {
     if is_fifo_id(message_id) {
@@ -356,34 +353,6 @@ fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(bytes).ok()?;
     encoder.finish().ok()
-}
-
-/// `text` cut to at most `max` bytes without splitting a character.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_owned()
-}
-
-/// Whether SQS takes `c` in a message body or attribute value.
-fn is_sqs_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
-}
-
-fn is_sqs_safe(text: &str) -> bool {
-    text.chars().all(is_sqs_char)
-}
-
-/// `text` with the characters SQS refuses replaced by U+FFFD.
-pub fn sqs_safe(text: &str) -> String {
-    text.chars()
-        .map(|c| if is_sqs_char(c) { c } else { '\u{fffd}' })
-        .collect()
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ pub mod letter;
 pub mod outcome;
 pub mod payload;
 pub mod plan;
+pub mod revocation;
 pub mod sign_out_error;
+pub mod text;
 pub mod threat;
 pub mod timeouts;

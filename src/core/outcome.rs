@@ -189,6 +189,14 @@ pub struct Report {
     pub call_latencies: Vec<Duration>,
     /// How many `SendMessageBatch` requests the dead letters took.
     pub dead_letter_requests: usize,
+    /// Cutoffs recorded after a sign-out.
+    pub cutoffs_recorded: usize,
+    /// Cutoffs that could not be recorded (their records are retried).
+    pub cutoff_failures: usize,
+    /// Signed-out events published.
+    pub events_published: usize,
+    /// Signed-out events that could not be published (their records are retried).
+    pub event_failures: usize,
 }
 
 impl Report {

@@ -70,6 +70,8 @@ pub struct Plan {
     pub groups: Vec<Group>,
     /// The distinct Cognito calls the batch needs, each made at most once.
     pub calls: Vec<Target>,
+    /// For each call, the message ids of the records that share it, in arrival order.
+    pub callers: Vec<Vec<String>>,
 }
 
 /// Plans `batch` under `policy`: admits each record, shares one call among the records that
@@ -77,6 +79,7 @@ pub struct Plan {
 pub fn plan(batch: &Batch, policy: &Policy) -> Plan {
     let fifo = matches!(batch.source, Source::Sqs { fifo: true });
     let mut calls: Vec<Target> = Vec::new();
+    let mut callers: Vec<Vec<String>> = Vec::new();
     let mut call_of: HashMap<Target, usize> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
     let mut group_of: HashMap<&str, usize> = HashMap::new();
@@ -85,8 +88,10 @@ pub fn plan(batch: &Batch, policy: &Policy) -> Plan {
             Admission::Act(target) => {
                 let call = *call_of.entry(target.clone()).or_insert_with(|| {
                     calls.push(target.clone());
+                    callers.push(Vec::new());
                     calls.len() - 1
                 });
+                callers[call].push(record.message_id.clone());
                 Step::Call {
                     record: record_index,
                     target,
@@ -121,7 +126,11 @@ pub fn plan(batch: &Batch, policy: &Policy) -> Plan {
         };
         groups[group].steps.push(step);
     }
-    Plan { groups, calls }
+    Plan {
+        groups,
+        calls,
+        callers,
+    }
 }
 
 #[cfg(test)]
@@ -191,6 +200,7 @@ mod tests {
             .collect();
         assert_eq!(calls, [0, 1, 0]);
         assert_eq!(plan.calls[0].user.as_str(), "alice");
+        assert_eq!(plan.callers, [vec!["a", "c"], vec!["b"]]);
     }
 
     #[test]

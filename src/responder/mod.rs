@@ -7,13 +7,22 @@
 //! flight), a slot of the rate cap and enough time left ([`permit`], [`rate`]); letters go
 //! out in batches ([`mailroom`]). In an ordered group, once one record is to be retried the
 //! rest are retried unprocessed.
+//!
+//! With revocation on, a user's shared call goes on after the sign-out: `AdminGetUser` for
+//! the `sub` (under the same concurrency cap, but not the rate cap: it belongs to another
+//! Cognito quota category and is made at most once per signed-out user, so it never runs
+//! faster than the sign-outs), the cutoff, and the signed-out event, gathered with the other
+//! users' into `PutEvents` requests. The sign-out is never delayed by any of it; a failure
+//! after it makes the records that named the user retries.
 
+pub mod gather;
 pub mod mailroom;
 pub mod permit;
 pub mod rate;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures_util::future::join_all;
 use tokio::sync::{OnceCell, Semaphore};
@@ -26,9 +35,14 @@ use crate::core::letter::{DeadLetter, DeadLetterRoutes};
 use crate::core::outcome::{Outcome, Report, Settlement};
 use crate::core::payload::{Batch, Record};
 use crate::core::plan::{plan, Group, Step};
+use crate::core::revocation::{
+    RevocationError, RevocationPolicy, SignedOut, MAX_EVENTS_BYTES, MAX_EVENTS_PER_REQUEST,
+};
 use crate::core::timeouts::Timeouts;
 use crate::dead_letters::DeadLetters;
+use crate::revocation::Revocations;
 use crate::sign_out::SignOut;
+use gather::Gather;
 use mailroom::Mailroom;
 use permit::permit_before;
 use rate::RateLimiter;
@@ -46,13 +60,17 @@ pub struct Settings {
     pub max_requests_per_second: Option<f64>,
     /// `DRY_RUN`: decide, call nothing, send nothing.
     pub dry_run: bool,
+    /// What follows a sign-out; `None` when neither `REVOCATION_TABLE` nor `EVENT_BUS_NAME`
+    /// is set.
+    pub revocation: Option<RevocationPolicy>,
 }
 
 /// Settles invocations. Built once per instance, at cold start.
 #[derive(Debug)]
-pub struct Responder<S, D> {
+pub struct Responder<S, D, R> {
     signer: S,
     dead_letters: D,
+    revocations: R,
     settings: Settings,
     calls: Semaphore,
     sends: Semaphore,
@@ -64,21 +82,42 @@ pub struct Responder<S, D> {
 /// user shares.
 type CallResult = Result<(), Failure>;
 
-/// One invocation's state: the plan's shared calls, the mailroom, the latencies.
+/// One invocation's state: the plan's shared calls and who shares them, the mailroom, the
+/// events being gathered, the latencies and counts.
 struct Run<'a, D> {
     batch: &'a Batch,
     deadline: Instant,
     calls: Vec<OnceCell<CallResult>>,
+    callers: Vec<Vec<String>>,
     mailroom: Mailroom<'a, D>,
+    events: Gather<(), SignedOut, RevocationError>,
     latencies: Mutex<Vec<Duration>>,
+    counts: RevocationCounts,
 }
 
-impl<S: SignOut, D: DeadLetters> Responder<S, D> {
-    /// A responder that signs out through `signer` and dead-letters through `dead_letters`.
-    pub fn new(signer: S, dead_letters: D, settings: Settings, timeouts: Timeouts) -> Self {
+/// What the revocation steps did in one invocation.
+#[derive(Debug, Default)]
+struct RevocationCounts {
+    cutoffs_recorded: AtomicUsize,
+    cutoff_failures: AtomicUsize,
+    events_published: AtomicUsize,
+    event_failures: AtomicUsize,
+}
+
+impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
+    /// A responder that signs out through `signer`, dead-letters through `dead_letters` and
+    /// records cutoffs and events through `revocations`.
+    pub fn new(
+        signer: S,
+        dead_letters: D,
+        revocations: R,
+        settings: Settings,
+        timeouts: Timeouts,
+    ) -> Self {
         Self {
             signer,
             dead_letters,
+            revocations,
             calls: Semaphore::new(settings.max_concurrency),
             sends: Semaphore::new(settings.max_concurrency),
             limiter: settings.max_requests_per_second.map(RateLimiter::new),
@@ -97,6 +136,11 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
         &self.dead_letters
     }
 
+    /// The revocation port.
+    pub fn revocations(&self) -> &R {
+        &self.revocations
+    }
+
     /// Settles every record of `batch` before `deadline`.
     pub async fn settle(&self, batch: &Batch, deadline: Instant) -> Report {
         let plan = plan(batch, &self.settings.policy);
@@ -104,6 +148,9 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
             batch,
             deadline,
             calls: plan.calls.iter().map(|_| OnceCell::new()).collect(),
+            callers: plan.callers,
+            events: Gather::new(MAX_EVENTS_PER_REQUEST, MAX_EVENTS_BYTES),
+            counts: RevocationCounts::default(),
             mailroom: Mailroom::new(
                 &self.dead_letters,
                 &self.settings.routes,
@@ -121,6 +168,10 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
             dry_run: self.settings.dry_run,
             settlements: settlements.into_iter().map(|(_, s)| s).collect(),
             dead_letter_requests: run.mailroom.requests(),
+            cutoffs_recorded: run.counts.cutoffs_recorded.load(Ordering::Relaxed),
+            cutoff_failures: run.counts.cutoff_failures.load(Ordering::Relaxed),
+            events_published: run.counts.events_published.load(Ordering::Relaxed),
+            event_failures: run.counts.event_failures.load(Ordering::Relaxed),
             call_latencies: run
                 .latencies
                 .into_inner()
@@ -164,7 +215,7 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
             return Settlement::signed_out(record, target, None);
         }
         let result = run.calls[call]
-            .get_or_init(|| self.call(run, &target))
+            .get_or_init(|| self.sign_out_and_revoke(run, &target, call))
             .await;
         let failure = match result {
             Ok(()) => return Settlement::signed_out(record, target, None),
@@ -176,6 +227,114 @@ impl<S: SignOut, D: DeadLetters> Responder<S, D> {
             Verdict::DeadLetter(failure) => {
                 self.dead_letter(run, record, Some(target), failure).await
             }
+        }
+    }
+
+    /// The shared call for one user: the sign-out, then, with revocation on, the cutoff and
+    /// the event.
+    async fn sign_out_and_revoke(
+        &self,
+        run: &Run<'_, D>,
+        target: &Target,
+        call: usize,
+    ) -> CallResult {
+        self.call(run, target).await?;
+        let signed_out_at = SystemTime::now();
+        match self.settings.revocation {
+            Some(policy) if !self.settings.dry_run => {
+                self.revoke(run, target, call, signed_out_at, policy).await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// After a sign-out: the user's `sub`, the cutoff, the event.
+    async fn revoke(
+        &self,
+        run: &Run<'_, D>,
+        target: &Target,
+        call: usize,
+        signed_out_at: SystemTime,
+        policy: RevocationPolicy,
+    ) -> CallResult {
+        let cut_off = || Failure::Revocation(Arc::new(RevocationError::CutOff));
+        let latest = self
+            .timeouts
+            .latest_call_start(run.deadline)
+            .ok_or_else(cut_off)?;
+        let cutoff_at = self.timeouts.call_cutoff(run.deadline);
+        let sub = {
+            let _permit = permit_before(&self.calls, latest)
+                .await
+                .ok_or_else(cut_off)?;
+            tokio::time::timeout_at(cutoff_at, self.signer.subject(target))
+                .await
+                .map_err(|_| cut_off())?
+                .map_err(|err| Failure::SignOut(Arc::new(err)))?
+        };
+        let user = SignedOut {
+            target: target.clone(),
+            sub,
+            signed_out_at,
+            alert_message_ids: run.callers.get(call).cloned().unwrap_or_default(),
+        };
+        if policy.cutoffs {
+            let cutoff = user
+                .cutoff(policy.retention)
+                .ok_or_else(|| Failure::Revocation(Arc::new(RevocationError::UnusableSub)))?;
+            let recorded =
+                match tokio::time::timeout_at(cutoff_at, self.revocations.record(&cutoff)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(RevocationError::CutOff),
+                };
+            let counter = match recorded {
+                Ok(()) => &run.counts.cutoffs_recorded,
+                Err(_) => &run.counts.cutoff_failures,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            recorded.map_err(|err| Failure::Revocation(Arc::new(err)))?;
+            tracing::info!(
+                user_pool_id = target.pool.as_str(),
+                username = target.user.as_str(),
+                sub = %user.sub,
+                revoked_before = cutoff.revoked_before().get(),
+                expires_at = cutoff.expires_at().get(),
+                "cutoff recorded"
+            );
+        }
+        if policy.events {
+            let size = user.event_detail().len() + 256;
+            let published = run
+                .events
+                .post(
+                    (),
+                    user,
+                    size,
+                    latest,
+                    |(), users| self.publish(run, users),
+                    || RevocationError::Other("no result for the event".to_owned()),
+                )
+                .await;
+            let counter = match published {
+                Ok(()) => &run.counts.events_published,
+                Err(_) => &run.counts.event_failures,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            published.map_err(|err| Failure::Revocation(Arc::new(err)))?;
+        }
+        Ok(())
+    }
+
+    /// One `PutEvents` request, cut off with the Cognito calls.
+    async fn publish(
+        &self,
+        run: &Run<'_, D>,
+        users: Vec<SignedOut>,
+    ) -> Vec<Result<(), RevocationError>> {
+        let cutoff_at = self.timeouts.call_cutoff(run.deadline);
+        match tokio::time::timeout_at(cutoff_at, self.revocations.publish(&users)).await {
+            Ok(results) => results,
+            Err(_) => users.iter().map(|_| Err(RevocationError::CutOff)).collect(),
         }
     }
 

@@ -81,6 +81,22 @@ impl SignOut for CognitoSignOut {
             .map(|_| ())
             .map_err(SignOutError::from)
     }
+
+    async fn subject(&self, target: &Target) -> Result<String, SignOutError> {
+        let user = self
+            .client(target.pool.region())
+            .admin_get_user()
+            .user_pool_id(target.pool.as_str())
+            .username(target.user.as_str())
+            .send()
+            .await?;
+        user.user_attributes()
+            .iter()
+            .find(|a| a.name() == "sub")
+            .and_then(|a| a.value())
+            .map(str::to_owned)
+            .ok_or(SignOutError::NoSub)
+    }
 }
 
 #[cfg(test)]

@@ -20,9 +20,11 @@ use aws_sdk_cognitoidentityprovider::types::error as api;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
+use cognito_revocation::Cutoff;
 use cognito_signout_responder::{
     Batch, BodyEncoding, Config, DeadLetter, DeadLetterError, DeadLetters, ErrorClass, QueueUrl,
-    Record, Report, Responder, SignOut, SignOutError, Source, Target, Timeouts,
+    Record, Report, Responder, RevocationError, Revocations, SignOut, SignOutError, SignedOut,
+    Source, Target, Timeouts,
 };
 use tokio::time::Instant;
 
@@ -125,6 +127,8 @@ pub struct FakeCognito {
     answers: Mutex<HashMap<String, Answer>>,
     delay: Duration,
     calls: Mutex<Vec<(Target, Instant)>>,
+    lookups: Mutex<Vec<Target>>,
+    lookup_answers: Mutex<HashMap<String, Answer>>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
 }
@@ -201,6 +205,123 @@ impl SignOut for FakeCognito {
             Answer::Ok => Ok(()),
             Answer::Fail(class) => Err(api_error(class)),
         }
+    }
+
+    async fn subject(&self, target: &Target) -> Result<String, SignOutError> {
+        self.lookups.lock().unwrap().push(target.clone());
+        match self.lookup_answers.lock().unwrap().get(target.user.as_str()) {
+            Some(Answer::Fail(ErrorClass::UserNotFound)) => Err(SignOutError::from(
+                SdkError::service_error(
+                    aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError::UserNotFoundException(
+                        api::UserNotFoundException::builder().build(),
+                    ),
+                    HttpResponse::new(StatusCode::try_from(400).unwrap(), SdkBody::empty()),
+                ),
+            )),
+            Some(Answer::Fail(_)) => Err(SignOutError::from(SdkError::<
+                aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError,
+                HttpResponse,
+            >::timeout_error("lookup timed out"))),
+            _ => Ok(format!("sub-{}", target.user.as_str())),
+        }
+    }
+}
+
+impl FakeCognito {
+    /// `AdminGetUser` for `user` answers `answer` (`UserNotFound`, or any other class as a
+    /// timeout); by default it answers `sub-<user>`.
+    pub fn lookup(self, user: &str, answer: Answer) -> Self {
+        self.lookup_answers
+            .lock()
+            .unwrap()
+            .insert(user.to_owned(), answer);
+        self
+    }
+
+    /// The users whose `sub` was looked up, in order.
+    pub fn lookups(&self) -> Vec<Target> {
+        self.lookups.lock().unwrap().clone()
+    }
+}
+
+/// In-memory cutoffs and events: records what it was given, and fails the users it is told
+/// to (cutoffs or events).
+#[derive(Debug, Default, Clone)]
+pub struct FakeRevocations {
+    cutoffs: Arc<Mutex<Vec<Cutoff>>>,
+    events: Arc<Mutex<Vec<SignedOut>>>,
+    requests: Arc<Mutex<usize>>,
+    fail_cutoff: Arc<Mutex<Vec<String>>>,
+    fail_event: Arc<Mutex<Vec<String>>>,
+}
+
+impl FakeRevocations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Recording `user`'s cutoff fails.
+    pub fn failing_cutoff(self, user: &str) -> Self {
+        self.fail_cutoff.lock().unwrap().push(user.to_owned());
+        self
+    }
+
+    /// Publishing `user`'s event fails.
+    pub fn failing_event(self, user: &str) -> Self {
+        self.fail_event.lock().unwrap().push(user.to_owned());
+        self
+    }
+
+    pub fn cutoffs(&self) -> Vec<Cutoff> {
+        self.cutoffs.lock().unwrap().clone()
+    }
+
+    pub fn events(&self) -> Vec<SignedOut> {
+        self.events.lock().unwrap().clone()
+    }
+
+    /// `PutEvents` requests made.
+    pub fn event_requests(&self) -> usize {
+        *self.requests.lock().unwrap()
+    }
+}
+
+impl Revocations for FakeRevocations {
+    async fn record(&self, cutoff: &Cutoff) -> Result<(), RevocationError> {
+        if self
+            .fail_cutoff
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|u| u == cutoff.username())
+        {
+            return Err(RevocationError::Other("table unavailable".into()));
+        }
+        self.cutoffs.lock().unwrap().push(cutoff.clone());
+        Ok(())
+    }
+
+    async fn publish(&self, users: &[SignedOut]) -> Vec<Result<(), RevocationError>> {
+        *self.requests.lock().unwrap() += 1;
+        users
+            .iter()
+            .map(|user| {
+                if self
+                    .fail_event
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .any(|u| u == user.target.user.as_str())
+                {
+                    return Err(RevocationError::EventRefused {
+                        code: "InternalFailure".into(),
+                        message: "injected".into(),
+                    });
+                }
+                self.events.lock().unwrap().push(user.clone());
+                Ok(())
+            })
+            .collect()
     }
 }
 
@@ -321,7 +442,7 @@ pub fn test_timeouts() -> Timeouts {
 /// zero-to-production's `TestApp`): build it with the fakes and variables a test needs, then
 /// drive it with verbs.
 pub struct TestApp {
-    pub responder: Responder<FakeCognito, FakeDeadLetters>,
+    pub responder: Responder<FakeCognito, FakeDeadLetters, FakeRevocations>,
 }
 
 impl TestApp {
@@ -332,14 +453,31 @@ impl TestApp {
         dead_letters: FakeDeadLetters,
         vars: &[(&str, &str)],
     ) -> Self {
+        Self::spawn_revoking(cognito, dead_letters, FakeRevocations::new(), vars)
+    }
+
+    /// A responder whose cutoffs and events go to `revocations` (set `REVOCATION_TABLE` and
+    /// `EVENT_BUS_NAME` in `vars` to turn them on).
+    pub fn spawn_revoking(
+        cognito: FakeCognito,
+        dead_letters: FakeDeadLetters,
+        revocations: FakeRevocations,
+        vars: &[(&str, &str)],
+    ) -> Self {
         Self {
             responder: Responder::new(
                 cognito,
                 dead_letters,
+                revocations,
                 config(vars).responder,
                 test_timeouts(),
             ),
         }
+    }
+
+    /// The fake cutoff table and event bus.
+    pub fn revocations(&self) -> &FakeRevocations {
+        self.responder.revocations()
     }
 
     /// A responder on fakes that sign everyone out and store every letter.

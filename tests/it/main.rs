@@ -11,5 +11,6 @@ mod lambda;
 mod observability;
 mod properties;
 mod responder;
+mod revocation;
 mod soak;
 mod sources;

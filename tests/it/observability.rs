@@ -108,6 +108,10 @@ fn latencies_beyond_one_hundred_are_sampled_by_rank_keeping_min_and_max() {
         settlements: Vec::new(),
         call_latencies: (1..=1000).map(Duration::from_millis).collect(),
         dead_letter_requests: 0,
+        cutoffs_recorded: 0,
+        cutoff_failures: 0,
+        events_published: 0,
+        event_failures: 0,
     };
     let doc = document(&report, "ns", "fn", "req", 1_800_000_000_000);
     let values: Vec<f64> = doc["CognitoCallLatency"]

@@ -1,0 +1,83 @@
+//! # cognito-revocation
+//!
+//! `AdminUserGlobalSignOut` revokes a Cognito user's refresh tokens, but their access and ID
+//! tokens stay valid until they expire (an hour by default, up to a day), and every API that
+//! verifies JWTs locally keeps accepting a stolen one. The signout responder therefore
+//! records, per signed-out user, a **cutoff**: the moment before which that user's tokens
+//! must be refused (`../../shared/CONTRACT.md` section 7). This crate is the check, for any
+//! Rust service to call from its own middleware and for the `revocation-authorizer` Lambda:
+//! verify the token (RS256, the pool's JWKS, issuer, client, token use, expiry), then look up
+//! the user's cutoff and apply the rule. It is also where the responder writes cutoffs.
+//!
+//! # Layout
+//!
+//! Read top to bottom: from the names, through the token, to the decision.
+//!
+//! - [`identity`]: [`UserPoolId`] (with its region and issuer), [`AppClientId`], [`Subject`],
+//!   [`TokenUse`], [`AcceptedTokenUse`]: parsed once, at the edge.
+//! - [`cutoff`]: the rule ([`is_revoked`], pure), [`UnixSeconds`], [`CutoffKey`] and the
+//!   record the responder writes ([`Cutoff`]).
+//! - [`store`]: the [`CutoffStore`] port, its errors with their class ([`StoreError`],
+//!   [`StoreErrorClass`]), the DynamoDB adapter ([`DynamoDbCutoffStore`]: consistent
+//!   `GetItem`, raise-only conditional `UpdateItem`) and an in-memory one for tests.
+//! - `token` (private): the size cap ([`MAX_TOKEN_BYTES`]) and the reading of a compact JWS
+//!   before its signature is checked.
+//! - [`jwks`]: the pools' signing keys: the [`KeySource`] port, its HTTPS adapter on the
+//!   SDK's TLS stack ([`HttpsKeySource`]), and the per-instance cache with its refetch limit.
+//! - [`refusal`]: [`Refusal`], every reason the verifier refuses a token; never the token.
+//! - [`verifier`]: [`Verifier`] and its [`Policy`]; a genuine token is a [`VerifiedToken`].
+//! - [`check`]: [`RevocationCheck`], verify then look up the cutoff (with the lookup cache
+//!   and [`OnLookupError`]), answering a [`Decision`].
+//!
+//! # A service's middleware
+//!
+//! ```no_run
+//! # async fn example(dynamodb: aws_sdk_dynamodb::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use cognito_revocation::*;
+//!
+//! // Once, at start-up (`dynamodb` built from the service's SDK configuration).
+//! let policy = Policy::new(
+//!     [UserPoolId::parse("eu-west-1_AbC123")?],
+//!     [AppClientId::parse("4b6v0q1ro3ua1bl1ir40iskr7u")?],
+//!     AcceptedTokenUse::Access,
+//! )?;
+//! let check = RevocationCheck::new(
+//!     Verifier::new(policy, HttpsKeySource::new(JwksEndpoint::from_env())),
+//!     DynamoDbCutoffStore::new(dynamodb, "cutoffs"),
+//!     DEFAULT_CACHE,
+//!     OnLookupError::Deny,
+//! );
+//!
+//! // Per request, with the bearer token of the Authorization header.
+//! let decision = check.check("eyJ...").await;
+//! if !decision.is_allowed() {
+//!     // 401; log decision.reason(), never the token.
+//! }
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod check;
+pub mod cutoff;
+pub mod identity;
+pub mod jwks;
+pub mod refusal;
+pub mod store;
+mod token;
+pub mod verifier;
+
+pub use check::{Decision, LookupCache, OnLookupError, RevocationCheck, DEFAULT_CACHE};
+pub use cutoff::{is_revoked, Cutoff, CutoffKey, UnixSeconds, DEFAULT_RETENTION};
+pub use identity::{AcceptedTokenUse, AppClientId, IdentityError, Subject, TokenUse, UserPoolId};
+pub use jwks::{HttpsKeySource, JwksEndpoint, JwksError, KeySource};
+pub use refusal::Refusal;
+pub use store::{
+    CutoffStore, DynamoDbCutoffStore, MemoryCutoffStore, Raise, StoreError, StoreErrorClass,
+};
+pub use token::MAX_TOKEN_BYTES;
+pub use verifier::{Policy, PolicyError, VerifiedToken, Verifier};
+
+/// The check as the authorizer runs it: keys over HTTPS, cutoffs in DynamoDB.
+pub type AwsRevocationCheck = RevocationCheck<HttpsKeySource, DynamoDbCutoffStore>;

@@ -1,0 +1,116 @@
+//! The DynamoDB adapter: one item per user in the cutoff table of contract section 7.
+//!
+//! - Read: `GetItem` with **strongly consistent** reads. The lookup is the whole point of the
+//!   check: an eventually consistent read may miss a cutoff written a moment ago and let the
+//!   stolen token through, which is the window this project closes. A strong read of an item
+//!   this small costs one read request unit instead of half, the same latency, and the
+//!   authorizer's lookup cache already absorbs bursts of one user's requests.
+//! - Write: a conditional `UpdateItem` that sets the record only when no cutoff exists or the
+//!   stored one is earlier; `ConditionalCheckFailedException` therefore means "a cutoff at or
+//!   after this one is already there", which is success ([`Raise::KeptLater`]).
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+
+use super::{CutoffStore, Raise, StoreError};
+use crate::cutoff::{Cutoff, CutoffKey, UnixSeconds};
+
+/// The table's only key attribute (S): `<userPoolId>#<sub>`.
+pub const KEY_ATTRIBUTE: &str = "pk";
+/// Tokens authenticated before this moment (N, Unix seconds) are refused.
+pub const REVOKED_BEFORE_ATTRIBUTE: &str = "revokedBefore";
+/// The table's TTL attribute (N, Unix seconds).
+pub const EXPIRES_AT_ATTRIBUTE: &str = "expiresAt";
+
+/// The cutoff table, through the AWS SDK.
+#[derive(Debug, Clone)]
+pub struct DynamoDbCutoffStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoDbCutoffStore {
+    /// The store of `table`, called through `client` (build the client once, at start-up,
+    /// with the service's own timeouts and retry settings).
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+impl CutoffStore for DynamoDbCutoffStore {
+    async fn revoked_before(&self, key: &CutoffKey) -> Result<Option<UnixSeconds>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY_ATTRIBUTE, AttributeValue::S(key.as_str().to_owned()))
+            .projection_expression("#rb")
+            .expression_attribute_names("#rb", REVOKED_BEFORE_ATTRIBUTE)
+            .consistent_read(true)
+            .send()
+            .await?;
+        let Some(item) = output.item() else {
+            return Ok(None);
+        };
+        match item.get(REVOKED_BEFORE_ATTRIBUTE) {
+            Some(AttributeValue::N(n)) => n
+                .parse::<u64>()
+                .map(|secs| Some(UnixSeconds::new(secs)))
+                .map_err(|_| StoreError::Unreadable { key: key.clone() }),
+            _ => Err(StoreError::Unreadable { key: key.clone() }),
+        }
+    }
+
+    async fn raise(&self, cutoff: &Cutoff) -> Result<Raise, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY_ATTRIBUTE, AttributeValue::S(cutoff.key().as_str().to_owned()))
+            .update_expression(
+                "SET #rb = :rb, #exp = :exp, #pool = :pool, #user = :user, #sub = :sub, #msg = :msg",
+            )
+            .condition_expression("attribute_not_exists(#rb) OR #rb < :rb")
+            .expression_attribute_names("#rb", REVOKED_BEFORE_ATTRIBUTE)
+            .expression_attribute_names("#exp", EXPIRES_AT_ATTRIBUTE)
+            .expression_attribute_names("#pool", "userPoolId")
+            .expression_attribute_names("#user", "username")
+            .expression_attribute_names("#sub", "sub")
+            .expression_attribute_names("#msg", "alertMessageId")
+            .expression_attribute_values(
+                ":rb",
+                AttributeValue::N(cutoff.revoked_before().to_string()),
+            )
+            .expression_attribute_values(":exp", AttributeValue::N(cutoff.expires_at().to_string()))
+            .expression_attribute_values(":pool", AttributeValue::S(cutoff.pool().to_string()))
+            .expression_attribute_values(":user", AttributeValue::S(cutoff.username().to_owned()))
+            .expression_attribute_values(":sub", AttributeValue::S(cutoff.sub().to_string()))
+            .expression_attribute_values(
+                ":msg",
+                AttributeValue::S(cutoff.alert_message_id().to_owned()),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Raise::Recorded),
+            Err(err)
+                if matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(Raise::KeptLater)
+            }
+            Err(err) => Err(StoreError::Update(err)),
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! The authorizer's benchmark: cold start of the release binary (process start to its first
+//! poll of the Lambda Runtime API), time and CPU per authorization with the lookup cache off
+//! (the real handler, real RS256 token, warm JWKS, one `GetItem` per request) against a stub
+//! DynamoDB on loopback and against moto when `$MOTO_SERVER` is set, and the binary's size.
+//! Prints figures; asserts nothing about speed.
+//!
+//! Run: `cargo bench -p revocation-authorizer --bench authorizer` (knobs: BENCH_COLD_STARTS,
+//! BENCH_AUTHORIZATIONS).
+
+#[path = "../tests/it/helpers/http_stub.rs"]
+mod http_stub;
+
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_config::{BehaviorVersion, Region};
+use cognito_revocation::{
+    AcceptedTokenUse, AppClientId, DynamoDbCutoffStore, HttpsKeySource, JwksEndpoint,
+    OnLookupError, Policy, RevocationCheck, UserPoolId, Verifier,
+};
+use http_stub::{HttpStub, StubReply};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use revocation_authorizer::authorizer::Authorizer;
+use revocation_authorizer::metrics::MetricsSink;
+use serde_json::{json, Value};
+
+const POOL: &str = "us-east-1_BenchPool1";
+const CLIENT: &str = "benchclient1";
+const PRIVATE_KEY: &str =
+    include_str!("../../cognito-revocation/tests/testdata/test-only-rsa-private.pem");
+const JWKS: &str = include_str!("../../cognito-revocation/tests/testdata/jwks.json");
+
+fn knob(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage only writes into the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+fn token() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({
+        "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{POOL}"),
+        "sub": "0b7c5b1e-1b2c-4c7e-9f0a-3d4e5f6a7b8c",
+        "client_id": CLIENT, "token_use": "access", "scope": "aws.cognito.signin.user.admin",
+        "auth_time": now - 60, "iat": now - 60, "exp": now + 3600, "jti": "bench",
+        "username": "bench-user",
+    });
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("test-key-1".to_owned());
+    jsonwebtoken::encode(
+        &header,
+        &claims,
+        &EncodingKey::from_rsa_pem(PRIVATE_KEY.as_bytes()).unwrap(),
+    )
+    .unwrap()
+}
+
+fn http_event(token: &str) -> String {
+    json!({
+        "version": "2.0", "type": "REQUEST",
+        "routeArn": "arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/pets",
+        "identitySource": [format!("Bearer {token}")],
+        "headers": {"authorization": format!("Bearer {token}")},
+    })
+    .to_string()
+}
+
+/// Process start to the first poll of the Runtime API, for the release binary.
+async fn cold_start() {
+    let runs = knob("BENCH_COLD_STARTS", 20) as usize;
+    let first_poll: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let seen = first_poll.clone();
+    let api = HttpStub::start(move |req| {
+        if req.path.ends_with("/invocation/next") {
+            seen.lock().unwrap().get_or_insert(Instant::now());
+        }
+        StubReply::Hang
+    })
+    .await;
+    let binary = env!("CARGO_BIN_EXE_revocation-authorizer");
+    let mut samples = Vec::new();
+    for _ in 0..runs {
+        *first_poll.lock().unwrap() = None;
+        let started = Instant::now();
+        let mut child = Command::new(binary)
+            .env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "revocation-authorizer")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "AKIDBENCH")
+            .env("AWS_SECRET_ACCESS_KEY", "bench")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("USER_POOL_IDS", POOL)
+            .env("APP_CLIENT_IDS", CLIENT)
+            .env("REVOCATION_TABLE", "cutoffs")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the release binary");
+        let polled = loop {
+            if let Some(at) = *first_poll.lock().unwrap() {
+                break at;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no poll within 10 s"
+            );
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        };
+        samples.push(polled - started);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "cold start (process start to first Runtime API poll), {runs} runs: median {:.1} ms, p90 {:.1} ms, max {:.1} ms",
+        ms(samples[runs / 2]),
+        ms(samples[(runs * 9 / 10).min(runs - 1)]),
+        ms(samples[runs - 1])
+    );
+}
+
+/// The real handler, lookup cache off, keys from `jwks_base`, the table at `table_endpoint`.
+async fn authorizations(label: &str, jwks_base: &str, table_endpoint: &str) {
+    let n = knob("BENCH_AUTHORIZATIONS", 500) as usize;
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(table_endpoint)
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "bench", "bench", None, None, "bench",
+        ))
+        .load()
+        .await;
+    let policy = Policy::new(
+        [UserPoolId::parse(POOL).unwrap()],
+        [AppClientId::parse(CLIENT).unwrap()],
+        AcceptedTokenUse::Access,
+    )
+    .unwrap();
+    let check = RevocationCheck::new(
+        Verifier::new(
+            policy,
+            HttpsKeySource::new(JwksEndpoint::Custom(jwks_base.to_owned())),
+        ),
+        DynamoDbCutoffStore::new(aws_sdk_dynamodb::Client::new(&sdk), "cutoffs"),
+        Duration::ZERO,
+        OnLookupError::Deny,
+    );
+    let authorizer = Authorizer::new(check, MetricsSink::with_writer("Bench", "bench", |_| {}));
+    let event = http_event(&token());
+    let once = || async {
+        let value: Value = serde_json::from_str(&event).unwrap();
+        let answer = authorizer.handle(&value, "bench").await.unwrap();
+        assert_eq!(answer["isAuthorized"], true, "{answer}");
+    };
+    // Warm: the JWKS fetch, the connection pool.
+    for _ in 0..5 {
+        once().await;
+    }
+    let mut samples = Vec::with_capacity(n);
+    let cpu = cpu_time();
+    for _ in 0..n {
+        let started = Instant::now();
+        once().await;
+        samples.push(started.elapsed());
+    }
+    let cpu = cpu_time() - cpu;
+    samples.sort();
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    println!(
+        "authorization, cache off, {label}, {n} runs: median {:.0} us, p90 {:.0} us, p99 {:.0} us; CPU {:.0} us per authorization in the bench process (which includes an in-process stub's work)",
+        us(samples[n / 2]),
+        us(samples[n * 9 / 10]),
+        us(samples[(n * 99 / 100).min(n - 1)]),
+        us(cpu) / n as f64,
+    );
+}
+
+/// A stub that serves the JWKS and answers every GetItem with "no item".
+async fn stub() -> HttpStub {
+    HttpStub::start(|req| {
+        if req.path.ends_with("/.well-known/jwks.json") {
+            StubReply::json(200, "application/json", JWKS)
+        } else if req.header("x-amz-target") == Some("DynamoDB_20120810.GetItem") {
+            StubReply::json(200, "application/x-amz-json-1.0", "{}")
+        } else {
+            StubReply::json(
+                400,
+                "application/x-amz-json-1.0",
+                r#"{"__type":"Unexpected"}"#,
+            )
+        }
+    })
+    .await
+}
+
+/// Moto on a free port, with the table created; `None` without `$MOTO_SERVER`.
+async fn moto() -> Option<(std::process::Child, String)> {
+    let program = std::env::var("MOTO_SERVER").ok()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let child = Command::new(program)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if started.elapsed() > Duration::from_secs(60) {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(&endpoint)
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "bench", "bench", None, None, "bench",
+        ))
+        .load()
+        .await;
+    use aws_sdk_dynamodb::types::*;
+    aws_sdk_dynamodb::Client::new(&sdk)
+        .create_table()
+        .table_name("cutoffs")
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .ok()?,
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .ok()?,
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .ok()?;
+    Some((child, endpoint))
+}
+
+fn size() {
+    let binary = env!("CARGO_BIN_EXE_revocation-authorizer");
+    match std::fs::metadata(binary) {
+        Ok(m) => println!(
+            "x86_64 release binary {binary}: {:.2} MiB ({} bytes)",
+            m.len() as f64 / 1048576.0,
+            m.len()
+        ),
+        Err(e) => println!("x86_64 release binary {binary}: {e}"),
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        // `cargo test --all-targets` runs bench targets too, in debug and without `--bench`:
+        // there is nothing to test here, and debug figures would only mislead.
+        println!("authorizer: run with `cargo bench -p revocation-authorizer --bench authorizer`");
+        return;
+    }
+    cold_start().await;
+    let stub = stub().await;
+    authorizations(
+        "stub DynamoDB and JWKS on loopback (in-process stub)",
+        &stub.url(),
+        &stub.url(),
+    )
+    .await;
+    match moto().await {
+        Some((mut child, endpoint)) => {
+            authorizations(
+                "moto DynamoDB, JWKS from the loopback stub",
+                &stub.url(),
+                &endpoint,
+            )
+            .await;
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        None => println!("authorization against moto: skipped (set MOTO_SERVER)"),
+    }
+    size();
+}

@@ -1,0 +1,76 @@
+//! # revocation-authorizer
+//!
+//! An API Gateway Lambda authorizer (HTTP APIs: payload format 2.0 with simple responses;
+//! REST APIs: `TOKEN` authorizers answered with an IAM policy) that accepts a Cognito token
+//! only when it is genuine and its user has not been signed out since it was authenticated
+//! (`../../shared/CONTRACT.md` section 8). The check itself is the `cognito-revocation`
+//! library; this crate is the Lambda around it.
+//!
+//! # Layout
+//!
+//! - [`config`]: the environment, read once at start-up.
+//! - [`request`]: the two request shapes and the bearer token in each.
+//! - [`answer`]: the simple response and the IAM policy, built from a decision (pure).
+//! - [`authorizer`]: one authorization: request, check, log line, metrics line, answer.
+//! - [`metrics`]: the Embedded Metric Format line of a decision.
+//! - [`logging`]: the runtime's log set-up, with the wire-level crates kept above TRACE.
+//!
+//! [`aws_authorizer`] builds the authorizer on the real adapters; `main.rs` only wires
+//! things together.
+
+#![warn(missing_docs)]
+
+pub mod answer;
+pub mod authorizer;
+pub mod config;
+pub mod logging;
+pub mod metrics;
+pub mod request;
+
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
+use aws_config::SdkConfig;
+use cognito_revocation::{
+    DynamoDbCutoffStore, HttpsKeySource, JwksEndpoint, RevocationCheck, Verifier,
+};
+
+/// The authorizer the function runs: keys over HTTPS, cutoffs in DynamoDB.
+pub type AwsAuthorizer = authorizer::Authorizer<HttpsKeySource, DynamoDbCutoffStore>;
+
+/// Time limits of the cutoff lookup. An authorizer answers within API Gateway's limit and
+/// a caller waits for it, so a slow table must fail fast (and count as a lookup error)
+/// rather than hold the request: one attempt may take 1 s, all attempts (the SDK's
+/// standard retries on throttling and 5xx) together 2 s.
+pub const LOOKUP_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(1);
+/// See [`LOOKUP_ATTEMPT_TIMEOUT`].
+pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Builds the authorizer from the start-up SDK configuration and the function's
+/// configuration. Nothing here touches the network: the key sets are fetched on first use.
+pub fn aws_authorizer(
+    sdk: &SdkConfig,
+    config: &config::Config,
+    metrics: metrics::MetricsSink,
+) -> AwsAuthorizer {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(LOOKUP_ATTEMPT_TIMEOUT)
+        .operation_attempt_timeout(LOOKUP_ATTEMPT_TIMEOUT)
+        .operation_timeout(LOOKUP_TIMEOUT)
+        .build();
+    let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(sdk)
+            .timeout_config(timeouts)
+            .build(),
+    );
+    let check = RevocationCheck::new(
+        Verifier::new(
+            config.policy.clone(),
+            HttpsKeySource::new(JwksEndpoint::from_env()),
+        ),
+        DynamoDbCutoffStore::new(dynamodb, &config.table),
+        config.cache,
+        config.on_lookup_error,
+    );
+    authorizer::Authorizer::new(check, metrics)
+}

@@ -1,0 +1,223 @@
+//! A scriptable HTTP/1.1 server on 127.0.0.1 (a copy of the responder's test stub): it answers
+//! each request as its handler says, after a delay, or hangs, or drops the connection. It
+//! records every request. The Lambda Runtime API emulator is built on it.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// One request as the stub saw it.
+#[derive(Debug, Clone)]
+pub struct StubRequest {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+    pub at: Instant,
+}
+
+impl StubRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// What the stub does with one request.
+#[derive(Debug, Clone)]
+pub enum StubReply {
+    /// Answer after `delay`.
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        delay: Duration,
+    },
+    /// Close the connection without an answer.
+    Reset,
+    /// Never answer.
+    Hang,
+}
+
+impl StubReply {
+    /// A JSON answer with no delay.
+    pub fn json(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        StubReply::Respond {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// The same answer, after `delay`.
+    pub fn after(self, delay: Duration) -> Self {
+        match self {
+            StubReply::Respond {
+                status,
+                headers,
+                body,
+                ..
+            } => StubReply::Respond {
+                status,
+                headers,
+                body,
+                delay,
+            },
+            other => other,
+        }
+    }
+}
+
+type Handler = dyn Fn(&StubRequest) -> StubReply + Send + Sync;
+
+/// The running server; it stops when dropped.
+pub struct HttpStub {
+    pub addr: SocketAddr,
+    requests: Arc<Mutex<Vec<StubRequest>>>,
+    task: JoinHandle<()>,
+}
+
+impl HttpStub {
+    pub async fn start(
+        handler: impl Fn(&StubRequest) -> StubReply + Send + Sync + 'static,
+    ) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let addr = listener.local_addr().expect("a bound address");
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let seen = requests.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let handler = handler.clone();
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: Request<Incoming>| {
+                        let handler = handler.clone();
+                        let seen = seen.clone();
+                        async move { serve(req, handler, seen).await }
+                    });
+                    let _ = http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Self {
+            addr,
+            requests,
+            task,
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn requests(&self) -> Vec<StubRequest> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for HttpStub {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[derive(Debug)]
+struct ConnectionDropped;
+
+impl std::fmt::Display for ConnectionDropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by the stub")
+    }
+}
+
+impl std::error::Error for ConnectionDropped {}
+
+async fn serve(
+    req: Request<Incoming>,
+    handler: Arc<Handler>,
+    seen: Arc<Mutex<Vec<StubRequest>>>,
+) -> Result<Response<Full<Bytes>>, ConnectionDropped> {
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let request = StubRequest {
+        method: parts.method.to_string(),
+        path: parts
+            .uri
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body,
+        at: Instant::now(),
+    };
+    let reply = handler(&request);
+    seen.lock().unwrap().push(request);
+    match reply {
+        StubReply::Respond {
+            status,
+            headers,
+            body,
+            delay,
+        } => {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            let mut response = Response::new(Full::new(Bytes::from(body)));
+            *response.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            for (name, value) in headers {
+                if let (Ok(name), Ok(value)) = (
+                    hyper::header::HeaderName::from_bytes(name.as_bytes()),
+                    hyper::header::HeaderValue::from_str(&value),
+                ) {
+                    response.headers_mut().insert(name, value);
+                }
+            }
+            Ok(response)
+        }
+        StubReply::Reset => Err(ConnectionDropped),
+        StubReply::Hang => {
+            std::future::pending::<()>().await;
+            Err(ConnectionDropped)
+        }
+    }
+}

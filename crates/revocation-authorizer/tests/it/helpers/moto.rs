@@ -1,0 +1,226 @@
+//! The local AWS: a `moto_server` process on a free loopback port (started per test, killed
+//! when dropped), with the Cognito and DynamoDB set-up the end-to-end tests need. Moto mints
+//! real RS256 tokens (`sub`, `iat`, `auth_time`, `client_id`/`aud`, `token_use`, and `iss`
+//! = `https://cognito-idp.<region>.amazonaws.com/<poolId>`, whatever the endpoint) and serves
+//! each pool's JWKS at `/<poolId>/.well-known/jwks.json`.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cognitoidentityprovider::types::{
+    AuthFlowType, ExplicitAuthFlowsType, MessageActionType,
+};
+use aws_sdk_cognitoidentityprovider::Client as Cognito;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use aws_sdk_dynamodb::Client as DynamoDb;
+
+pub const REGION: &str = "us-east-1";
+pub const PASSWORD: &str = "Correct-Horse-9-Battery";
+
+/// A running moto server.
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+    pub log: PathBuf,
+}
+
+impl Moto {
+    /// Starts `moto_server` (from `$MOTO_SERVER`, else the PATH) and waits until it answers.
+    pub async fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let program = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".to_owned());
+        let log = std::env::temp_dir().join(format!("moto-{port}.log"));
+        let log_file = std::fs::File::create(&log).expect("moto log file");
+        let child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().expect("log handle"))
+            .stderr(log_file)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program} ({e}); run scripts/test, which installs moto into .venv"));
+        let moto = Self {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        let started = Instant::now();
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "moto_server did not start; see {}",
+                moto.log.display()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        moto
+    }
+
+    /// SDK configuration for this server: its endpoint, dummy credentials, `us-east-1`.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "testing", "testing", None, None, "moto",
+            ))
+            .load()
+            .await
+    }
+
+    /// The environment variables that point the real binary at this server.
+    pub fn env(&self) -> Vec<(String, String)> {
+        [
+            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
+            ("AWS_REGION", REGION),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A user pool with an app client that allows admin password sign-in.
+pub struct Pool {
+    pub id: String,
+    pub client_id: String,
+}
+
+pub async fn create_pool(cognito: &Cognito, name: &str) -> Pool {
+    let pool = cognito
+        .create_user_pool()
+        .pool_name(name)
+        .send()
+        .await
+        .expect("create pool");
+    let id = pool
+        .user_pool()
+        .and_then(|p| p.id())
+        .expect("pool id")
+        .to_owned();
+    let client = cognito
+        .create_user_pool_client()
+        .user_pool_id(&id)
+        .client_name("app")
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowAdminUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .expect("create app client");
+    let client_id = client
+        .user_pool_client()
+        .and_then(|c| c.client_id())
+        .expect("client id")
+        .to_owned();
+    Pool { id, client_id }
+}
+
+/// A signed-in user's tokens.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access: String,
+    pub id: String,
+}
+
+/// Creates `username` with a permanent password.
+pub async fn create_user(cognito: &Cognito, pool: &Pool, username: &str) {
+    cognito
+        .admin_create_user()
+        .user_pool_id(&pool.id)
+        .username(username)
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("create user");
+    cognito
+        .admin_set_user_password()
+        .user_pool_id(&pool.id)
+        .username(username)
+        .password(PASSWORD)
+        .permanent(true)
+        .send()
+        .await
+        .expect("set password");
+}
+
+/// Signs `username` in and returns its access and ID tokens.
+pub async fn sign_in(cognito: &Cognito, pool: &Pool, username: &str) -> Tokens {
+    let auth = cognito
+        .admin_initiate_auth()
+        .user_pool_id(&pool.id)
+        .client_id(&pool.client_id)
+        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+        .auth_parameters("USERNAME", username)
+        .auth_parameters("PASSWORD", PASSWORD)
+        .send()
+        .await
+        .expect("sign in");
+    let result = auth.authentication_result().expect("tokens");
+    Tokens {
+        access: result.access_token().expect("an access token").to_owned(),
+        id: result.id_token().expect("an ID token").to_owned(),
+    }
+}
+
+/// The user's `sub` attribute.
+pub async fn sub_of(cognito: &Cognito, pool: &Pool, username: &str) -> String {
+    cognito
+        .admin_get_user()
+        .user_pool_id(&pool.id)
+        .username(username)
+        .send()
+        .await
+        .expect("get user")
+        .user_attributes()
+        .iter()
+        .find(|a| a.name() == "sub")
+        .and_then(|a| a.value())
+        .expect("a sub attribute")
+        .to_owned()
+}
+
+/// Creates the cutoff table of contract section 7: `pk` (S), the only key, on demand.
+pub async fn create_cutoff_table(dynamodb: &DynamoDb, name: &str) {
+    dynamodb
+        .create_table()
+        .table_name(name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key"),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("create table");
+}
