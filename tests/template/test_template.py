@@ -797,6 +797,9 @@ def check_security_hub(t: dict) -> list[str]:
     kinds = sorted(str(r["Properties"]["EventPattern"].get("detail-type")) for r in hub_rules.values())
     if len(hub_rules) != 2:
         problems.append(f"expected a custom-action rule and an imported-findings rule: {kinds}")
+    return problems
+
+
 def statements_of_role(t: dict, role: str) -> list[tuple[str, dict]]:
     return [(w, st) for w, st in iam_statements(t) if w.startswith(f"{role}/") and st]
 
