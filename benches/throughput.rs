@@ -15,8 +15,10 @@
 
 #[path = "../tests/it/helpers/fake_aws.rs"]
 mod fake_aws;
-#[path = "../tests/it/helpers/http_stub.rs"]
-mod http_stub;
+/// The one HTTP stub, as `fake_aws` names it.
+mod http_stub {
+    pub use test_support::http_stub::*;
+}
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};

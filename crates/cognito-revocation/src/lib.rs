@@ -20,6 +20,10 @@
 //! - [`store`]: the [`CutoffStore`] port, its errors with their class ([`StoreError`],
 //!   [`StoreErrorClass`]), the DynamoDB adapter ([`DynamoDbCutoffStore`]: consistent
 //!   `GetItem`, raise-only conditional `UpdateItem`) and an in-memory one for tests.
+//!
+//! With the `verifier` feature (on by default; the responder, which only writes cutoffs,
+//! turns it off and compiles no JWT or extra HTTP crates):
+//!
 //! - `token` (private): the size cap ([`MAX_TOKEN_BYTES`]) and the reading of a compact JWS
 //!   before its signature is checked.
 //! - [`jwks`]: the pools' signing keys: the [`KeySource`] port, its HTTPS adapter on the
@@ -59,25 +63,37 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "verifier")]
 pub mod check;
 pub mod cutoff;
 pub mod identity;
+#[cfg(feature = "verifier")]
 pub mod jwks;
+#[cfg(feature = "verifier")]
 pub mod refusal;
 pub mod store;
+#[cfg(feature = "verifier")]
 mod token;
+#[cfg(feature = "verifier")]
 pub mod verifier;
 
-pub use check::{Decision, LookupCache, OnLookupError, RevocationCheck, DEFAULT_CACHE};
 pub use cutoff::{is_revoked, Cutoff, CutoffKey, UnixSeconds, DEFAULT_RETENTION};
 pub use identity::{AcceptedTokenUse, AppClientId, IdentityError, Subject, TokenUse, UserPoolId};
-pub use jwks::{HttpsKeySource, JwksEndpoint, JwksError, KeySource};
-pub use refusal::Refusal;
 pub use store::{
     CutoffStore, DynamoDbCutoffStore, MemoryCutoffStore, Raise, StoreError, StoreErrorClass,
 };
+
+#[cfg(feature = "verifier")]
+pub use check::{Decision, LookupCache, OnLookupError, RevocationCheck, DEFAULT_CACHE};
+#[cfg(feature = "verifier")]
+pub use jwks::{HttpsKeySource, JwksEndpoint, JwksError, KeySource};
+#[cfg(feature = "verifier")]
+pub use refusal::Refusal;
+#[cfg(feature = "verifier")]
 pub use token::MAX_TOKEN_BYTES;
+#[cfg(feature = "verifier")]
 pub use verifier::{Policy, PolicyError, VerifiedToken, Verifier};
 
 /// The check as the authorizer runs it: keys over HTTPS, cutoffs in DynamoDB.
+#[cfg(feature = "verifier")]
 pub type AwsRevocationCheck = RevocationCheck<HttpsKeySource, DynamoDbCutoffStore>;

@@ -7,9 +7,6 @@
 //! Run: `cargo bench -p revocation-authorizer --bench authorizer` (knobs: BENCH_COLD_STARTS,
 //! BENCH_AUTHORIZATIONS).
 
-#[path = "../tests/it/helpers/http_stub.rs"]
-mod http_stub;
-
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -19,11 +16,11 @@ use cognito_revocation::{
     AcceptedTokenUse, AppClientId, DynamoDbCutoffStore, HttpsKeySource, JwksEndpoint,
     OnLookupError, Policy, RevocationCheck, UserPoolId, Verifier,
 };
-use http_stub::{HttpStub, StubReply};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use revocation_authorizer::authorizer::Authorizer;
 use revocation_authorizer::metrics::MetricsSink;
 use serde_json::{json, Value};
+use test_support::http_stub::{HttpStub, StubReply};
 
 const POOL: &str = "us-east-1_BenchPool1";
 const CLIENT: &str = "benchclient1";

@@ -3,9 +3,28 @@
 
 #![allow(dead_code)]
 
-pub mod http_stub;
-pub mod moto;
-pub mod runtime_api;
+pub use test_support::moto;
+
+/// The authorizer's binary under the workspace's one Lambda Runtime API emulator.
+pub mod runtime_api {
+    pub use test_support::runtime_api::{Answer, Run};
+
+    /// Runs the authorizer's binary against the emulator.
+    pub async fn run_function(
+        env: &[(String, String)],
+        events: &[(String, String)],
+        timeout_ms: u64,
+    ) -> Run {
+        test_support::runtime_api::run_binary(
+            env!("CARGO_BIN_EXE_revocation-authorizer"),
+            "revocation-authorizer",
+            env,
+            events,
+            timeout_ms,
+        )
+        .await
+    }
+}
 
 use serde_json::{json, Value};
 

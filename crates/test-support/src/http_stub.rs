@@ -1,6 +1,6 @@
-//! A scriptable HTTP/1.1 server on 127.0.0.1 (a copy of the responder's test stub): it answers
-//! each request as its handler says, after a delay, or hangs, or drops the connection. It
-//! records every request. The Lambda Runtime API emulator is built on it.
+//! A scriptable HTTP/1.1 server on 127.0.0.1: it answers each request as its handler says,
+//! after a delay, or hangs, or drops the connection. It records every request. The fault
+//! tests, the Lambda Runtime API emulator and the benchmark's stub Cognito are built on it.
 
 #![allow(dead_code)]
 

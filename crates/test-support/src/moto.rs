@@ -1,11 +1,13 @@
-//! The local AWS: a `moto_server` process on a free loopback port (started per test, killed
-//! when dropped), with the Cognito and DynamoDB set-up the end-to-end tests need. Moto mints
-//! real RS256 tokens (`sub`, `iat`, `auth_time`, `client_id`/`aud`, `token_use`, and `iss`
-//! = `https://cognito-idp.<region>.amazonaws.com/<poolId>`, whatever the endpoint) and serves
+//! The local AWS: a `moto_server` process on a free loopback port, started per test and
+//! killed when dropped (also when the test panics), with helpers to build Cognito users that
+//! hold live sessions, to read dead-letter queues, and to set up the cutoff table. Moto mints
+//! real RS256 tokens (`sub`, `iat`, `auth_time`, `client_id`/`aud`, `token_use`, and `iss` =
+//! `https://cognito-idp.<region>.amazonaws.com/<poolId>`, whatever the endpoint) and serves
 //! each pool's JWKS at `/<poolId>/.well-known/jwks.json`.
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -20,6 +22,8 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client as DynamoDb;
+use aws_sdk_sqs::types::QueueAttributeName;
+use aws_sdk_sqs::Client as Sqs;
 
 pub const REGION: &str = "us-east-1";
 pub const PASSWORD: &str = "Correct-Horse-9-Battery";
@@ -73,7 +77,7 @@ impl Moto {
         aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(REGION))
             .endpoint_url(&self.endpoint)
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            .credentials_provider(aws_sdk_sqs::config::Credentials::new(
                 "testing", "testing", None, None, "moto",
             ))
             .load()
@@ -101,7 +105,7 @@ impl Drop for Moto {
     }
 }
 
-/// A user pool with an app client that allows admin password sign-in.
+/// A user pool with an app client that allows admin password sign-in and refresh.
 pub struct Pool {
     pub id: String,
     pub client_id: String,
@@ -134,6 +138,138 @@ pub async fn create_pool(cognito: &Cognito, name: &str) -> Pool {
         .expect("client id")
         .to_owned();
     Pool { id, client_id }
+}
+
+/// Creates `username` with a permanent password, signs it in, and returns its refresh token.
+pub async fn user_with_session(cognito: &Cognito, pool: &Pool, username: &str) -> String {
+    cognito
+        .admin_create_user()
+        .user_pool_id(&pool.id)
+        .username(username)
+        .message_action(MessageActionType::Suppress)
+        .send()
+        .await
+        .expect("create user");
+    cognito
+        .admin_set_user_password()
+        .user_pool_id(&pool.id)
+        .username(username)
+        .password(PASSWORD)
+        .permanent(true)
+        .send()
+        .await
+        .expect("set password");
+    let auth = cognito
+        .admin_initiate_auth()
+        .user_pool_id(&pool.id)
+        .client_id(&pool.client_id)
+        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
+        .auth_parameters("USERNAME", username)
+        .auth_parameters("PASSWORD", PASSWORD)
+        .send()
+        .await
+        .expect("sign in");
+    auth.authentication_result()
+        .and_then(|r| r.refresh_token())
+        .expect("a refresh token")
+        .to_owned()
+}
+
+/// Whether `refresh_token` still buys new tokens; `Err` carries Cognito's error code.
+pub async fn refresh(cognito: &Cognito, pool: &Pool, refresh_token: &str) -> Result<(), String> {
+    cognito
+        .admin_initiate_auth()
+        .user_pool_id(&pool.id)
+        .client_id(&pool.client_id)
+        .auth_flow(AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", refresh_token)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+            e.code().unwrap_or("no code").to_owned()
+        })
+}
+
+/// Creates a queue (FIFO when the name ends in `.fifo`) and returns its URL.
+pub async fn create_queue(sqs: &Sqs, name: &str) -> String {
+    let mut request = sqs.create_queue().queue_name(name);
+    if name.ends_with(".fifo") {
+        request = request.attributes(QueueAttributeName::FifoQueue, "true");
+    }
+    request
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url()
+        .expect("queue url")
+        .to_owned()
+}
+
+/// A message read from a queue: body, string attributes, and FIFO group id.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub body: String,
+    pub attributes: HashMap<String, String>,
+    pub group_id: Option<String>,
+    pub receive_count: u32,
+}
+
+/// Reads (and deletes) everything in a queue.
+pub async fn drain(sqs: &Sqs, url: &str) -> Vec<Received> {
+    let mut out = Vec::new();
+    loop {
+        let batch = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+            .send()
+            .await
+            .expect("receive");
+        let messages = batch.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return out;
+        }
+        for m in messages {
+            let attributes = m
+                .message_attributes()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|(k, v)| v.string_value().map(|s| (k.clone(), s.to_owned())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let system = m.attributes();
+            let group_id = system
+                .and_then(|a| {
+                    a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::MessageGroupId)
+                })
+                .cloned();
+            let receive_count = system
+                .and_then(|a| {
+                    a.get(&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount)
+                })
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0);
+            if let Some(handle) = m.receipt_handle() {
+                sqs.delete_message()
+                    .queue_url(url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .expect("delete");
+            }
+            out.push(Received {
+                body: m.body().unwrap_or_default().to_owned(),
+                attributes,
+                group_id,
+                receive_count,
+            });
+        }
+    }
 }
 
 /// A signed-in user's tokens.

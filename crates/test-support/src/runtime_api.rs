@@ -1,6 +1,6 @@
-//! A Lambda Runtime API emulator (the responder's, pointed at this binary): serves queued
-//! events to the real binary through the same HTTP protocol Lambda uses
-//! (`/2018-06-01/runtime/invocation/next`, `/response`, `/error`), and collects its answers.
+//! A Lambda Runtime API emulator: serves queued events to the real binary through the same
+//! HTTP protocol Lambda uses (`/2018-06-01/runtime/invocation/next`, `/response`, `/error`),
+//! and collects what the function answers.
 
 #![allow(dead_code)]
 
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use super::http_stub::{HttpStub, StubReply};
+use crate::http_stub::{HttpStub, StubReply};
 
 /// What the function answered to one invocation.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,11 +35,13 @@ pub struct Run {
 
 const PREFIX: &str = "/2018-06-01/runtime/invocation/";
 
-/// Runs the release or debug binary Cargo built for the tests against the emulator, with
-/// exactly `env` (plus the Lambda variables), feeding it `events` (request id, payload), and
-/// waits until each has an answer or the process has exited. `timeout_ms` is each
-/// invocation's deadline.
-pub async fn run_function(
+/// Runs the function `binary` (its Lambda name `name`) against the emulator, with exactly
+/// `env` (plus the Lambda variables), feeding it `events` (request id, payload), and waits
+/// until each has an answer or the process has exited. `timeout_ms` is each invocation's
+/// deadline.
+pub async fn run_binary(
+    binary: &str,
+    name: &str,
     env: &[(String, String)],
     events: &[(String, String)],
     timeout_ms: u64,
@@ -48,6 +50,7 @@ pub async fn run_function(
         Arc::new(Mutex::new(events.iter().cloned().collect()));
     let answers: Arc<Mutex<HashMap<String, Answer>>> = Arc::new(Mutex::new(HashMap::new()));
     let (queue, results) = (pending.clone(), answers.clone());
+    let function_arn = format!("arn:aws:lambda:us-east-1:123456789012:function:{name}");
     let api = HttpStub::start(move |req| {
         if req.method == "GET" && req.path == format!("{PREFIX}next") {
             let Some((id, payload)) = queue.lock().unwrap().pop_front() else {
@@ -62,7 +65,7 @@ pub async fn run_function(
                     ("lambda-runtime-deadline-ms".into(), deadline.to_string()),
                     (
                         "lambda-runtime-invoked-function-arn".into(),
-                        "arn:aws:lambda:us-east-1:123456789012:function:revocation-authorizer".into(),
+                        function_arn.clone(),
                     ),
                     ("lambda-runtime-trace-id".into(), "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1".into()),
                 ],
@@ -89,18 +92,15 @@ pub async fn run_function(
     })
     .await;
 
-    let mut command = Command::new(env!("CARGO_BIN_EXE_revocation-authorizer"));
+    let mut command = Command::new(binary);
     command
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
-        .env("AWS_LAMBDA_FUNCTION_NAME", "revocation-authorizer")
+        .env("AWS_LAMBDA_FUNCTION_NAME", name)
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/24/[$LATEST]test")
-        .env(
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            "/aws/lambda/revocation-authorizer",
-        )
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .stdin(Stdio::null())
