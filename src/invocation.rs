@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use crate::core::error_class::ErrorClass;
 use crate::core::outcome::{Outcome, Report, Settlement};
 use crate::core::payload::{Batch, Source};
+use crate::core::text::loggable;
 use crate::core::threat::IgnoreReason;
 use crate::dead_letters::DeadLetters;
 use crate::metrics::MetricsSink;
@@ -235,25 +236,30 @@ fn summary_of_several(settlements: &[Settlement], report: &Report) -> Summary {
     }
 }
 
+/// The most bytes of one value a log line carries: ids, codes and error texts come from
+/// events and remote services, and may be of any size.
+pub const LOGGED_VALUE_MAX_BYTES: usize = 1024;
+
 /// One structured line per alert: message id, outcome, class, code, pool, user. Never the
 /// body, which may carry anything, tokens included.
 pub fn log_settlement(s: &Settlement, dry_run: bool) {
     let failure = s.outcome.failure();
     let class = failure.map(|f| f.class().as_str());
-    let code = failure.map(|f| f.code());
+    let code = failure.map(|f| loggable(&f.code(), LOGGED_VALUE_MAX_BYTES));
+    let message_id = loggable(&s.message_id, LOGGED_VALUE_MAX_BYTES);
     let pool = s.target.as_ref().map(|t| t.pool.as_str());
     let user = s.target.as_ref().map(|t| t.user.as_str());
     let outcome = s.kind().as_str();
     match &s.outcome {
         // A pool's log carries every sign-in: only a control message is worth INFO.
         Outcome::Ignored(reason) if *reason == IgnoreReason::ControlMessage => tracing::info!(
-            message_id = %s.message_id,
+            message_id = %message_id,
             outcome,
             reason = reason.code(),
             "CloudWatch Logs control message acknowledged"
         ),
         Outcome::Ignored(reason) => tracing::debug!(
-            message_id = %s.message_id,
+            message_id = %message_id,
             outcome,
             reason = reason.code(),
             user_pool_id = pool,
@@ -262,7 +268,7 @@ pub fn log_settlement(s: &Settlement, dry_run: bool) {
             "alert settled"
         ),
         Outcome::SignedOut { .. } => tracing::info!(
-            message_id = %s.message_id,
+            message_id = %message_id,
             outcome,
             class,
             code,
@@ -277,15 +283,15 @@ pub fn log_settlement(s: &Settlement, dry_run: bool) {
                 Outcome::Retry {
                     dead_letter_error: Some(err),
                     ..
-                } => Some(err.to_string()),
+                } => Some(loggable(&err.to_string(), LOGGED_VALUE_MAX_BYTES)),
                 _ => None,
             };
             tracing::warn!(
-                message_id = %s.message_id,
+                message_id = %message_id,
                 outcome,
                 class,
                 code,
-                reason = %failure,
+                reason = %loggable(&failure.to_string(), LOGGED_VALUE_MAX_BYTES),
                 user_pool_id = pool,
                 username = user,
                 receive_count = s.receive_count,

@@ -1,15 +1,22 @@
 //! Logging set-up: the Lambda runtime's own behaviour (JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`,
 //! level from `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else INFO; no timestamps, which
-//! CloudWatch adds), with one guard added: the crates that move bytes on the wire (the Lambda
-//! runtime client, the SDK's HTTP stack, request signing, hyper, TLS) never log below DEBUG.
-//! At TRACE they print payloads and request bodies: the invocation event and a dead-letter
-//! send's body are alerts, which may carry a user's tokens, and logs must never hold one,
-//! whatever level an operator turns on during an incident.
+//! CloudWatch adds), with one cap no setting can lift: the crates that move bytes on the wire
+//! (the Lambda runtime client, the SDK's HTTP stack, request signing, hyper, TLS) never log
+//! below DEBUG. At TRACE they print payloads and request bodies: the invocation event and a
+//! dead-letter send's body are alerts, which may carry a user's tokens, and logs must never
+//! hold one, whatever level or directive an operator turns on during an incident.
+//!
+//! The cap is a second filter applied after the operator's: a directive naming a submodule
+//! (`lambda_runtime::layers=trace`) or a span field (`[{requestId}]=trace`) can enable
+//! TRACE in the first, and is still cut by the second. The cap only lowers: at the default
+//! INFO level, the wire crates log at INFO like everything else.
 
 use std::str::FromStr;
 
-use lambda_runtime::tracing::subscriber::filter::{EnvFilter, LevelFilter};
-use lambda_runtime::tracing::subscriber::fmt;
+use lambda_runtime::tracing::subscriber::filter::{EnvFilter, FilterExt, LevelFilter, Targets};
+use lambda_runtime::tracing::subscriber::layer::SubscriberExt;
+use lambda_runtime::tracing::subscriber::util::SubscriberInitExt;
+use lambda_runtime::tracing::subscriber::{fmt, registry, Layer};
 
 /// Targets capped at DEBUG because at TRACE they log what goes over the wire.
 pub const WIRE_TARGETS: [&str; 11] = [
@@ -26,21 +33,22 @@ pub const WIRE_TARGETS: [&str; 11] = [
     "rustls",
 ];
 
-/// The filter for a log level and optional `RUST_LOG`-style directives.
+/// The operator's filter: a log level and optional `RUST_LOG`-style directives.
 pub fn filter(level: Option<&str>, directives: Option<&str>) -> EnvFilter {
     let level = level
         .and_then(|l| LevelFilter::from_str(l).ok())
         .unwrap_or(LevelFilter::INFO);
-    let mut filter = EnvFilter::builder()
+    EnvFilter::builder()
         .with_default_directive(level.into())
-        .parse_lossy(directives.unwrap_or_default());
-    for target in WIRE_TARGETS {
-        if let Ok(directive) = format!("{target}=debug").parse() {
-            // Applied last, so it wins over a broader directive for the same target.
-            filter = filter.add_directive(directive);
-        }
-    }
-    filter
+        .parse_lossy(directives.unwrap_or_default())
+}
+
+/// The cap: the wire-level crates (and their submodules) at DEBUG at most, everything else
+/// unchanged.
+pub fn wire_cap() -> Targets {
+    Targets::new()
+        .with_default(LevelFilter::TRACE)
+        .with_targets(WIRE_TARGETS.map(|target| (target, LevelFilter::DEBUG)))
 }
 
 /// Installs the global subscriber, writing to standard output.
@@ -59,14 +67,14 @@ pub fn init() {
         ),
         (None, None) => (None, None),
     };
-    let builder = fmt()
+    let filter = filter(level, directives).and(wire_cap());
+    let layer = fmt::layer()
         .with_target(false)
         .without_time()
-        .with_env_filter(filter(level, directives))
         .with_writer(std::io::stdout);
     if format.eq_ignore_ascii_case("json") {
-        builder.json().init();
+        registry().with(layer.json().with_filter(filter)).init();
     } else {
-        builder.init();
+        registry().with(layer.with_filter(filter)).init();
     }
 }

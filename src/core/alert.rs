@@ -91,7 +91,10 @@ impl AlertDecoder {
     fn names(&self, document: &Value, request: Option<&Value>) -> Result<Target, Failure> {
         let user = match self.pointed(document, self.username_pointer.as_ref()) {
             Some(value) => Some(("the value at USERNAME_POINTER", value)),
-            None => request.and_then(|r| first_key(r, &USERNAME_KEYS)),
+            None => match request {
+                Some(r) => first_key(r, &USERNAME_KEYS)?,
+                None => None,
+            },
         };
         let (field, value) = user.ok_or(Failure::MissingUsername)?;
         let user =
@@ -120,12 +123,14 @@ impl AlertDecoder {
         if let Some(value) = self.pointed(document, self.user_pool_pointer.as_ref()) {
             return parse("the value at USER_POOL_ID_POINTER", value, false);
         }
-        let by_id = request
-            .and_then(|r| first_key(r, &USER_POOL_ID_KEYS))
+        let named = |keys: &[&'static str]| match request {
+            Some(r) => first_key(r, keys),
+            None => Ok(None),
+        };
+        let by_id = named(&USER_POOL_ID_KEYS)?
             .map(|(field, value)| parse(field, value, false))
             .transpose()?;
-        let by_arn = request
-            .and_then(|r| first_key(r, &USER_POOL_ARN_KEYS))
+        let by_arn = named(&USER_POOL_ARN_KEYS)?
             .map(|(field, value)| parse(field, value, true))
             .transpose()?;
         match (by_id, by_arn) {
@@ -243,9 +248,26 @@ fn request_object(document: &Value) -> Option<&Value> {
         .filter(|detail| holds_request(detail))
 }
 
-fn first_key<'a>(object: &'a Value, keys: &[&'static str]) -> Option<(&'static str, &'a Value)> {
-    keys.iter()
-        .find_map(|key| object.get(key).filter(|v| !v.is_null()).map(|v| (*key, v)))
+/// The value of the first of `keys` present in `object`; two spellings present with different
+/// values (`Username` and `username` naming two users) are refused: which one a reader takes
+/// differs, and an alert must not mean one user to the detector and another to the responder.
+fn first_key<'a>(
+    object: &'a Value,
+    keys: &[&'static str],
+) -> Result<Option<(&'static str, &'a Value)>, Failure> {
+    let mut found = keys
+        .iter()
+        .filter_map(|key| object.get(key).filter(|v| !v.is_null()).map(|v| (*key, v)));
+    let first = found.next();
+    if let Some((field, value)) = first {
+        if let Some((other, _)) = found.find(|(_, v)| *v != value) {
+            return Err(Failure::ConflictingSpellings {
+                first: field,
+                second: other,
+            });
+        }
+    }
+    Ok(first)
 }
 
 fn as_text<'a>(field: &str, value: &'a Value) -> Result<&'a str, Failure> {
@@ -413,6 +435,26 @@ mod tests {
     fn pool_arn_pointing_at_another_region_is_invalid() {
         let body = r#"{"UserPoolArn":"arn:aws:cognito-idp:us-east-1:123456789012:userpool/eu-west-1_AbC","Username":"a"}"#;
         assert_eq!(class_of(decoder().decode(body)), ErrorClass::Invalid);
+    }
+
+    #[test]
+    fn two_spellings_naming_different_values_are_invalid() {
+        for body in [
+            r#"{"UserPoolId":"eu-west-1_AbC","Username":"alice","username":"mallory"}"#,
+            r#"{"UserPoolId":"eu-west-1_AbC","userPoolId":"eu-west-1_Other","Username":"a"}"#,
+            r#"{"UserPoolArn":"arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_AbC","userPoolArn":"arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Zz","Username":"a"}"#,
+        ] {
+            assert_eq!(
+                class_of(decoder().decode(body)),
+                ErrorClass::Invalid,
+                "{body}"
+            );
+        }
+        let same = r#"{"UserPoolId":"eu-west-1_AbC","Username":"alice","username":"alice"}"#;
+        assert_eq!(
+            decoder().decode(same).unwrap(),
+            target("eu-west-1_AbC", "alice")
+        );
     }
 
     #[test]

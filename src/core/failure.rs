@@ -44,6 +44,14 @@ pub enum Failure {
         /// The rule it breaks.
         reason: NameError,
     },
+    /// Two spellings of one name (`Username` and `username`, ...) with different values.
+    #[error("{first} and {second} name different values")]
+    ConflictingSpellings {
+        /// The spelling read first.
+        first: &'static str,
+        /// The other spelling.
+        second: &'static str,
+    },
     /// `UserPoolId` and `UserPoolArn` name two pools.
     #[error("UserPoolId and UserPoolArn name different user pools")]
     ConflictingPools,
@@ -89,7 +97,9 @@ impl Failure {
             | Failure::NotAString { .. }
             | Failure::UndecodableLogs(_)
             | Failure::NotAnActivityRecord => ErrorClass::Malformed,
-            Failure::InvalidName { .. } | Failure::ConflictingPools => ErrorClass::Invalid,
+            Failure::InvalidName { .. }
+            | Failure::ConflictingPools
+            | Failure::ConflictingSpellings { .. } => ErrorClass::Invalid,
             Failure::ForbiddenPool(_) => ErrorClass::ForbiddenPool,
             Failure::SignOut(err) => err.class(),
             Failure::Revocation(err) => err.class(),
@@ -118,7 +128,9 @@ impl Failure {
             Failure::NotAnActivityRecord => "NotAnActivityRecord",
             Failure::MissingUsername => "MissingUsername",
             Failure::MissingUserPool => "MissingUserPoolId",
-            Failure::InvalidName { .. } | Failure::ConflictingPools => "InvalidParameter",
+            Failure::InvalidName { .. }
+            | Failure::ConflictingPools
+            | Failure::ConflictingSpellings { .. } => "InvalidParameter",
             Failure::ForbiddenPool(_) => "ForbiddenUserPool",
             Failure::SignOut(err) => return err.code(),
             Failure::Revocation(err) => return err.code(),

@@ -34,3 +34,34 @@ pub fn sqs_safe(text: &str) -> String {
 pub fn is_fifo_id(id: &str) -> bool {
     (1..=128).contains(&id.len()) && id.bytes().all(|b| (b'!'..=b'~').contains(&b))
 }
+
+/// `text` for a log line: control characters (a newline that would forge a second line in
+/// text mode, an escape sequence for a terminal) written as escapes, and cut to `max` bytes.
+pub fn loggable(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max));
+    for c in text.chars() {
+        if out.len() >= max {
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    truncate(&out, max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_cannot_forge_a_log_line() {
+        assert_eq!(
+            loggable("evt-1\nalert settled outcome=signed-out\u{1b}[2J", 200),
+            "evt-1\\nalert settled outcome=signed-out\\u{1b}[2J"
+        );
+        assert_eq!(loggable(&"x".repeat(10_000), 100).len(), 100);
+    }
+}

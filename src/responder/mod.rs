@@ -296,7 +296,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             tracing::info!(
                 user_pool_id = target.pool.as_str(),
                 username = target.user.as_str(),
-                sub = %user.sub,
+                sub = %crate::core::text::loggable(&user.sub, 256),
                 revoked_before = cutoff.revoked_before().get(),
                 expires_at = cutoff.expires_at().get(),
                 "cutoff recorded"

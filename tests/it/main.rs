@@ -12,5 +12,6 @@ mod observability;
 mod properties;
 mod responder;
 mod revocation;
+mod revocation_e2e;
 mod soak;
 mod sources;

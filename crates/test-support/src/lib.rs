@@ -1,5 +1,6 @@
 //! Test equipment shared by the workspace's tests and benchmarks, so there is one of each:
 //!
+//! - [`api_gateway`]: the HTTP API and REST authorizer events, and readers of the answers.
 //! - [`http_stub`]: the scriptable HTTP/1.1 server on 127.0.0.1 (answers, delays, hangs,
 //!   resets; records every request). The fault tests, the emulator and the benchmarks' stub
 //!   Cognito are built on it.
@@ -7,6 +8,7 @@
 //! - [`moto`]: the local AWS (`moto_server` on a free loopback port) and the Cognito, SQS and
 //!   DynamoDB set-up the tests need.
 
+pub mod api_gateway;
 pub mod http_stub;
 pub mod moto;
 pub mod runtime_api;

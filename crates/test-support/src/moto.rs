@@ -360,3 +360,43 @@ pub async fn create_cutoff_table(dynamodb: &DynamoDb, name: &str) {
         .await
         .expect("create table");
 }
+
+/// A rule on the default bus that sends every `detail-type` of `detail_type` to the queue
+/// `queue_url` (moto delivers rule targets), as a user's event consumer would.
+pub async fn route_events_to_queue(
+    events: &aws_sdk_eventbridge::Client,
+    sqs: &Sqs,
+    detail_type: &str,
+    queue_url: &str,
+) {
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .expect("a queue ARN");
+    events
+        .put_rule()
+        .name("signed-out-events")
+        .event_pattern(serde_json::json!({"detail-type": [detail_type]}).to_string())
+        .send()
+        .await
+        .expect("put rule");
+    events
+        .put_targets()
+        .rule("signed-out-events")
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(arn)
+                .build()
+                .expect("a target"),
+        )
+        .send()
+        .await
+        .expect("put targets");
+}

@@ -1,0 +1,49 @@
+//! API Gateway's Lambda authorizer events, and how to read the answers.
+
+use serde_json::{json, Value};
+
+/// An HTTP API (payload format 2.0) authorizer event carrying `authorization`.
+pub fn http_event(authorization: &str) -> String {
+    json!({
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": "arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/pets",
+        "identitySource": [authorization],
+        "routeKey": "GET /pets",
+        "rawPath": "/pets",
+        "rawQueryString": "",
+        "headers": {"authorization": authorization, "host": "abcdef123.execute-api.us-east-1.amazonaws.com"},
+        "requestContext": {"accountId": "123456789012", "apiId": "abcdef123", "http": {"method": "GET", "path": "/pets"}},
+    })
+    .to_string()
+}
+
+pub const METHOD_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/GET/pets";
+
+/// A REST API `TOKEN` authorizer event carrying `authorization`.
+pub fn rest_event(authorization: &str) -> String {
+    json!({
+        "type": "TOKEN",
+        "authorizationToken": authorization,
+        "methodArn": METHOD_ARN,
+    })
+    .to_string()
+}
+
+/// Whether an HTTP API answer authorizes.
+pub fn http_allowed(answer: &Value) -> bool {
+    answer["isAuthorized"]
+        .as_bool()
+        .expect("a simple response has isAuthorized")
+}
+
+/// The effect of a REST answer's single statement.
+pub fn rest_effect(answer: &Value) -> &str {
+    let statements = answer["policyDocument"]["Statement"]
+        .as_array()
+        .expect("a policy with statements");
+    assert_eq!(statements.len(), 1, "one statement: {answer}");
+    assert_eq!(statements[0]["Action"], "execute-api:Invoke");
+    assert_eq!(statements[0]["Resource"], METHOD_ARN);
+    statements[0]["Effect"].as_str().expect("an effect")
+}

@@ -1,0 +1,379 @@
+#!/usr/bin/env python3
+"""The stolen-token demo: a signed-out user's old access token refused within the second.
+
+Signing a user out (AdminUserGlobalSignOut) revokes their refresh tokens, but their access and
+ID tokens stay valid until they expire, up to an hour by default: an attacker who stole one
+keeps using it. This demo shows the fix, all on this machine: a local AWS (moto), a user pool
+where alice (the victim) and bob are signed in, and both of the workspace's Lambda binaries
+under one `cargo lambda watch`: the responder (cognito-signout-responder), which signs alice
+out and records a cutoff in a DynamoDB table, and the API Gateway authorizer
+(revocation-authorizer), which checks every token against that table.
+
+The story: the attacker's copy of alice's access token is accepted; the alert arrives; the
+authorizer is asked again every 50 ms until it refuses the stolen token, and the time from the
+alert to that refusal is printed, with the cutoff item, the "Cognito User Signed Out" event as
+a rule delivered it, bob's token (still accepted) and alice's own new sign-in (accepted). It
+exits non-zero if any of that does not hold, stops everything it started, and leaves its logs
+in .demo/revocation/. Run it through `scripts/demo`, which installs what it needs and builds
+both binaries first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import boto3
+from botocore.config import Config as BotoConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+PASSWORD = "Correct-Horse-9-Battery"
+RESPONDER = "cognito-signout-responder"
+AUTHORIZER = "revocation-authorizer"
+TABLE = "revocation-cutoffs"
+DETAIL_TYPE = "Cognito User Signed Out"
+POLL_INTERVAL = 0.05
+REFUSAL_TIMEOUT = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, what: str, timeout: float, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            sys.exit(f"{what} exited early; see {log}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit(f"{what} did not start within {timeout:.0f} s; see {log}")
+
+
+def claims(token: str) -> dict:
+    """A JWT's payload, decoded without verification: only to show what the token says."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def clock(epoch: float) -> str:
+    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%H:%M:%S")
+
+
+def http_authorizer_event(authorization: str) -> dict:
+    """What an HTTP API (payload format 2.0) sends its Lambda authorizer for GET /pets."""
+    return {
+        "version": "2.0",
+        "type": "REQUEST",
+        "routeArn": "arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/GET/pets",
+        "identitySource": [authorization],
+        "routeKey": "GET /pets",
+        "rawPath": "/pets",
+        "rawQueryString": "",
+        "headers": {"authorization": authorization, "host": "abcdef123.execute-api.us-east-1.amazonaws.com"},
+        "requestContext": {"accountId": "123456789012", "apiId": "abcdef123", "http": {"method": "GET", "path": "/pets"}},
+    }
+
+
+class Demo:
+    def __init__(self) -> None:
+        self.out = ROOT / ".demo" / "revocation"
+        if self.out.exists():
+            shutil.rmtree(self.out)
+        self.out.mkdir(parents=True)
+        self.processes: list[subprocess.Popen] = []
+        self.failures: list[str] = []
+
+    # --- processes -------------------------------------------------------------------------
+
+    def start(self, name: str, command: list[str]) -> tuple[subprocess.Popen, Path]:
+        log = self.out / f"{name}.log"
+        handle = open(log, "w")
+        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   cwd=ROOT, start_new_session=True)
+        self.processes.append(process)
+        return process, log
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait()
+
+    def check(self, ok: bool, what: str) -> bool:
+        if not ok:
+            self.failures.append(what)
+            print(f"   !! FAILED: {what}")
+        return ok
+
+    # --- invocations -----------------------------------------------------------------------
+
+    def invoke(self, function: str, event: dict, timeout: float = 120) -> dict:
+        url = f"{self.invoke_base}/{function}/invocations"
+        request = urllib.request.Request(url, data=json.dumps(event).encode(), method="POST",
+                                         headers={"content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as err:
+            return {"invocationError": err.code, "body": err.read()[:300].decode(errors="replace")}
+
+    def authorize(self, token: str) -> dict:
+        return self.invoke(AUTHORIZER, http_authorizer_event(f"Bearer {token}"))
+
+    # --- the story -------------------------------------------------------------------------
+
+    def run(self) -> None:
+        t0 = time.monotonic()
+        moto_port = free_port()
+        moto, moto_log = self.start("moto", ["moto_server", "-H", "127.0.0.1", "-p", str(moto_port)])
+        wait_for_port(moto_port, "moto_server", 60, moto, moto_log)
+        moto_url = f"http://127.0.0.1:{moto_port}"
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
+        config = BotoConfig(retries={"max_attempts": 1})
+        cognito = session.client("cognito-idp", endpoint_url=moto_url, config=config)
+        dynamodb = session.client("dynamodb", endpoint_url=moto_url, config=config)
+        sqs = session.client("sqs", endpoint_url=moto_url, config=config)
+        events = session.client("events", endpoint_url=moto_url, config=config)
+        print(f"local AWS (moto) on {moto_url}")
+
+        # A pool; alice and bob signed in. The attacker holds a copy of alice's access token.
+        pool_id = cognito.create_user_pool(PoolName="customers")["UserPool"]["Id"]
+        client_id = cognito.create_user_pool_client(
+            UserPoolId=pool_id, ClientName="web-app",
+            ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        )["UserPoolClient"]["ClientId"]
+
+        def sign_in(user: str) -> dict:
+            return cognito.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                               AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD})["AuthenticationResult"]
+
+        sessions = {}
+        for user in ("alice", "bob"):
+            cognito.admin_create_user(UserPoolId=pool_id, Username=user, MessageAction="SUPPRESS")
+            cognito.admin_set_user_password(UserPoolId=pool_id, Username=user, Password=PASSWORD, Permanent=True)
+            sessions[user] = sign_in(user)
+        stolen = sessions["alice"]["AccessToken"]
+        alice_sub = next(a["Value"] for a in cognito.admin_get_user(UserPoolId=pool_id, Username="alice")["UserAttributes"]
+                         if a["Name"] == "sub")
+        c = claims(stolen)
+        print(f"user pool {pool_id}: alice (the victim) and bob signed in")
+        print(f"the attacker holds alice's access token: sub {c['sub']}, signed in (auth_time) at {clock(c['auth_time'])}, "
+              f"valid until {clock(c['exp'])} UTC")
+
+        # The cutoff table, the responder's dead-letter queue, and a consumer of its events: a
+        # rule on the default bus sending "Cognito User Signed Out" to a queue.
+        dynamodb.create_table(TableName=TABLE, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+        dlq_url = sqs.create_queue(QueueName="failed-alerts")["QueueUrl"]
+        events_url = sqs.create_queue(QueueName="signed-out-events")["QueueUrl"]
+        events_arn = sqs.get_queue_attributes(QueueUrl=events_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name="signed-out-events", EventPattern=json.dumps({"detail-type": [DETAIL_TYPE]}))
+        events.put_targets(Rule="signed-out-events", Targets=[{"Id": "queue", "Arn": events_arn}])
+        print(f"cutoff table {TABLE}; rule on the default bus: detail-type \"{DETAIL_TYPE}\" -> queue signed-out-events")
+
+        # Both functions under one cargo lambda watch, each at its own name, one configuration.
+        invoke_port = free_port()
+        env_file = self.out / "functions.env"
+        function_env = {
+            # the responder
+            "DLQ_URL": dlq_url,
+            "ALLOWED_USER_POOL_IDS": pool_id,
+            "EVENT_BUS_NAME": "default",
+            # the authorizer
+            "USER_POOL_IDS": pool_id,
+            "APP_CLIENT_IDS": client_id,
+            "TOKEN_USE": "access",
+            "REVOCATION_CACHE_SECONDS": "0",
+            # both
+            "REVOCATION_TABLE": TABLE,
+            "AWS_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_ENDPOINT_URL": moto_url,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_LAMBDA_LOG_FORMAT": "JSON",
+        }
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in function_env.items()))
+        watch, watch_log = self.start("functions", [
+            "cargo", "lambda", "watch", "--quiet", "--ignore-changes",
+            "--invoke-address", "127.0.0.1", "--invoke-port", str(invoke_port),
+            "--env-file", str(env_file), "--timeout", "120",
+        ])
+        wait_for_port(invoke_port, "cargo lambda watch", 300, watch, watch_log)
+        self.invoke_base = f"http://127.0.0.1:{invoke_port}/2015-03-31/functions"
+        print(f"{RESPONDER} and {AUTHORIZER} under cargo lambda watch on 127.0.0.1:{invoke_port}; "
+              f"the authorizer reads the table on every call (REVOCATION_CACHE_SECONDS=0)")
+
+        # Before the alert.
+        print("\n== before the alert")
+        answer = self.authorize(stolen)
+        if not self.check(answer.get("isAuthorized") is True, f"the stolen token is accepted before the alert: {answer}"):
+            return
+        print(f"   GET /pets with alice's stolen access token: isAuthorized {json.dumps(answer['isAuthorized'])}, "
+              f"context {json.dumps(answer.get('context', {}))}")
+        print("   accepted: the attacker's stolen access token still works, and a sign-out alone would leave it "
+              f"valid until {clock(c['exp'])} UTC, up to an hour")
+        # The responder's first call starts its process; Lambda's would be warm during an incident.
+        warm = self.invoke(RESPONDER, {"Records": []})
+        self.check("invocationError" not in warm, f"the responder starts: {warm}")
+
+        # The alert, and the authorizer asked every 50 ms until it refuses the stolen token.
+        print("\n== the alert: {\"UserPoolId\": \"%s\", \"Username\": \"alice\"}, invoked directly" % pool_id)
+        alert = {"UserPoolId": pool_id, "Username": "alice"}
+        result: dict = {}
+
+        def send_alert() -> None:
+            result["answer"] = self.invoke(RESPONDER, alert)
+            result["answered"] = time.monotonic()
+
+        sender = threading.Thread(target=send_alert)
+        sent = time.monotonic()
+        sender.start()
+        refused_at = None
+        polls = 0
+        while time.monotonic() - sent < REFUSAL_TIMEOUT:
+            tick = time.monotonic()
+            answer = self.authorize(stolen)
+            polls += 1
+            if answer.get("isAuthorized") is False:
+                refused_at = time.monotonic()
+                break
+            if "invocationError" in answer:
+                self.check(False, f"the authorizer answers: {answer}")
+                break
+            time.sleep(max(0.0, POLL_INTERVAL - (time.monotonic() - tick)))
+        sender.join(timeout=120)
+        summary = result.get("answer", {})
+        self.check(summary.get("outcome") == "signed-out", f"the responder signs alice out: {summary}")
+        if "answered" in result:
+            print(f"   responder answered in {(result['answered'] - sent) * 1000:.0f} ms: {json.dumps(summary)}")
+        if not self.check(refused_at is not None,
+                          f"the stolen token is refused within {REFUSAL_TIMEOUT:.0f} s of the alert (last answer {answer})"):
+            return
+        self.alert_to_refusal = refused_at - sent
+        print(f"   GET /pets with the stolen token: isAuthorized false ({polls} authorizer calls, one every "
+              f"{POLL_INTERVAL * 1000:.0f} ms)")
+        print(f"\n== REFUSED {self.alert_to_refusal * 1000:.0f} ms after the alert was sent "
+              f"(instead of at {clock(c['exp'])} UTC, when the token would have expired)")
+        decision = self.refusal_log(watch_log)
+        if decision:
+            print(f"   the authorizer's log line: {decision}")
+
+        # What the responder recorded.
+        item = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": f"{pool_id}#{alice_sub}"}}, ConsistentRead=True).get("Item")
+        if self.check(item is not None, "the cutoff item is in the table"):
+            plain = {k: next(iter(v.values())) for k, v in sorted(item.items())}
+            print(f"\n== the cutoff in {TABLE}: {json.dumps(plain)}")
+            revoked_before = int(plain["revokedBefore"])
+            print(f"   alice's tokens signed in before {clock(revoked_before)} UTC are refused; the stolen one's "
+                  f"auth_time is {clock(c['auth_time'])}")
+            self.check(plain.get("username") == "alice" and c["auth_time"] < revoked_before,
+                       "the cutoff names alice and is after the stolen token's auth_time")
+        else:
+            revoked_before = int(time.time()) + 1
+        delivered = self.receive(sqs, events_url)
+        if self.check(len(delivered) == 1, f"one event reaches the queue through the rule (got {len(delivered)})"):
+            event = json.loads(delivered[0])
+            shown = {k: event.get(k) for k in ("source", "detail-type")} | {"detail": event.get("detail")}
+            print(f"\n== the event, as the rule delivered it to signed-out-events: {json.dumps(shown)}")
+            self.check(event.get("detail", {}).get("sub") == alice_sub, "the event names alice's sub")
+
+        # Nobody else is affected, and alice herself can sign in again.
+        print("\n== everyone else")
+        answer = self.authorize(sessions["bob"]["AccessToken"])
+        self.check(answer.get("isAuthorized") is True, f"bob's token is still accepted: {answer}")
+        print(f"   bob's access token: isAuthorized {json.dumps(answer.get('isAuthorized'))} (no alert named him)")
+        wait = revoked_before - time.time()
+        if wait > 0:
+            time.sleep(wait + 0.05)
+        fresh = sign_in("alice")["AccessToken"]
+        answer = self.authorize(fresh)
+        self.check(answer.get("isAuthorized") is True, f"alice's new sign-in is accepted: {answer}")
+        print(f"   alice's new sign-in at {clock(claims(fresh)['auth_time'])} UTC (after the cutoff): "
+              f"isAuthorized {json.dumps(answer.get('isAuthorized'))}")
+        answer = self.authorize(stolen)
+        self.check(answer.get("isAuthorized") is False, f"the stolen token stays refused: {answer}")
+        print(f"   the stolen token, again: isAuthorized {json.dumps(answer.get('isAuthorized'))}")
+        dead = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+        self.check(dead["ApproximateNumberOfMessages"] == "0", f"nothing dead-lettered: {dead}")
+
+        print(f"\n== logs: {watch_log} (both functions, JSON), {moto_log}; "
+              f"total {time.monotonic() - t0:.1f} s; everything started here is stopped on exit")
+
+    @staticmethod
+    def receive(sqs, url: str) -> list[str]:
+        deadline = time.monotonic() + 5
+        bodies: list[str] = []
+        while time.monotonic() < deadline:
+            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+            for m in messages:
+                bodies.append(m["Body"])
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            if bodies and not messages:
+                break
+        return bodies
+
+    @staticmethod
+    def refusal_log(log: Path) -> str | None:
+        """The authorizer's decision line for the first refusal, trimmed to what it decided and why."""
+        for line in log.read_text(errors="replace").splitlines():
+            start = line.find("{")
+            if start < 0 or "revoked" not in line.lower():
+                continue
+            try:
+                record = json.loads(line[start:])
+            except json.JSONDecodeError:
+                continue
+            fields = record.get("fields", record)
+            if "decision" in fields:
+                keep = {k: v for k, v in fields.items() if k not in ("request",)}
+                return json.dumps(keep)
+        return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.parse_args()
+    demo = Demo()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        demo.run()
+    finally:
+        demo.stop_all()
+    if demo.failures:
+        sys.exit("revocation demo check failed: " + "; ".join(demo.failures))
+
+
+if __name__ == "__main__":
+    main()
