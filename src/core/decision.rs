@@ -160,7 +160,11 @@ impl Policy {
         if !class.is_retryable() {
             return Verdict::DeadLetter(failure);
         }
-        let attempted = !matches!(failure, Failure::DeadlineReached | Failure::GroupBlocked(_));
+        // A record behind a retried record of its FIFO group was not tried: its group's head
+        // will end first. A record the deadline never reached counts, so that an alert that
+        // never gets a chance (a timeout too short for the batch) ends in a dead-letter queue
+        // with its reason instead of cycling until the queue's redrive drops the reason.
+        let attempted = !matches!(failure, Failure::GroupBlocked(_));
         match (self.max_receive_count, receive_count) {
             (Some(max), Some(count)) if attempted && count >= max => {
                 Verdict::DeadLetter(Failure::RetriesExhausted {
@@ -233,11 +237,20 @@ mod tests {
     }
 
     #[test]
-    fn unreached_records_are_retried_even_at_max_receive_count() {
+    fn a_record_the_deadline_never_reached_ends_dead_lettered_at_max_receive_count() {
+        let Verdict::DeadLetter(failure) = policy().judge(Failure::DeadlineReached, Some(5)) else {
+            panic!("dead-lettered")
+        };
+        assert_eq!(failure.class(), ErrorClass::RetriesExhausted);
+        assert_eq!(failure.code(), "DeadlineReached");
         assert!(matches!(
-            policy().judge(Failure::DeadlineReached, Some(9)),
+            policy().judge(Failure::DeadlineReached, Some(4)),
             Verdict::Retry(_)
         ));
+    }
+
+    #[test]
+    fn records_blocked_behind_their_group_are_retried_even_at_max_receive_count() {
         let blocked = Failure::GroupBlocked(ErrorClass::Throttled);
         assert!(matches!(
             policy().judge(blocked, Some(9)),

@@ -27,8 +27,16 @@ static USER_POOL_ID_PATTERN: LazyLock<Regex> =
 static JWT_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^eyJ[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*){1,4}$").expect("a valid literal")
 });
-static REGION_PATTERN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$").expect("a valid literal"));
+// A region of one of AWS's partitions, by the SDK's partition rules (its endpoint resolver's
+// `regionRegex` per partition: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e,
+// aws-iso-f, aws-eusc), with lower-case letters only where the SDK allows `\w`: a pool id
+// whose prefix no partition could hold (`zz-abcd-1`) names no endpoint at all.
+static REGION_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:(?:us|eu|ap|sa|ca|me|af|il|mx|cn)|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)-[a-z]+-[0-9]+$",
+    )
+    .expect("a valid literal")
+});
 
 /// Why a name was refused. The message never repeats the refused value, which may be
 /// anything an attacker chose, a token included.
@@ -55,7 +63,8 @@ pub enum NameError {
     /// tokens. It is refused rather than acted on or logged, since logs must never hold one.
     #[error("looks like a token (JWT), not a username")]
     LooksLikeToken,
-    /// A pool id whose prefix is not an AWS region, so no endpoint can be chosen.
+    /// A pool id whose prefix is not a region any AWS partition could have, so no endpoint
+    /// can be chosen.
     #[error("does not start with an AWS region (like eu-west-1_AbC123)")]
     NoRegion,
     /// A user pool ARN that is not `arn:<partition>:cognito-idp:<region>:<account>:userpool/<id>`.
@@ -233,6 +242,30 @@ impl fmt::Display for Username {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_region_no_partition_could_have_is_no_region() {
+        for pool in [
+            "zz-abcd-1_Abc",
+            "us-east_Abc",
+            "xx-west-1_Abc",
+            "us-EAST-1_Abc",
+            "eu-west-1a_Abc",
+        ] {
+            assert_eq!(UserPoolId::parse(pool), Err(NameError::NoRegion), "{pool}");
+        }
+        for pool in [
+            "us-east-1_Abc",
+            "eu-central-2_Abc",
+            "cn-northwest-1_Abc",
+            "us-gov-west-1_Abc",
+            "us-isob-east-1_Abc",
+            "eusc-de-east-1_Abc",
+            "mx-central-1_Abc",
+        ] {
+            assert!(UserPoolId::parse(pool).is_ok(), "{pool}");
+        }
+    }
 
     #[test]
     fn pool_id_carries_its_region() {

@@ -46,7 +46,34 @@ impl Default for Timeouts {
     }
 }
 
+/// Of the time an invocation has, the share the fixed reservations (one attempt, a dead-letter
+/// send, the return margin) may take when they must shrink to fit: the rest is left for calls
+/// to wait their turn and start.
+const RESERVED_SHARE: f64 = 0.6;
+
 impl Timeouts {
+    /// These limits fitted to an invocation with `remaining` time: unchanged when one attempt,
+    /// a dead-letter send and the return margin take at most 60% of it, else all three scaled
+    /// down together to that share (never below 100 ms an attempt or a send, 50 ms to return).
+    /// A 3-second invocation (Lambda's default timeout) then starts calls for its first 1.2 s
+    /// with 0.8 s an attempt, where fixed limits would have started none.
+    pub fn within(&self, remaining: Duration) -> Timeouts {
+        let reserved = self.cognito_attempt + self.dead_letter_operation + self.return_margin;
+        let budget = remaining.mul_f64(RESERVED_SHARE);
+        if reserved <= budget || reserved.is_zero() {
+            return *self;
+        }
+        let factor = budget.as_secs_f64() / reserved.as_secs_f64();
+        let scale = |d: Duration, floor: Duration| d.mul_f64(factor).max(floor.min(d));
+        Timeouts {
+            cognito_attempt: scale(self.cognito_attempt, Duration::from_millis(100)),
+            dead_letter_attempt: scale(self.dead_letter_attempt, Duration::from_millis(100)),
+            dead_letter_operation: scale(self.dead_letter_operation, Duration::from_millis(100)),
+            return_margin: scale(self.return_margin, Duration::from_millis(50)),
+            ..*self
+        }
+    }
+
     /// The last moment a Cognito call may start before `deadline`: one full attempt, then
     /// time to dead-letter its alert should it fail, then the return margin.
     pub fn latest_call_start(&self, deadline: Instant) -> Option<Instant> {
@@ -75,6 +102,34 @@ impl Timeouts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_invocation_keeps_the_limits() {
+        let t = Timeouts::default();
+        assert_eq!(t.within(Duration::from_secs(30)), t);
+        assert_eq!(t.within(Duration::from_secs(900)), t);
+    }
+
+    #[test]
+    fn lambdas_default_three_seconds_still_start_calls() {
+        let t = Timeouts::default().within(Duration::from_secs(3));
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let latest = t.latest_call_start(deadline).unwrap();
+        let start_window = latest - (deadline - Duration::from_secs(3));
+        assert_eq!(start_window, Duration::from_millis(1200));
+        assert_eq!(t.cognito_attempt, Duration::from_millis(800));
+        assert_eq!(t.return_margin, Duration::from_millis(200));
+        // Every call that starts in time still ends, with its dead letter, before the margin.
+        assert!(latest + t.cognito_attempt <= t.call_cutoff(deadline));
+        assert_eq!(t.dead_letter_cutoff(deadline), deadline - t.return_margin);
+    }
+
+    #[test]
+    fn a_tiny_invocation_never_gets_limits_below_their_floors() {
+        let t = Timeouts::default().within(Duration::from_millis(100));
+        assert_eq!(t.cognito_attempt, Duration::from_millis(100));
+        assert_eq!(t.return_margin, Duration::from_millis(50));
+    }
 
     #[test]
     fn every_remote_call_ends_before_the_return_margin() {

@@ -87,6 +87,8 @@ type CallResult = Result<(), Failure>;
 struct Run<'a, D> {
     batch: &'a Batch,
     deadline: Instant,
+    /// The time limits fitted to this invocation's remaining time.
+    timeouts: Timeouts,
     calls: Vec<OnceCell<CallResult>>,
     callers: Vec<Vec<String>>,
     mailroom: Mailroom<'a, D>,
@@ -144,9 +146,13 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
     /// Settles every record of `batch` before `deadline`.
     pub async fn settle(&self, batch: &Batch, deadline: Instant) -> Report {
         let plan = plan(batch, &self.settings.policy);
+        let timeouts = self
+            .timeouts
+            .within(deadline.saturating_duration_since(Instant::now()));
         let run = Run {
             batch,
             deadline,
+            timeouts,
             calls: plan.calls.iter().map(|_| OnceCell::new()).collect(),
             callers: plan.callers,
             events: Gather::new(MAX_EVENTS_PER_REQUEST, MAX_EVENTS_BYTES),
@@ -155,7 +161,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
                 &self.dead_letters,
                 &self.settings.routes,
                 &self.sends,
-                self.timeouts,
+                timeouts,
                 deadline,
             ),
             latencies: Mutex::new(Vec::new()),
@@ -258,11 +264,11 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
         policy: RevocationPolicy,
     ) -> CallResult {
         let cut_off = || Failure::Revocation(Arc::new(RevocationError::CutOff));
-        let latest = self
+        let latest = run
             .timeouts
             .latest_call_start(run.deadline)
             .ok_or_else(cut_off)?;
-        let cutoff_at = self.timeouts.call_cutoff(run.deadline);
+        let cutoff_at = run.timeouts.call_cutoff(run.deadline);
         let sub = {
             let _permit = permit_before(&self.calls, latest)
                 .await
@@ -331,7 +337,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
         run: &Run<'_, D>,
         users: Vec<SignedOut>,
     ) -> Vec<Result<(), RevocationError>> {
-        let cutoff_at = self.timeouts.call_cutoff(run.deadline);
+        let cutoff_at = run.timeouts.call_cutoff(run.deadline);
         match tokio::time::timeout_at(cutoff_at, self.revocations.publish(&users)).await {
             Ok(results) => results,
             Err(_) => users.iter().map(|_| Err(RevocationError::CutOff)).collect(),
@@ -340,7 +346,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
 
     /// One Cognito call, if the deadline, the concurrency cap and the rate cap allow it.
     async fn call(&self, run: &Run<'_, D>, target: &Target) -> CallResult {
-        let latest = self
+        let latest = run
             .timeouts
             .latest_call_start(run.deadline)
             .ok_or(Failure::DeadlineReached)?;
@@ -353,7 +359,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             }
         }
         let started = Instant::now();
-        let cutoff = self.timeouts.call_cutoff(run.deadline);
+        let cutoff = run.timeouts.call_cutoff(run.deadline);
         let result = tokio::time::timeout_at(cutoff, self.signer.sign_out(target)).await;
         run.latencies
             .lock()

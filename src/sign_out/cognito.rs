@@ -1,11 +1,13 @@
 //! The Cognito adapter: [`CognitoSignOut`] implements [`SignOut`] with the AWS SDK.
 //!
 //! A call goes to the region that prefixes the pool id, so the adapter keeps one client per
-//! region, built the first time a pool of that region is named and reused afterwards. Every
+//! region, built the first time a pool of that region is named and reused afterwards. The
+//! cache holds at most [`MAX_REGIONAL_CLIENTS`] clients whatever the alerts name (a client is
+//! some 145 KB): past that, the client used least recently is dropped. Every
 //! client shares the start-up configuration: credentials, endpoint overrides, the standard
 //! retry strategy (backoff with jitter, `AWS_MAX_ATTEMPTS`) and [`Timeouts`].
 
-use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use aws_config::timeout::TimeoutConfig;
@@ -17,11 +19,17 @@ use crate::core::sign_out_error::SignOutError;
 use crate::core::timeouts::Timeouts;
 use crate::sign_out::SignOut;
 
+/// The most regional clients kept at once: more than the regions AWS has in any partition
+/// today, so a real deployment never evicts, and a flood of made-up regions cannot grow the
+/// instance's memory.
+pub const MAX_REGIONAL_CLIENTS: usize = 48;
+
 /// Signs users out through Cognito, one lazily built client per region.
 #[derive(Debug)]
 pub struct CognitoSignOut {
     base: Config,
-    clients: Mutex<HashMap<String, Client>>,
+    /// `(region, client)`, most recently used last.
+    clients: Mutex<VecDeque<(String, Client)>>,
 }
 
 impl CognitoSignOut {
@@ -43,25 +51,31 @@ impl CognitoSignOut {
     pub fn from_conf(base: Config) -> Self {
         Self {
             base,
-            clients: Mutex::new(HashMap::new()),
+            clients: Mutex::new(VecDeque::new()),
         }
     }
 
     /// The client for `region`, built on first use.
     fn client(&self, region: &str) -> Client {
-        // A poisoned lock only means another call panicked mid-insert; the map is still sound.
+        // A poisoned lock only means another call panicked mid-update; the cache is still sound.
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        clients
-            .entry(region.to_owned())
-            .or_insert_with(|| {
-                let conf = self
-                    .base
-                    .to_builder()
-                    .region(Region::new(region.to_owned()))
-                    .build();
-                Client::from_conf(conf)
-            })
-            .clone()
+        if let Some(at) = clients.iter().position(|(r, _)| r == region) {
+            let entry = clients.remove(at).expect("the position is in range");
+            let client = entry.1.clone();
+            clients.push_back(entry);
+            return client;
+        }
+        let conf = self
+            .base
+            .to_builder()
+            .region(Region::new(region.to_owned()))
+            .build();
+        let client = Client::from_conf(conf);
+        if clients.len() >= MAX_REGIONAL_CLIENTS {
+            clients.pop_front();
+        }
+        clients.push_back((region.to_owned(), client.clone()));
+        client
     }
 
     /// How many regional clients exist so far.
@@ -158,6 +172,21 @@ mod tests {
             .await
             .unwrap_err();
         (err.class(), err.code())
+    }
+
+    #[test]
+    fn the_client_cache_is_bounded_whatever_regions_alerts_name() {
+        let adapter = CognitoSignOut::from_conf(
+            Config::builder()
+                .behavior_version_latest()
+                .region(Region::new("us-east-1"))
+                .build(),
+        );
+        for i in 0..200 {
+            adapter.client(&format!("us-made{}-1", char::from(b'a' + (i % 26) as u8)));
+            adapter.client(&format!("eu-x{i}-1"));
+        }
+        assert_eq!(adapter.regions_in_use(), MAX_REGIONAL_CLIENTS);
     }
 
     #[tokio::test]

@@ -450,6 +450,46 @@ async fn fifo_group_behind_a_retry_is_retried_unprocessed_while_other_groups_go_
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_alert_the_deadline_never_reaches_ends_dead_lettered_on_its_last_receive() {
+    let app = TestApp::spawn(
+        FakeCognito::new(),
+        FakeDeadLetters::new(),
+        &[("MAX_RECEIVE_COUNT", "3")],
+    );
+    let mut batch = users_batch(1);
+    batch.records[0].receive_count = Some(3);
+    // No time to start a call, but time for the dead letter.
+    let deadline = Instant::now() + Duration::from_millis(150);
+    let report = app.settle_by(&batch, deadline).await;
+    assert_eq!(
+        (report.settlements[0].kind(), report.settlements[0].class()),
+        (
+            OutcomeKind::DeadLettered,
+            Some(ErrorClass::RetriesExhausted)
+        )
+    );
+    assert_eq!(app.letters()[0].attributes["ErrorCode"], "DeadlineReached");
+    assert!(app.cognito().calls().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_three_second_invocation_signs_its_users_out() {
+    // Lambda's default timeout, the function's real time limits, a 20 ms Cognito.
+    let app = TestApp {
+        responder: cognito_signout_responder::Responder::new(
+            FakeCognito::with_delay(Duration::from_millis(20)),
+            FakeDeadLetters::new(),
+            FakeRevocations::new(),
+            config(&[]).responder,
+            cognito_signout_responder::Timeouts::default(),
+        ),
+    };
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let report = app.settle_by(&users_batch(10), deadline).await;
+    assert_eq!(report.count(OutcomeKind::SignedOut), 10);
+}
+
+#[tokio::test(start_paused = true)]
 async fn no_call_starts_too_close_to_the_deadline_and_unreached_records_are_retried() {
     let batch = users_batch(10);
     let app = TestApp::spawn(
@@ -458,7 +498,7 @@ async fn no_call_starts_too_close_to_the_deadline_and_unreached_records_are_retr
         &[
             ("MAX_CONCURRENCY", "1"),
             ("MAX_REQUESTS_PER_SECOND", "unlimited"),
-            ("MAX_RECEIVE_COUNT", "1"),
+            ("MAX_RECEIVE_COUNT", "2"),
         ],
     );
     // A call needs one 100 ms attempt plus 100 ms for a dead-letter send: the last may start
