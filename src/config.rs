@@ -311,6 +311,9 @@ impl Config {
 
     /// Reads the configuration from `env`.
     pub fn from(env: &Env) -> Result<Self, ConfigError> {
+        for name in ENDPOINT_VARIABLES {
+            env.parse::<EndpointUrl>(name)?;
+        }
         let policy = Policy {
             decoder: AlertDecoder {
                 username_pointer: env.parse::<JsonPointer>("USERNAME_POINTER")?,
@@ -359,6 +362,51 @@ impl Config {
                 .map_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned(), |n| n.0),
             revocation_targets,
         })
+    }
+}
+
+/// The SDK's endpoint overrides the function reads: each must be a URL SQS, Cognito, DynamoDB
+/// or EventBridge could answer at, or every call fails for the life of the instance.
+pub const ENDPOINT_VARIABLES: [&str; 5] = [
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_EVENTBRIDGE",
+];
+
+/// An endpoint override: `http(s)://host[:port][/path]`, a host of letters, digits, `.`, `-`
+/// (or a bracketed IPv6 address), a port of digits, no spaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointUrl(pub String);
+
+impl FromStr for EndpointUrl {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        const SHAPE: &str = "must be an endpoint URL: http(s)://host[:port][/path]";
+        let rest = raw
+            .strip_prefix("https://")
+            .or_else(|| raw.strip_prefix("http://"))
+            .ok_or(SHAPE)?;
+        let authority = rest.split('/').next().unwrap_or("");
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) if !host.ends_with(']') || authority.starts_with('[') => {
+                (host, Some(port))
+            }
+            _ => (authority, None),
+        };
+        let host_ok = !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'));
+        let port_ok = port.is_none_or(|p| !p.is_empty() && p.parse::<u16>().is_ok());
+        let rest_ok = !raw.chars().any(|c| c.is_whitespace() || c.is_control());
+        if host_ok && port_ok && rest_ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(SHAPE)
+        }
     }
 }
 
@@ -499,6 +547,10 @@ mod tests {
             ("REVOCATION_RETENTION_SECONDS", "a day"),
             ("EVENT_BUS_NAME", "my bus"),
             ("EVENT_SOURCE", "aws.cognito"),
+            ("AWS_ENDPOINT_URL", "https://"),
+            ("AWS_ENDPOINT_URL_SQS", "http://x y"),
+            ("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "localhost:5000"),
+            ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:99999"),
         ] {
             assert_eq!(
                 variable_of(config(&[(name, value)])),
@@ -579,6 +631,9 @@ mod tests {
             ("MAX_REQUESTS_PER_SECOND", "0.01"),
             ("MAX_REQUESTS_PER_SECOND", "10000"),
             ("MAX_RECEIVE_COUNT", "1"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+            ("AWS_ENDPOINT_URL_SQS", "https://sqs.eu-west-1.amazonaws.com"),
+            ("AWS_ENDPOINT_URL_EVENTBRIDGE", "http://[::1]:4566/"),
         ] {
             assert!(config(&[(name, value)]).is_ok(), "{name}={value}");
         }
