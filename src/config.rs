@@ -549,7 +549,10 @@ mod tests {
             ("EVENT_SOURCE", "aws.cognito"),
             ("AWS_ENDPOINT_URL", "https://"),
             ("AWS_ENDPOINT_URL_SQS", "http://x y"),
-            ("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER", "localhost:5000"),
+            (
+                "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+                "localhost:5000",
+            ),
             ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:99999"),
         ] {
             assert_eq!(
@@ -632,7 +635,10 @@ mod tests {
             ("MAX_REQUESTS_PER_SECOND", "10000"),
             ("MAX_RECEIVE_COUNT", "1"),
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
-            ("AWS_ENDPOINT_URL_SQS", "https://sqs.eu-west-1.amazonaws.com"),
+            (
+                "AWS_ENDPOINT_URL_SQS",
+                "https://sqs.eu-west-1.amazonaws.com",
+            ),
             ("AWS_ENDPOINT_URL_EVENTBRIDGE", "http://[::1]:4566/"),
         ] {
             assert!(config(&[(name, value)]).is_ok(), "{name}={value}");
