@@ -236,6 +236,7 @@ fn batch(size: usize, duplicates: bool, salt: usize) -> (Batch, usize) {
                 receive_count: Some(1),
                 group_id: None,
                 source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".into()),
+                origin: Default::default(),
             }
         })
         .collect();
@@ -392,6 +393,7 @@ async fn defaults_and_floods(stub: &StubProcess, url: &str, latency_ms: u64) {
                     receive_count: Some(1),
                     group_id: None,
                     source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".into()),
+                    origin: Default::default(),
                 })
                 .collect(),
         };

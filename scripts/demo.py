@@ -10,13 +10,17 @@ of the sign-out calls, as a real burst would be throttled, so that retries and r
 
 It then prints who was signed out, with the proof (their old refresh tokens now fail), who kept
 their session, which alerts went to which dead-letter queue and why, and how long it took; it
-redrives what exhausted its retries once the throttling is over, stops everything it started,
-and says where the logs are. Run it through `scripts/demo`, which installs what it needs.
+redrives what exhausted its retries once the throttling is over, then shows an account takeover
+detected by Cognito threat protection arriving as a CloudWatch Logs subscription payload (gzip,
+base64) and being signed out, with the same proof; stops everything it started, and says where
+the logs are. Run it through `scripts/demo`, which installs what it needs.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import gzip
 import hashlib
 import http.server
 import json
@@ -289,6 +293,8 @@ class Demo:
             if after:
                 self.print_queue("failed-alerts after the redrive", after)
 
+        self.threat_protection(cognito, pool_id, client_id)
+
         log_lines = [line for line in watch_log.read_text(errors="replace").splitlines() if '"alert settled"' in line]
         emf = [line for line in watch_log.read_text(errors="replace").splitlines() if '"_aws"' in line]
         print(f"\n== logs: {len(log_lines)} 'alert settled' JSON lines and {len(emf)} metric documents in {watch_log}; "
@@ -299,6 +305,63 @@ class Demo:
         wrong = [u for u in signed_out if u not in compromised]
         if missing or wrong:
             sys.exit(f"demo check failed: not signed out {missing}, wrongly signed out {wrong}")
+
+    def threat_protection(self, cognito, pool_id: str, client_id: str) -> None:
+        """An account takeover detected by Cognito threat protection, arriving as CloudWatch Logs
+        delivers the pool's user-activity log to a subscribed function: gzip, then base64."""
+        sessions = {}
+        for user in ("takeover-victim", "quiet-user"):
+            cognito.admin_create_user(UserPoolId=pool_id, Username=user, MessageAction="SUPPRESS")
+            cognito.admin_set_user_password(UserPoolId=pool_id, Username=user, Password=PASSWORD, Permanent=True)
+            auth = cognito.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                               AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD})
+            sessions[user] = auth["AuthenticationResult"]["RefreshToken"]
+
+        def line(user: str, decision: str, level: str) -> str:
+            now = int(time.time() * 1000)
+            return json.dumps({
+                "eventTimestamp": str(now), "eventSource": "USER_ACTIVITY", "logLevel": "INFO",
+                "message": {"version": "1", "eventId": str(uuid.uuid4()), "eventType": "SignIn",
+                            "userName": user, "userPoolId": pool_id, "eventResponse": "InProgress",
+                            "riskLevel": level, "riskDecision": decision,
+                            "compromisedCredentialDetected": "false", "ipAddress": "203.0.113.77"},
+                "logSourceId": {"userPoolId": pool_id},
+            })
+
+        data = {
+            "messageType": "DATA_MESSAGE", "owner": "123456789012",
+            "logGroup": "/aws/vendedlogs/cognito/demo/user-activity", "logStream": f"cognito-idp-{pool_id}",
+            "subscriptionFilters": ["takeover"],
+            "logEvents": [
+                {"id": f"{i:056d}", "timestamp": int(time.time() * 1000), "message": message}
+                for i, message in enumerate([line("quiet-user", "NoRisk", "Low"),
+                                             line("takeover-victim", "AccountTakeover", "High")], start=1)
+            ],
+        }
+        payload = {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(data).encode())).decode()}}
+        print(f"\n== Cognito threat protection: a user-activity log with 2 sign-ins (quiet-user NoRisk, "
+              f"takeover-victim AccountTakeover/High) as a CloudWatch Logs subscription payload "
+              f"({len(payload['awslogs']['data'])} characters of base64 gzip)")
+        self.proxy.share = 0.0
+        answer = None
+        for attempt in range(3):  # Lambda retries a failed asynchronous invocation twice
+            request = urllib.request.Request(self.invoke_url, data=json.dumps(payload).encode(), method="POST",
+                                             headers={"content-type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=180) as response:
+                    answer = json.loads(response.read() or b"{}")
+                break
+            except urllib.error.HTTPError as err:
+                print(f"   invocation failed ({err.code}): {err.read()[:200]!r}; Lambda would retry it")
+        for alert in (answer or {}).get("alerts", []):
+            print(f"   {alert['username']:<16} {alert['outcome']:<12} {alert.get('code') or ''}")
+        victim = not self.refresh_works(cognito, pool_id, client_id, sessions["takeover-victim"])
+        quiet = self.refresh_works(cognito, pool_id, client_id, sessions["quiet-user"])
+        print(f"   proof: takeover-victim's old refresh token "
+              f"{'now gets NotAuthorizedException' if victim else 'STILL WORKS'}; "
+              f"quiet-user's {'still works' if quiet else 'FAILS'}")
+        if not (victim and quiet):
+            raise SystemExit("demo failed: the threat-protection takeover was not handled as expected")
 
     def burst(self, pool_id: str, compromised: list[str]) -> list[tuple[str, str]]:
         """The alerts of a credential-stuffing incident, from three producers, with duplicates

@@ -325,6 +325,7 @@ impl Config {
             max_receive_count: env
                 .parse::<MaxReceiveCount>("MAX_RECEIVE_COUNT")?
                 .map(|m| m.0),
+            threat_min_risk_level: env.parse("THREAT_MIN_RISK_LEVEL")?.unwrap_or_default(),
         };
         let revocation_targets = RevocationTargets {
             table: env.parse::<TableName>("REVOCATION_TABLE")?.map(|t| t.0),
@@ -487,6 +488,25 @@ mod tests {
     #[test]
     fn missing_dlq_url_names_the_variable() {
         assert_eq!(variable_of(Config::from_vars(Vec::new())), "DLQ_URL");
+    }
+
+    #[test]
+    fn threat_min_risk_level_defaults_to_high_and_a_bad_value_names_the_variable() {
+        use crate::core::threat::RiskLevel;
+        let level = |v: &[(&str, &str)]| config(v).unwrap().responder.policy.threat_min_risk_level;
+        assert_eq!(level(&[]), RiskLevel::High);
+        assert_eq!(
+            level(&[("THREAT_MIN_RISK_LEVEL", "medium")]),
+            RiskLevel::Medium
+        );
+        assert_eq!(level(&[("THREAT_MIN_RISK_LEVEL", "Low")]), RiskLevel::Low);
+        let err = config(&[("THREAT_MIN_RISK_LEVEL", "severe")]).unwrap_err();
+        assert_eq!(err.variable, "THREAT_MIN_RISK_LEVEL");
+        assert!(
+            err.problem.contains("Low, Medium or High"),
+            "{}",
+            err.problem
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::core::error_class::ErrorClass;
 use crate::core::outcome::{Outcome, Report, Settlement};
 use crate::core::payload::{Batch, Source};
 use crate::core::text::loggable;
+use crate::core::threat::IgnoreReason;
 use crate::dead_letters::DeadLetters;
 use crate::metrics::MetricsSink;
 use crate::responder::Responder;
@@ -25,22 +26,28 @@ use crate::sign_out::SignOut;
 pub enum Response {
     /// To an SQS event source mapping: the records to deliver again.
     Sqs(SqsBatchResponse),
-    /// To EventBridge or a direct caller: the one alert's outcome.
+    /// To EventBridge, a direct caller or a CloudWatch Logs subscription: the outcome of the
+    /// alert, or of each alert when the payload held several.
     Summary(Summary),
 }
 
-/// The outcome of a single-alert invocation.
+/// The outcome of an invocation that is not an SQS batch. With one alert, its outcome (the
+/// contract's section 4). With several (the log events of a CloudWatch Logs payload, the
+/// findings of a Security Hub event), `alerts` lists each in order; `outcome` and `class` are
+/// the ones all share (`mixed` and `null` when they differ), `messageId` the id they share
+/// (absent when they differ).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
-    /// `signed-out` or `dead-lettered`.
+    /// `signed-out`, `dead-lettered` or `ignored` (`mixed` for alerts that ended differently).
     pub outcome: &'static str,
     /// The error class; `null` for a plain sign-out.
     pub class: Option<&'static str>,
     /// The error code, as in the dead-letter message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// The EventBridge event id, or the Lambda request id.
+    /// The EventBridge event id, the log event id, or the Lambda request id.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub message_id: String,
     /// The pool named by the alert, when valid.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -50,6 +57,47 @@ pub struct Summary {
     pub username: Option<String>,
     /// Decided under `DRY_RUN`: nothing was called.
     pub dry_run: bool,
+    /// Each alert's outcome, when the invocation held other than one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<Vec<AlertSummary>>,
+}
+
+/// One alert's outcome in a [`Summary`] of several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertSummary {
+    /// `signed-out`, `dead-lettered` or `ignored`.
+    pub outcome: &'static str,
+    /// The error class; `null` when there is none.
+    pub class: Option<&'static str>,
+    /// The error code, or why the alert was ignored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The alert's message id.
+    pub message_id: String,
+    /// The pool named by the alert, when valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_pool_id: Option<String>,
+    /// The user named by the alert, when valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+}
+
+impl AlertSummary {
+    fn of(s: &Settlement) -> Self {
+        let failure = s.outcome.failure();
+        Self {
+            outcome: s.kind().as_str(),
+            class: failure.map(|f| f.class().as_str()),
+            code: match &s.outcome {
+                Outcome::Ignored(reason) => Some(reason.code().to_owned()),
+                _ => failure.map(|f| f.code()),
+            },
+            message_id: s.message_id.clone(),
+            user_pool_id: s.target.as_ref().map(|t| t.pool.to_string()),
+            username: s.target.as_ref().map(|t| t.user.to_string()),
+        }
+    }
 }
 
 /// A single-alert invocation whose alert is to be retried: the invocation fails with the
@@ -101,7 +149,12 @@ pub fn respond(report: &Report) -> Result<Response, RetryInvocation> {
     if let Source::Sqs { .. } = report.source {
         let mut response = SqsBatchResponse::default();
         for settlement in &report.settlements {
-            if let Outcome::Retry { .. } = settlement.outcome {
+            // The findings of one message share its id: it is listed once.
+            let listed = response
+                .batch_item_failures
+                .iter()
+                .any(|f| f.item_identifier == settlement.message_id);
+            if let (Outcome::Retry { .. }, false) = (&settlement.outcome, listed) {
                 let mut failure = BatchItemFailure::default();
                 failure.item_identifier = settlement.message_id.clone();
                 response.batch_item_failures.push(failure);
@@ -109,11 +162,21 @@ pub fn respond(report: &Report) -> Result<Response, RetryInvocation> {
         }
         return Ok(Response::Sqs(response));
     }
-    let Some(settlement) = report.settlements.first() else {
-        return Err(RetryInvocation {
-            class: ErrorClass::Unknown,
-            message: "the invocation held no alert".to_owned(),
-        });
+    // Any alert to be retried fails the invocation, so that the source delivers it again.
+    let retried = report
+        .settlements
+        .iter()
+        .find(|s| matches!(s.outcome, Outcome::Retry { .. }));
+    let settlement = match (report.settlements.as_slice(), retried) {
+        (_, Some(retried)) => retried,
+        ([one], None) => one,
+        ([], None) if report.source != Source::CloudWatchLogs => {
+            return Err(RetryInvocation {
+                class: ErrorClass::Unknown,
+                message: "the invocation held no alert".to_owned(),
+            })
+        }
+        (several, None) => return Ok(Response::Summary(summary_of_several(several, report))),
     };
     if let Outcome::Retry {
         failure,
@@ -137,7 +200,40 @@ pub fn respond(report: &Report) -> Result<Response, RetryInvocation> {
         user_pool_id: settlement.target.as_ref().map(|t| t.pool.to_string()),
         username: settlement.target.as_ref().map(|t| t.user.to_string()),
         dry_run: report.dry_run,
+        alerts: None,
     }))
+}
+
+/// The summary of an invocation that held other than one alert, none to be retried.
+fn summary_of_several(settlements: &[Settlement], report: &Report) -> Summary {
+    let alerts: Vec<AlertSummary> = settlements.iter().map(AlertSummary::of).collect();
+    let shared = |values: Vec<Option<&str>>| -> Option<Option<String>> {
+        let first = values.first().copied().flatten();
+        values
+            .iter()
+            .all(|v| *v == first)
+            .then(|| first.map(str::to_owned))
+    };
+    let outcome = match alerts.first() {
+        None => "ignored",
+        Some(first) if alerts.iter().all(|a| a.outcome == first.outcome) => first.outcome,
+        Some(_) => "mixed",
+    };
+    let class = alerts
+        .first()
+        .and_then(|first| first.class)
+        .filter(|c| alerts.iter().all(|a| a.class == Some(*c)));
+    let ids = alerts.iter().map(|a| Some(a.message_id.as_str())).collect();
+    Summary {
+        outcome,
+        class,
+        code: None,
+        message_id: shared(ids).flatten().unwrap_or_default(),
+        user_pool_id: None,
+        username: None,
+        dry_run: report.dry_run,
+        alerts: Some(alerts),
+    }
 }
 
 /// The most bytes of one value a log line carries: ids, codes and error texts come from
@@ -155,6 +251,22 @@ pub fn log_settlement(s: &Settlement, dry_run: bool) {
     let user = s.target.as_ref().map(|t| t.user.as_str());
     let outcome = s.kind().as_str();
     match &s.outcome {
+        // A pool's log carries every sign-in: only a control message is worth INFO.
+        Outcome::Ignored(reason) if *reason == IgnoreReason::ControlMessage => tracing::info!(
+            message_id = %message_id,
+            outcome,
+            reason = reason.code(),
+            "CloudWatch Logs control message acknowledged"
+        ),
+        Outcome::Ignored(reason) => tracing::debug!(
+            message_id = %message_id,
+            outcome,
+            reason = reason.code(),
+            user_pool_id = pool,
+            username = user,
+            dry_run,
+            "alert settled"
+        ),
         Outcome::SignedOut { .. } => tracing::info!(
             message_id = %message_id,
             outcome,

@@ -18,7 +18,8 @@
 //! - [`invocation`]: one Lambda invocation end to end: payload in, [`Report`] settled, one log
 //!   line per alert, one metrics document, the return value the event source expects.
 //! - `core/` is the pure centre, no I/O anywhere in it:
-//!   - `payload`: the three invocation payloads, told apart by shape, as [`Record`]s;
+//!   - `payload`: the invocation payloads (SQS, EventBridge, direct, CloudWatch Logs,
+//!     Security Hub findings), told apart by shape, as [`Record`]s;
 //!   - `alert`: finding the user and the pool in one alert document (shapes A to D);
 //!   - `identity`: [`UserPoolId`], [`Username`] and the [`Target`] they make, parsed once;
 //!   - `decision`: admitting a record ([`Policy`], the allow-list) and judging a call's
@@ -30,7 +31,9 @@
 //!   - `revocation`: the cutoff and the signed-out event that follow a sign-out;
 //!   - `text`: values someone else chose, made safe and bounded;
 //!   - `failure`, `error_class`, `sign_out_error`: what went wrong, and its contract class;
-//!   - `timeouts`: the deadline arithmetic.
+//!   - `timeouts`: the deadline arithmetic;
+//!   - `threat`: the threat-protection rule (act on a takeover at or above
+//!     `THREAT_MIN_RISK_LEVEL` or on compromised credentials, ignore the rest).
 //! - `responder/` executes a plan: [`Responder`] runs the groups concurrently, with a permit
 //!   before an instant (`permit`), the sliding-window rate cap (`rate`) and the batching of
 //!   dead letters (`mailroom`).
@@ -58,7 +61,7 @@ pub mod metrics;
 
 pub use crate::config::{Config, ConfigError};
 pub use crate::core::alert::{parse_strict, AlertDecoder, JsonPointer};
-pub use crate::core::decision::{AllowedPools, Policy, UserNotFoundPolicy, Verdict};
+pub use crate::core::decision::{Admission, AllowedPools, Policy, UserNotFoundPolicy, Verdict};
 pub use crate::core::error_class::ErrorClass;
 pub use crate::core::failure::Failure;
 pub use crate::core::identity::{NameError, Target, UserPoolId, Username};
@@ -67,10 +70,11 @@ pub use crate::core::letter::{
     MAX_MESSAGE_BYTES,
 };
 pub use crate::core::outcome::{Outcome, OutcomeKind, Report, Settlement};
-pub use crate::core::payload::{Batch, Record, Source};
+pub use crate::core::payload::{Batch, Origin, Record, Source};
 pub use crate::core::plan::{plan, Group, Plan, Step};
 pub use crate::core::revocation::{RevocationError, RevocationPolicy, SignedOut};
 pub use crate::core::sign_out_error::SignOutError;
+pub use crate::core::threat::{IgnoreReason, RiskLevel};
 pub use crate::core::timeouts::Timeouts;
 pub use crate::dead_letters::sqs::SqsDeadLetters;
 pub use crate::dead_letters::DeadLetters;

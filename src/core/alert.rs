@@ -75,8 +75,20 @@ impl AlertDecoder {
     pub fn decode_value(&self, document: &Value) -> Result<Target, Failure> {
         let unwrapped = sns_message(document)?;
         let document = unwrapped.as_ref().unwrap_or(document);
-        let request = request_object(document);
+        self.names(document, request_object(document))
+    }
 
+    /// Decodes one Security Hub finding (ASFF) from its text: the pointers, when set, are
+    /// evaluated on the finding; otherwise the names are its `ProductFields` `Username` and
+    /// `UserPoolId` or `UserPoolArn` (then `DEFAULT_USER_POOL_ID`).
+    pub fn decode_finding(&self, body: &str) -> Result<Target, Failure> {
+        let finding = parse_strict(body).map_err(|e| Failure::NotJson(Arc::new(e)))?;
+        let fields = finding.get("ProductFields").filter(|f| f.is_object());
+        self.names(&finding, fields)
+    }
+
+    /// The names in `document`: through the pointers, else from the keys of `request`.
+    fn names(&self, document: &Value, request: Option<&Value>) -> Result<Target, Failure> {
         let user = match self.pointed(document, self.username_pointer.as_ref()) {
             Some(value) => Some(("the value at USERNAME_POINTER", value)),
             None => match request {
@@ -488,5 +500,74 @@ mod tests {
     fn deeply_nested_documents_are_malformed_not_a_crash() {
         let body = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert_eq!(class_of(decoder().decode(&body)), ErrorClass::Malformed);
+    }
+
+    #[test]
+    fn a_finding_names_its_user_and_pool_in_product_fields() {
+        let hub: Value =
+            serde_json::from_str(include_str!("../../events/securityhub-imported.json")).unwrap();
+        let names: Vec<_> = hub["detail"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| decoder().decode_finding(&f.to_string()).unwrap())
+            .map(|t| (t.pool.to_string(), t.user.to_string()))
+            .collect();
+        let pool = "eu-west-1_AbC123xyz".to_owned();
+        assert_eq!(
+            names,
+            [(pool.clone(), "alice".into()), (pool, "bob".into())]
+        );
+    }
+
+    #[test]
+    fn every_finding_a_siem_imports_in_the_sample_request_names_a_user() {
+        let request: Value = serde_json::from_str(include_str!(
+            "../../events/batch-import-findings.request.json"
+        ))
+        .unwrap();
+        // The file `aws securityhub batch-import-findings --findings file://...` takes.
+        let findings = request.as_array().unwrap();
+        assert!(!findings.is_empty());
+        for finding in findings {
+            assert!(
+                decoder().decode_finding(&finding.to_string()).is_ok(),
+                "{finding}"
+            );
+        }
+    }
+
+    #[test]
+    fn pointers_are_evaluated_on_the_finding_and_product_fields_are_the_fallback() {
+        let decoder = AlertDecoder {
+            username_pointer: Some("/Resources/0/Details/Other/login".parse().unwrap()),
+            user_pool_pointer: None,
+            default_pool: Some(UserPoolId::parse("eu-west-1_Dflt").unwrap()),
+        };
+        let pointed = r#"{"Resources":[{"Details":{"Other":{"login":"zoe"}}}],"ProductFields":{"Username":"ignored"}}"#;
+        let t = decoder.decode_finding(pointed).unwrap();
+        assert_eq!(
+            (t.user.as_str(), t.pool.as_str()),
+            ("zoe", "eu-west-1_Dflt")
+        );
+        let fallback = r#"{"ProductFields":{"Username":"yan","UserPoolId":"eu-west-1_Own"}}"#;
+        let t = decoder.decode_finding(fallback).unwrap();
+        assert_eq!((t.user.as_str(), t.pool.as_str()), ("yan", "eu-west-1_Own"));
+    }
+
+    #[test]
+    fn a_finding_without_names_or_with_conflicting_pools_is_refused() {
+        let class = |f: &str| decoder().decode_finding(f).unwrap_err().class();
+        assert_eq!(
+            class(r#"{"Id":"x","ProductFields":{}}"#),
+            ErrorClass::Malformed
+        );
+        assert_eq!(class(r#"{"Id":"x"}"#), ErrorClass::Malformed);
+        assert_eq!(
+            class(
+                r#"{"ProductFields":{"Username":"a","UserPoolId":"eu-west-1_A","UserPoolArn":"arn:aws:cognito-idp:eu-west-1:1:userpool/eu-west-1_B"}}"#
+            ),
+            ErrorClass::Invalid
+        );
     }
 }

@@ -9,7 +9,8 @@ use crate::core::alert::AlertDecoder;
 use crate::core::error_class::ErrorClass;
 use crate::core::failure::Failure;
 use crate::core::identity::{Target, UserPoolId};
-use crate::core::payload::Record;
+use crate::core::payload::{Origin, Record};
+use crate::core::threat::{self, Assessment, IgnoreReason, RiskLevel};
 
 /// What to do when Cognito says the user does not exist (`USER_NOT_FOUND`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,6 +84,20 @@ pub struct Policy {
     pub user_not_found: UserNotFoundPolicy,
     /// `MAX_RECEIVE_COUNT`.
     pub max_receive_count: Option<u32>,
+    /// `THREAT_MIN_RISK_LEVEL`: the lowest risk level of an `AccountTakeover` that signs a
+    /// user out.
+    pub threat_min_risk_level: RiskLevel,
+}
+
+/// What may be done for one record, before any call.
+#[derive(Debug)]
+pub enum Admission {
+    /// Sign this user out.
+    Act(Target),
+    /// Not an alert: count it and acknowledge it; the names are kept when valid.
+    Ignore(IgnoreReason, Option<Target>),
+    /// Dead-letter the record for this failure.
+    Refuse(Failure),
 }
 
 /// What a record's failure leads to.
@@ -101,7 +116,35 @@ impl Policy {
     /// The target of `record`, or why no call may be made for it: decoding, validation,
     /// then the allow-list.
     pub fn admit(&self, record: &Record) -> Result<Target, Failure> {
-        let target = self.decoder.decode(&record.body)?;
+        self.allowed(self.decoder.decode(&record.body)?)
+    }
+
+    /// What may be done for `record`, read as its [`Origin`] says: an alert document, a
+    /// threat-protection log line (the threat rule first), a Security Hub finding, a control
+    /// message or an undecodable log payload. Whatever acts passes the allow-list.
+    pub fn assess(&self, record: &Record) -> Admission {
+        let target = match &record.origin {
+            Origin::Alert => self.decoder.decode(&record.body),
+            Origin::Finding { .. } => self.decoder.decode_finding(&record.body),
+            Origin::LogEvent => match threat::assess(
+                &record.body,
+                self.threat_min_risk_level,
+                self.decoder.default_pool.as_ref(),
+            ) {
+                Ok(Assessment::Act(target)) => Ok(target),
+                Ok(Assessment::Ignore(reason, target)) => return Admission::Ignore(reason, target),
+                Err(failure) => Err(failure),
+            },
+            Origin::Control => return Admission::Ignore(IgnoreReason::ControlMessage, None),
+            Origin::Undecodable(reason) => Err(Failure::UndecodableLogs(reason.clone())),
+        };
+        match target.and_then(|t| self.allowed(t)) {
+            Ok(target) => Admission::Act(target),
+            Err(failure) => Admission::Refuse(failure),
+        }
+    }
+
+    fn allowed(&self, target: Target) -> Result<Target, Failure> {
         match &self.allowed_pools {
             Some(allowed) if !allowed.contains(&target.pool) => Err(Failure::ForbiddenPool(target)),
             _ => Ok(target),
@@ -144,6 +187,7 @@ mod tests {
             allowed_pools: None,
             user_not_found: UserNotFoundPolicy::DeadLetter,
             max_receive_count: Some(5),
+            threat_min_risk_level: RiskLevel::High,
         }
     }
 
@@ -154,6 +198,7 @@ mod tests {
             receive_count: Some(1),
             group_id: None,
             source_arn: None,
+            origin: Default::default(),
         }
     }
 
@@ -229,5 +274,72 @@ mod tests {
             policy().judge(Failure::MissingUsername, Some(1)),
             Verdict::DeadLetter(_)
         ));
+    }
+
+    fn from(origin: Origin, body: &str) -> Record {
+        Record {
+            origin,
+            ..record(body)
+        }
+    }
+
+    #[test]
+    fn each_origin_is_read_its_own_way_and_acting_ones_pass_the_allow_list() {
+        let policy = Policy {
+            allowed_pools: Some("eu-west-1_Ok".parse().unwrap()),
+            ..policy()
+        };
+        let takeover = |pool: &str| {
+            format!(
+                r#"{{"eventSource":"USER_ACTIVITY","message":{{"userName":"a","userPoolId":"{pool}","riskDecision":"AccountTakeover","riskLevel":"High"}}}}"#
+            )
+        };
+        let act = policy.assess(&from(Origin::LogEvent, &takeover("eu-west-1_Ok")));
+        assert!(matches!(act, Admission::Act(_)), "{act:?}");
+        let forbidden = policy.assess(&from(Origin::LogEvent, &takeover("eu-west-1_No")));
+        assert!(
+            matches!(&forbidden, Admission::Refuse(f) if f.class() == ErrorClass::ForbiddenPool),
+            "{forbidden:?}"
+        );
+        let quiet =
+            r#"{"message":{"userName":"a","userPoolId":"eu-west-1_No","riskDecision":"NoRisk"}}"#;
+        assert!(matches!(
+            policy.assess(&from(Origin::LogEvent, quiet)),
+            Admission::Ignore(IgnoreReason::NoRisk, Some(_))
+        ));
+        let finding = r#"{"ProductFields":{"Username":"a","UserPoolId":"eu-west-1_Ok"}}"#;
+        assert!(matches!(
+            policy.assess(&from(Origin::Finding { index: 0 }, finding)),
+            Admission::Act(_)
+        ));
+        // The same text as an alert document names no one.
+        assert!(matches!(
+            policy.assess(&from(Origin::Alert, finding)),
+            Admission::Refuse(Failure::MissingUsername)
+        ));
+        assert!(matches!(
+            policy.assess(&from(Origin::Control, "")),
+            Admission::Ignore(IgnoreReason::ControlMessage, None)
+        ));
+        let undecodable = policy.assess(&from(Origin::Undecodable("bad".into()), "{}"));
+        assert!(
+            matches!(&undecodable, Admission::Refuse(f) if f.class() == ErrorClass::Malformed && f.code() == "UndecodableLogPayload"),
+            "{undecodable:?}"
+        );
+    }
+
+    #[test]
+    fn the_threshold_comes_from_the_policy() {
+        let medium = r#"{"message":{"userName":"a","userPoolId":"eu-west-1_Ok","riskDecision":"AccountTakeover","riskLevel":"Medium"}}"#;
+        let record = from(Origin::LogEvent, medium);
+        assert!(matches!(
+            policy().assess(&record),
+            Admission::Ignore(IgnoreReason::BelowThreshold(RiskLevel::Medium), _)
+        ));
+        let lower = Policy {
+            threat_min_risk_level: RiskLevel::Medium,
+            ..policy()
+        };
+        assert!(matches!(lower.assess(&record), Admission::Act(_)));
     }
 }

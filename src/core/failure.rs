@@ -17,6 +17,13 @@ pub enum Failure {
     /// An SNS notification whose `Message` is not JSON.
     #[error("the SNS notification's Message is not JSON: {0}")]
     SnsMessageNotJson(#[source] Arc<serde_json::Error>),
+    /// A CloudWatch Logs subscription payload that cannot be read (not base64, not gzip, not
+    /// JSON): kept whole, as it arrived, so that nothing it may hold is lost.
+    #[error("the CloudWatch Logs payload cannot be decoded: {0}")]
+    UndecodableLogs(String),
+    /// A threat-protection log line that is JSON but holds no activity record (`message`).
+    #[error("the log line holds no user-activity record (message)")]
+    NotAnActivityRecord,
     /// No username anywhere the contract looks.
     #[error("the alert names no user (Username, username, or USERNAME_POINTER)")]
     MissingUsername,
@@ -87,7 +94,9 @@ impl Failure {
             | Failure::SnsMessageNotJson(_)
             | Failure::MissingUsername
             | Failure::MissingUserPool
-            | Failure::NotAString { .. } => ErrorClass::Malformed,
+            | Failure::NotAString { .. }
+            | Failure::UndecodableLogs(_)
+            | Failure::NotAnActivityRecord => ErrorClass::Malformed,
             Failure::InvalidName { .. }
             | Failure::ConflictingPools
             | Failure::ConflictingSpellings { .. } => ErrorClass::Invalid,
@@ -115,6 +124,8 @@ impl Failure {
             Failure::NotJson(_) | Failure::SnsMessageNotJson(_) | Failure::NotAString { .. } => {
                 "MalformedMessage"
             }
+            Failure::UndecodableLogs(_) => "UndecodableLogPayload",
+            Failure::NotAnActivityRecord => "NotAnActivityRecord",
             Failure::MissingUsername => "MissingUsername",
             Failure::MissingUserPool => "MissingUserPoolId",
             Failure::InvalidName { .. }

@@ -22,7 +22,7 @@ use base64::Engine;
 use crate::core::error_class::ErrorClass;
 use crate::core::failure::Failure;
 use crate::core::identity::Target;
-use crate::core::payload::Record;
+use crate::core::payload::{Origin, Record};
 use crate::core::text::{is_fifo_id, is_sqs_safe};
 pub use crate::core::text::{sqs_safe, truncate};
 
@@ -137,7 +137,13 @@ impl DeadLetter {
             encoding: BodyEncoding::Original,
             attributes,
             group_id,
-            deduplication_id: deduplication_id(&record.message_id),
+            deduplication_id: match record.origin {
+                // The findings of one event share its id; each is its own letter.
+                Origin::Finding { index } => {
+                    deduplication_id(&format!("{}#{index}", record.message_id))
+                }
+                _ => deduplication_id(&record.message_id),
+            },
         };
         letter.fitted()
     }
@@ -361,6 +367,7 @@ mod tests {
             receive_count: Some(3),
             group_id: None,
             source_arn: Some("arn:aws:sqs:eu-west-1:123456789012:alerts".into()),
+            origin: Default::default(),
         }
     }
 

@@ -4,7 +4,8 @@
 //! [`plan`] lays out a batch's calls and groups, [`letter`] builds the dead-letter message,
 //! [`outcome`] records how each alert ended. [`failure`], [`error_class`] and
 //! [`sign_out_error`] are the vocabulary of what went wrong; [`timeouts`] is the deadline
-//! arithmetic.
+//! arithmetic; [`threat`] is the rule that tells a threat-protection log's alerts from the
+//! sign-ins it only records.
 
 pub mod alert;
 pub mod decision;
@@ -18,4 +19,5 @@ pub mod plan;
 pub mod revocation;
 pub mod sign_out_error;
 pub mod text;
+pub mod threat;
 pub mod timeouts;

@@ -10,6 +10,7 @@ use crate::core::failure::Failure;
 use crate::core::identity::Target;
 use crate::core::letter::DeadLetterError;
 use crate::core::payload::{Record, Source};
+use crate::core::threat::IgnoreReason;
 
 /// Where an alert ended, with what that ending needs to be told.
 #[derive(Debug)]
@@ -30,6 +31,10 @@ pub enum Outcome {
         /// is retried rather than stored.
         dead_letter_error: Option<DeadLetterError>,
     },
+    /// Not an alert: a threat-protection record the rule does not act on, or a CloudWatch
+    /// Logs control message. Counted and acknowledged; neither signed out nor dead-lettered
+    /// (a pool's log carries every sign-in).
+    Ignored(IgnoreReason),
 }
 
 /// The kind of an [`Outcome`], without its data: what summaries and metrics count.
@@ -41,14 +46,17 @@ pub enum OutcomeKind {
     DeadLettered,
     /// See [`Outcome::Retry`].
     Retry,
+    /// See [`Outcome::Ignored`].
+    Ignored,
 }
 
 impl OutcomeKind {
     /// Every kind, in the order metrics list them.
-    pub const ALL: [OutcomeKind; 3] = [
+    pub const ALL: [OutcomeKind; 4] = [
         OutcomeKind::SignedOut,
         OutcomeKind::DeadLettered,
         OutcomeKind::Retry,
+        OutcomeKind::Ignored,
     ];
 
     /// The outcome as logs and summaries spell it (the contract's names).
@@ -57,6 +65,7 @@ impl OutcomeKind {
             OutcomeKind::SignedOut => "signed-out",
             OutcomeKind::DeadLettered => "dead-lettered",
             OutcomeKind::Retry => "retry",
+            OutcomeKind::Ignored => "ignored",
         }
     }
 
@@ -66,6 +75,7 @@ impl OutcomeKind {
             OutcomeKind::SignedOut => "SignedOut",
             OutcomeKind::DeadLettered => "DeadLettered",
             OutcomeKind::Retry => "Retried",
+            OutcomeKind::Ignored => "Ignored",
         }
     }
 }
@@ -77,6 +87,7 @@ impl Outcome {
             Outcome::SignedOut { .. } => OutcomeKind::SignedOut,
             Outcome::DeadLettered(_) => OutcomeKind::DeadLettered,
             Outcome::Retry { .. } => OutcomeKind::Retry,
+            Outcome::Ignored(_) => OutcomeKind::Ignored,
         }
     }
 
@@ -86,6 +97,7 @@ impl Outcome {
         match self {
             Outcome::SignedOut { ignored } => ignored.as_ref(),
             Outcome::DeadLettered(failure) | Outcome::Retry { failure, .. } => Some(failure),
+            Outcome::Ignored(_) => None,
         }
     }
 }
@@ -127,6 +139,11 @@ impl Settlement {
             dead_letter_error,
         };
         Self::new(record, target, outcome)
+    }
+
+    /// `record` is not an alert, for `reason`; `target` holds its names when valid.
+    pub fn ignored(record: &Record, target: Option<Target>, reason: IgnoreReason) -> Self {
+        Self::new(record, target, Outcome::Ignored(reason))
     }
 
     fn new(record: &Record, target: Option<Target>, outcome: Outcome) -> Self {

@@ -1,17 +1,40 @@
-//! What one invocation brings: the contract's three payloads, told apart by shape, turned
-//! into [`Record`]s, one per alert.
+//! What one invocation brings: the contract's payloads, told apart by shape, turned into
+//! [`Record`]s, one per alert.
 //!
 //! Each SQS record is read on its own from untyped JSON, so a record with odd fields cannot
 //! fail its batch-mates; an EventBridge event or a direct payload is one record whose body is
-//! the payload text exactly as received.
+//! the payload text exactly as received. Two sources expand into several records (contract
+//! section 9): a CloudWatch Logs subscription payload (`{"awslogs": {"data": ...}}`, base64 of
+//! gzip of JSON) gives one record per log event, its body the event's `message` line; a
+//! Security Hub findings event (directly, or as the body of an SQS message) gives one record
+//! per element of `detail.findings`, its body that finding's JSON text. Each log event and
+//! each finding is read on its own, so one bad one cannot fail the rest.
 
+use std::io::Read;
+
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+
+/// A decoded CloudWatch Logs payload larger than this is refused as undecodable: Lambda's
+/// asynchronous payloads are at most 1 MB, and log text compresses perhaps tenfold, so only a
+/// gzip bomb gets here.
+pub const MAX_DECODED_LOG_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Security Hub's EventBridge detail types that carry findings.
+const SECURITY_HUB_DETAIL_TYPES: [&str; 2] = [
+    "Security Hub Findings - Imported",
+    "Security Hub Findings - Custom Action",
+];
 
 /// One alert as it arrived, before any decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    /// The SQS `messageId`, the EventBridge `id`, or the Lambda request id of a direct call.
+    /// The SQS `messageId`, the EventBridge `id`, the CloudWatch Logs log event `id`, or the
+    /// Lambda request id of a direct call (or of a whole log payload: a control message, an
+    /// undecodable one). The findings of one Security Hub event share their delivery's id.
     pub message_id: String,
     /// The alert document, byte for byte: an SQS body, or the whole EventBridge or direct
     /// payload.
@@ -22,6 +45,30 @@ pub struct Record {
     pub group_id: Option<String>,
     /// The SQS queue ARN, or the EventBridge rule's first resource.
     pub source_arn: Option<String>,
+    /// What kind of document the body is, which decides how it is read.
+    pub origin: Origin,
+}
+
+/// What kind of document a [`Record`]'s body is.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Origin {
+    /// An alert document (contract shapes A to D).
+    #[default]
+    Alert,
+    /// One line of a user pool's threat-protection log, from a CloudWatch Logs
+    /// subscription: judged by the threat rule. `message_id` is the log event's id.
+    LogEvent,
+    /// The finding at `index` of a Security Hub event's `detail.findings`. `message_id` is
+    /// the event's delivery (the SQS `messageId`, or the EventBridge event `id`), shared by the
+    /// event's findings, so that an SQS message is reported for retry by its own id.
+    Finding {
+        /// The finding's place in `detail.findings`.
+        index: usize,
+    },
+    /// A CloudWatch Logs `CONTROL_MESSAGE`: acknowledged, nothing in it to act on.
+    Control,
+    /// A CloudWatch Logs payload that cannot be decoded, kept whole as the body; says why.
+    Undecodable(String),
 }
 
 /// Where the invocation came from, which decides the return value.
@@ -36,6 +83,8 @@ pub enum Source {
     EventBridge,
     /// `aws lambda invoke`, a test, or any payload of no known shape.
     Direct,
+    /// A CloudWatch Logs subscription (asynchronous): a threat-protection log.
+    CloudWatchLogs,
 }
 
 /// The records of one invocation, in the order they arrived.
@@ -48,7 +97,8 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Reads an invocation payload. `request_id` identifies a direct payload.
+    /// Reads an invocation payload. `request_id` identifies a direct payload, and a log
+    /// payload read whole.
     ///
     /// Only the fields the contract names are decoded, each on its own, so that no other
     /// field (a number too large, an escape that is no character such as a lone surrogate)
@@ -66,7 +116,28 @@ impl Batch {
                 records,
             };
         }
+        if let Some(logs) = envelope.awslogs {
+            return Self {
+                source: Source::CloudWatchLogs,
+                records: log_records(logs, payload.get(), request_id),
+            };
+        }
         let body = payload.get().to_owned();
+        if let Some(hub) = SecurityHubEvent::read(&body) {
+            let delivery = Record {
+                message_id: hub.id.clone().unwrap_or_else(|| request_id.to_owned()),
+                body: String::new(),
+                receive_count: None,
+                group_id: None,
+                source_arn: hub.resource.clone(),
+                origin: Origin::Alert,
+            };
+            let records = hub.records(&delivery);
+            return Self {
+                source: Source::EventBridge,
+                records,
+            };
+        }
         if envelope.detail_type.is_some() && envelope.source.is_some() && envelope.detail.is_some()
         {
             let record = Record {
@@ -81,6 +152,7 @@ impl Batch {
                     .resources
                     .and_then(|r| serde_json::from_str::<Vec<&RawValue>>(r.get()).ok())
                     .and_then(|r| r.first().and_then(|first| text(first))),
+                origin: Origin::Alert,
             };
             return Self {
                 source: Source::EventBridge,
@@ -95,6 +167,7 @@ impl Batch {
                 receive_count: None,
                 group_id: None,
                 source_arn: None,
+                origin: Origin::Alert,
             }],
         }
     }
@@ -115,6 +188,8 @@ struct Envelope<'a> {
     id: Option<&'a RawValue>,
     #[serde(borrow, default)]
     resources: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    awslogs: Option<&'a RawValue>,
 }
 
 /// The fields of one SQS record the function reads.
@@ -156,7 +231,16 @@ fn sqs_records(records: &RawValue) -> Option<Vec<Record>> {
     if !all_sqs {
         return None;
     }
-    Some(parsed.iter().map(sqs_record).collect())
+    Some(
+        parsed
+            .iter()
+            .map(sqs_record)
+            .flat_map(|record| match SecurityHubEvent::read(&record.body) {
+                Some(hub) => hub.records(&record),
+                None => vec![record],
+            })
+            .collect(),
+    )
 }
 
 fn sqs_record(record: &SqsRecord) -> Record {
@@ -180,6 +264,194 @@ fn sqs_record(record: &SqsRecord) -> Record {
             .and_then(|c| c.parse().ok()),
         group_id: attributes.group_id.and_then(text),
         source_arn: record.event_source_arn.and_then(text),
+        origin: Origin::Alert,
+    }
+}
+
+/// The records of a CloudWatch Logs payload: one per log event; one `Control` record for a
+/// `CONTROL_MESSAGE`; one `Undecodable` record holding the whole payload when it cannot be
+/// read.
+fn log_records(awslogs: &RawValue, payload: &str, request_id: &str) -> Vec<Record> {
+    let whole = |origin: Origin| Record {
+        message_id: request_id.to_owned(),
+        body: payload.to_owned(),
+        receive_count: None,
+        group_id: None,
+        source_arn: None,
+        origin,
+    };
+    let data = match decode_log_data(awslogs) {
+        Ok(data) => data,
+        Err(reason) => return vec![whole(Origin::Undecodable(reason))],
+    };
+    let parsed: LogData = match serde_json::from_str(&data) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            return vec![whole(Origin::Undecodable(format!(
+                "the decoded data is not JSON: {err}"
+            )))]
+        }
+    };
+    if parsed.message_type.and_then(text).as_deref() == Some("CONTROL_MESSAGE") {
+        return vec![Record {
+            body: data.clone(),
+            ..whole(Origin::Control)
+        }];
+    }
+    let events: Vec<&RawValue> = match parsed
+        .log_events
+        .and_then(|e| serde_json::from_str(e.get()).ok())
+    {
+        Some(events) => events,
+        None => {
+            return vec![whole(Origin::Undecodable(
+                "the decoded data has no logEvents array".to_owned(),
+            ))]
+        }
+    };
+    events
+        .iter()
+        .enumerate()
+        .map(|(index, raw)| {
+            let event: LogEvent = serde_json::from_str(raw.get()).unwrap_or_default();
+            Record {
+                message_id: event
+                    .id
+                    .and_then(text)
+                    .filter(|id| !id.is_empty())
+                    .unwrap_or_else(|| format!("{request_id}#{index}")),
+                body: event
+                    .message
+                    .map(|m| text(m).unwrap_or_else(|| m.get().to_owned()))
+                    .unwrap_or_default(),
+                receive_count: None,
+                group_id: None,
+                source_arn: None,
+                origin: Origin::LogEvent,
+            }
+        })
+        .collect()
+}
+
+/// `awslogs.data` decoded: base64 (padding optional), then gzip, then UTF-8 text.
+fn decode_log_data(awslogs: &RawValue) -> Result<String, String> {
+    let holder: AwsLogs =
+        serde_json::from_str(awslogs.get()).map_err(|_| "awslogs is not an object".to_owned())?;
+    let data = holder
+        .data
+        .and_then(text)
+        .ok_or_else(|| "awslogs.data is not a string".to_owned())?;
+    let lenient = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    let gzip = lenient
+        .decode(data.trim())
+        .map_err(|e| format!("awslogs.data is not base64: {e}"))?;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(&gzip[..])
+        .take(MAX_DECODED_LOG_BYTES + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("awslogs.data is not gzip: {e}"))?;
+    if out.len() as u64 > MAX_DECODED_LOG_BYTES {
+        return Err(format!(
+            "awslogs.data decodes to more than {MAX_DECODED_LOG_BYTES} bytes"
+        ));
+    }
+    String::from_utf8(out).map_err(|_| "the decoded data is not UTF-8".to_owned())
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AwsLogs<'a> {
+    #[serde(borrow, default)]
+    data: Option<&'a RawValue>,
+}
+
+/// The fields of a decoded CloudWatch Logs payload the function reads.
+#[derive(Debug, Default, Deserialize)]
+struct LogData<'a> {
+    #[serde(rename = "messageType", borrow, default)]
+    message_type: Option<&'a RawValue>,
+    #[serde(rename = "logEvents", borrow, default)]
+    log_events: Option<&'a RawValue>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LogEvent<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    message: Option<&'a RawValue>,
+}
+
+/// A Security Hub findings event: `source` `aws.securityhub`, one of the two findings detail
+/// types, and a non-empty `detail.findings` array. (An event without findings is read like
+/// any other EventBridge event, and dead-lettered as naming no one.)
+struct SecurityHubEvent {
+    id: Option<String>,
+    resource: Option<String>,
+    findings: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct HubEnvelope<'a> {
+    #[serde(borrow, default)]
+    source: Option<&'a RawValue>,
+    #[serde(rename = "detail-type", borrow, default)]
+    detail_type: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    resources: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    detail: Option<&'a RawValue>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct HubDetail<'a> {
+    #[serde(borrow, default)]
+    findings: Option<&'a RawValue>,
+}
+
+impl SecurityHubEvent {
+    /// The event `text` holds, if it is a Security Hub findings event.
+    fn read(document: &str) -> Option<Self> {
+        let envelope: HubEnvelope = serde_json::from_str(document).ok()?;
+        let is_hub = envelope.source.and_then(text).as_deref() == Some("aws.securityhub")
+            && envelope
+                .detail_type
+                .and_then(text)
+                .is_some_and(|t| SECURITY_HUB_DETAIL_TYPES.contains(&t.as_str()));
+        if !is_hub {
+            return None;
+        }
+        let detail: HubDetail = serde_json::from_str(envelope.detail?.get()).ok()?;
+        let findings: Vec<&RawValue> = serde_json::from_str(detail.findings?.get()).ok()?;
+        if findings.is_empty() {
+            return None;
+        }
+        Some(Self {
+            id: envelope.id.and_then(text),
+            resource: envelope
+                .resources
+                .and_then(|r| serde_json::from_str::<Vec<&RawValue>>(r.get()).ok())
+                .and_then(|r| r.first().and_then(|first| text(first))),
+            findings: findings.iter().map(|f| f.get().to_owned()).collect(),
+        })
+    }
+
+    /// One record per finding, each a copy of `delivery` (its id, receive count, group and
+    /// source) with the finding as its body.
+    fn records(self, delivery: &Record) -> Vec<Record> {
+        self.findings
+            .into_iter()
+            .enumerate()
+            .map(|(index, body)| Record {
+                body,
+                origin: Origin::Finding { index },
+                ..delivery.clone()
+            })
+            .collect()
     }
 }
 
@@ -276,5 +548,169 @@ mod tests {
         assert_eq!(b.records.len(), 2);
         assert_eq!(b.records[0].message_id, "");
         assert_eq!(b.records[1].body, "{}");
+    }
+    #[test]
+    fn a_cloudwatch_logs_payload_gives_one_record_per_log_event_with_its_line_as_body() {
+        let b = batch(include_str!("../../events/cwl-userauthevents.json"));
+        assert_eq!(b.source, Source::CloudWatchLogs);
+        let decoded: serde_json::Value =
+            serde_json::from_str(include_str!("../../events/cwl-userauthevents.decoded.json"))
+                .unwrap();
+        let events = decoded["logEvents"].as_array().unwrap();
+        assert_eq!(b.records.len(), events.len());
+        for (record, event) in b.records.iter().zip(events) {
+            assert_eq!(record.origin, Origin::LogEvent);
+            assert_eq!(record.message_id, event["id"].as_str().unwrap());
+            assert_eq!(record.body, event["message"].as_str().unwrap());
+        }
+    }
+
+    #[test]
+    fn unpadded_base64_is_read_too() {
+        let b = batch(include_str!(
+            "../../events/cwl-userauthevents-variants.json"
+        ));
+        assert_eq!(b.records.len(), 2);
+        let data = include_str!("../../events/cwl-control-message.json").replace('=', "");
+        let unpadded = batch(&data);
+        assert_eq!(unpadded.records[0].origin, Origin::Control);
+    }
+
+    #[test]
+    fn a_control_message_is_one_control_record() {
+        let b = batch(include_str!("../../events/cwl-control-message.json"));
+        assert_eq!(b.source, Source::CloudWatchLogs);
+        assert_eq!(b.records.len(), 1);
+        assert_eq!(b.records[0].origin, Origin::Control);
+        assert_eq!(b.records[0].message_id, "req-1");
+    }
+
+    #[test]
+    fn an_undecodable_payload_is_one_record_holding_the_payload_verbatim() {
+        for (json, why) in [
+            (
+                include_str!("../../events/cwl-corrupt-not-gzip.json"),
+                "not gzip",
+            ),
+            (
+                include_str!("../../events/cwl-corrupt-not-base64.json"),
+                "not base64",
+            ),
+            (r#"{"awslogs":{"data":42}}"#, "not a string"),
+            (r#"{"awslogs":"x"}"#, "not an object"),
+        ] {
+            let b = batch(json);
+            assert_eq!(b.source, Source::CloudWatchLogs);
+            assert_eq!(b.records.len(), 1);
+            let Origin::Undecodable(reason) = &b.records[0].origin else {
+                panic!("{json}: {:?}", b.records[0].origin)
+            };
+            assert!(reason.contains(why), "{reason}");
+            assert_eq!(b.records[0].body, json.trim_end());
+        }
+    }
+
+    #[test]
+    fn gzip_of_something_other_than_log_data_is_undecodable() {
+        use std::io::Write;
+        let gz = |text: &str| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(text.as_bytes()).unwrap();
+            base64::engine::general_purpose::STANDARD.encode(e.finish().unwrap())
+        };
+        for (text, why) in [
+            ("not json", "not JSON"),
+            (r#"{"messageType":"DATA_MESSAGE"}"#, "logEvents"),
+        ] {
+            let b = batch(&format!(r#"{{"awslogs":{{"data":"{}"}}}}"#, gz(text)));
+            assert!(
+                matches!(&b.records[0].origin, Origin::Undecodable(r) if r.contains(why)),
+                "{text}"
+            );
+        }
+        // A log event without an id or a message is still a record of its own.
+        let odd = gz(
+            r#"{"messageType":"DATA_MESSAGE","logEvents":[{"timestamp":1},{"id":"b","message":"{}"}]}"#,
+        );
+        let b = batch(&format!(r#"{{"awslogs":{{"data":"{odd}"}}}}"#));
+        assert_eq!(b.records.len(), 2);
+        assert_eq!(
+            (b.records[0].message_id.as_str(), b.records[0].body.as_str()),
+            ("req-1#0", "")
+        );
+        assert_eq!(b.records[1].message_id, "b");
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_undecodable_not_a_memory_exhaustion() {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let zeros = vec![b' '; 1024 * 1024];
+        for _ in 0..=(MAX_DECODED_LOG_BYTES / zeros.len() as u64) {
+            e.write_all(&zeros).unwrap();
+        }
+        let data = base64::engine::general_purpose::STANDARD.encode(e.finish().unwrap());
+        let b = batch(&format!(r#"{{"awslogs":{{"data":"{data}"}}}}"#));
+        assert!(
+            matches!(&b.records[0].origin, Origin::Undecodable(r) if r.contains("more than")),
+            "{:?}",
+            b.records[0].origin
+        );
+    }
+
+    #[test]
+    fn a_security_hub_event_gives_one_record_per_finding() {
+        let json = include_str!("../../events/securityhub-imported.json");
+        let b = batch(json);
+        assert_eq!(b.source, Source::EventBridge);
+        let event: serde_json::Value = serde_json::from_str(json).unwrap();
+        let findings = event["detail"]["findings"].as_array().unwrap();
+        assert_eq!(b.records.len(), findings.len());
+        for (index, (record, finding)) in b.records.iter().zip(findings).enumerate() {
+            assert_eq!(record.origin, Origin::Finding { index });
+            assert_eq!(record.message_id, event["id"].as_str().unwrap());
+            assert_eq!(record.source_arn.as_deref(), event["resources"][0].as_str());
+            let body: serde_json::Value = serde_json::from_str(&record.body).unwrap();
+            assert_eq!(&body, finding);
+        }
+    }
+
+    #[test]
+    fn a_security_hub_event_in_an_sqs_body_is_expanded_within_the_batch() {
+        let hub = include_str!("../../events/securityhub-imported.json");
+        let sqs = serde_json::json!({"Records": [
+            {"eventSource": "aws:sqs", "messageId": "m1", "body": hub,
+             "attributes": {"ApproximateReceiveCount": "3"}, "eventSourceARN": "arn:aws:sqs:eu-west-1:1:alerts"},
+            {"eventSource": "aws:sqs", "messageId": "m2", "body": "{}"},
+        ]});
+        let b = batch(&sqs.to_string());
+        assert_eq!(b.source, Source::Sqs { fifo: false });
+        let ids: Vec<_> = b
+            .records
+            .iter()
+            .map(|r| (r.message_id.as_str(), r.origin.clone()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("m1", Origin::Finding { index: 0 }),
+                ("m1", Origin::Finding { index: 1 }),
+                ("m2", Origin::Alert)
+            ]
+        );
+        assert_eq!(b.records[1].receive_count, Some(3));
+    }
+
+    #[test]
+    fn a_security_hub_event_without_findings_is_an_ordinary_event() {
+        let b = batch(
+            r#"{"id":"e","source":"aws.securityhub","detail-type":"Security Hub Findings - Imported","detail":{"findings":[]}}"#,
+        );
+        assert_eq!(b.records.len(), 1);
+        assert_eq!(b.records[0].origin, Origin::Alert);
+        let other = batch(
+            r#"{"id":"e","source":"aws.securityhub","detail-type":"Security Hub Insight Results","detail":{"findings":[{}]}}"#,
+        );
+        assert_eq!(other.records[0].origin, Origin::Alert);
     }
 }

@@ -5,10 +5,11 @@
 
 use std::collections::HashMap;
 
-use crate::core::decision::Policy;
+use crate::core::decision::{Admission, Policy};
 use crate::core::failure::Failure;
 use crate::core::identity::Target;
 use crate::core::payload::{Batch, Source};
+use crate::core::threat::IgnoreReason;
 
 /// What to do for one record.
 #[derive(Debug)]
@@ -30,13 +31,24 @@ pub enum Step {
         /// Why (decoding, validation or the allow-list).
         failure: Failure,
     },
+    /// The record is not an alert: settle it as ignored, with no call and no letter.
+    Ignore {
+        /// The record's index in the batch.
+        record: usize,
+        /// Why it is not an alert.
+        reason: IgnoreReason,
+        /// Its names, when valid (for the log).
+        target: Option<Target>,
+    },
 }
 
 impl Step {
     /// The record's index in the batch.
     pub fn record(&self) -> usize {
         match self {
-            Step::Call { record, .. } | Step::Refuse { record, .. } => *record,
+            Step::Call { record, .. }
+            | Step::Refuse { record, .. }
+            | Step::Ignore { record, .. } => *record,
         }
     }
 }
@@ -72,8 +84,8 @@ pub fn plan(batch: &Batch, policy: &Policy) -> Plan {
     let mut groups: Vec<Group> = Vec::new();
     let mut group_of: HashMap<&str, usize> = HashMap::new();
     for (record_index, record) in batch.records.iter().enumerate() {
-        let step = match policy.admit(record) {
-            Ok(target) => {
+        let step = match policy.assess(record) {
+            Admission::Act(target) => {
                 let call = *call_of.entry(target.clone()).or_insert_with(|| {
                     calls.push(target.clone());
                     callers.push(Vec::new());
@@ -86,9 +98,14 @@ pub fn plan(batch: &Batch, policy: &Policy) -> Plan {
                     call,
                 }
             }
-            Err(failure) => Step::Refuse {
+            Admission::Refuse(failure) => Step::Refuse {
                 record: record_index,
                 failure,
+            },
+            Admission::Ignore(reason, target) => Step::Ignore {
+                record: record_index,
+                reason,
+                target,
             },
         };
         let group = match record.group_id.as_deref() {
@@ -129,6 +146,7 @@ mod tests {
             allowed_pools: Some("eu-west-1_Ok".parse().unwrap()),
             user_not_found: UserNotFoundPolicy::DeadLetter,
             max_receive_count: None,
+            threat_min_risk_level: Default::default(),
         }
     }
 
@@ -139,6 +157,7 @@ mod tests {
             receive_count: Some(1),
             group_id: group.map(str::to_owned),
             source_arn: None,
+            origin: Default::default(),
         }
     }
 
@@ -176,7 +195,7 @@ mod tests {
             .flat_map(|g| &g.steps)
             .map(|s| match s {
                 Step::Call { call, .. } => *call,
-                Step::Refuse { .. } => usize::MAX,
+                Step::Refuse { .. } | Step::Ignore { .. } => usize::MAX,
             })
             .collect();
         assert_eq!(calls, [0, 1, 0]);
@@ -238,7 +257,7 @@ mod tests {
             .flat_map(|g| &g.steps)
             .map(|s| match s {
                 Step::Refuse { failure, .. } => Some(failure.class()),
-                Step::Call { .. } => None,
+                Step::Call { .. } | Step::Ignore { .. } => None,
             })
             .collect();
         assert_eq!(

@@ -213,6 +213,9 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
                 return self.dead_letter(run, record, target, failure).await;
             }
             Step::Call { target, call, .. } => (target, call),
+            Step::Ignore { reason, target, .. } => {
+                return Settlement::ignored(record, target, reason)
+            }
         };
         if self.settings.dry_run {
             return Settlement::signed_out(record, target, None);

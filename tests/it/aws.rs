@@ -72,6 +72,7 @@ fn sqs_record(id: &str, body: String, group: Option<&str>) -> Record {
         receive_count: Some(2),
         group_id: group.map(str::to_owned),
         source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".to_owned()),
+        origin: Default::default(),
     }
 }
 

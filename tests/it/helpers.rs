@@ -534,6 +534,7 @@ pub fn record(id: &str, body: &str) -> Record {
         receive_count: Some(1),
         group_id: None,
         source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".to_owned()),
+        origin: Default::default(),
     }
 }
 

@@ -220,6 +220,7 @@ proptest! {
             let sent = dead_letters.sent();
             for (i, s) in report.settlements.iter().enumerate() {
                 match s.kind() {
+                    OutcomeKind::Ignored => prop_assert!(false, "no alert here is ignored: {:?}", s),
                     OutcomeKind::SignedOut => prop_assert!(s.target.is_some()),
                     OutcomeKind::DeadLettered => {
                         let letter = sent.iter().find(|l| l.deduplication_id == s.message_id);

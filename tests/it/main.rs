@@ -14,3 +14,4 @@ mod responder;
 mod revocation;
 mod revocation_e2e;
 mod soak;
+mod sources;

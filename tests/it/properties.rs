@@ -101,6 +101,7 @@ fn check(case: Case) -> Result<(), TestCaseError> {
                     receive_count: Some(*count),
                     group_id: group.clone(),
                     source_arn: None,
+                    origin: Default::default(),
                 })
                 .collect(),
         };
@@ -141,6 +142,7 @@ fn check(case: Case) -> Result<(), TestCaseError> {
             let in_dlq = sent_set.contains(&s.message_id);
             let in_retry = retried.contains(&s.message_id);
             match s.kind() {
+                OutcomeKind::Ignored => prop_assert!(false, "no alert here is ignored: {:?}", s),
                 OutcomeKind::SignedOut => {
                     prop_assert!(!in_dlq && !in_retry);
                     let target = s

@@ -148,6 +148,7 @@ async fn ten_thousand_alerts_under_random_faults_are_all_accounted_for() {
                     receive_count: Some(1 + (dice.roll() % 6) as u32),
                     group_id: None,
                     source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".into()),
+                    origin: Default::default(),
                 }
             })
             .collect();
@@ -201,6 +202,7 @@ async fn ten_thousand_alerts_under_random_faults_are_all_accounted_for() {
     let users_out = signed_out.lock().unwrap();
     for (id, outcome) in &outcomes {
         match outcome {
+            OutcomeKind::Ignored => panic!("{id} ignored: no alert here is a log record"),
             OutcomeKind::DeadLettered => assert_eq!(
                 stored.get(id),
                 Some(&1),

@@ -52,6 +52,8 @@ KNOWN_ENV = {
     "MAX_REQUESTS_PER_SECOND",
     "DRY_RUN",
     "METRICS_NAMESPACE",
+    # CONTRACT.md section 9.
+    "THREAT_MIN_RISK_LEVEL",
     # CONTRACT.md section 7.
     "REVOCATION_TABLE",
     "REVOCATION_RETENTION_SECONDS",
@@ -683,6 +685,121 @@ def check_pool_consistency(t: dict) -> list[str]:
     return problems
 
 
+def condition_holds(t: dict, name: str, params: dict[str, Any]) -> bool:
+    return evaluate(t, {"Fn::If": [name, True, False]}, params) is True
+
+
+# Parameters that switch on every optional alert source (contract section 9).
+THREAT_LOGS_ON = {"ThreatProtectionLogs": "true", "ThreatLogUserPoolId": "eu-west-1_AbC123"}
+EVERY_SOURCE_ON = {**THREAT_LOGS_ON, "SecurityHubCustomAction": "true", "SecurityHubImportedFindings": "true"}
+
+
+def log_group_arn_of(t: dict, expr: Any) -> str:
+    return str(evaluate(t, expr, EVERY_SOURCE_ON))
+
+
+def check_threat_logs(t: dict) -> list[str]:
+    """Cognito threat protection: off by default; on, the log group gets Cognito's log
+    delivery (userAuthEvents at INFO, an ARN without ':*'), a subscription filter that invokes
+    the function only after the invoke permission exists, and that permission is pinned to
+    this log group in this account."""
+    problems = []
+    groups = {k: v for k, v in resources(t, "AWS::Logs::LogGroup").items()
+              if "vendedlogs/cognito" in str(v.get("Properties", {}).get("LogGroupName"))}
+    if len(groups) != 1:
+        return [f"expected one /aws/vendedlogs/cognito/ log group, found {sorted(groups)}"]
+    (group_id, group), = groups.items()
+    filters = resources(t, "AWS::Logs::SubscriptionFilter")
+    deliveries = resources(t, "AWS::Cognito::LogDeliveryConfiguration")
+    permissions = {k: v for k, v in resources(t, "AWS::Lambda::Permission").items()
+                   if v["Properties"].get("Principal") == "logs.amazonaws.com"}
+    if len(filters) != 1 or len(permissions) != 1 or len(deliveries) != 1:
+        return [f"expected one subscription filter, logs permission and log delivery: "
+                f"{sorted(filters)} {sorted(permissions)} {sorted(deliveries)}"]
+    (filter_id, filter_), = filters.items()
+    (permission_id, permission), = permissions.items()
+    (_, delivery), = deliveries.items()
+    for name, resource in [(group_id, group), (filter_id, filter_), (permission_id, permission), ("delivery", delivery)]:
+        condition = resource.get("Condition")
+        if not condition:
+            problems.append(f"{name} is not behind a parameter")
+        elif condition_holds(t, condition, {}):
+            problems.append(f"{name} is on by default")
+        elif not condition_holds(t, condition, THREAT_LOGS_ON):
+            problems.append(f"{name} is not created when threat-protection logs are on")
+    if condition_holds(t, delivery.get("Condition", "IsThreatLogEnabled"), {"ThreatProtectionLogs": "true"}):
+        problems.append("the pool's log delivery is created although no pool was named")
+    configs = delivery["Properties"].get("LogConfigurations", [])
+    if [(c.get("EventSource"), c.get("LogLevel")) for c in configs] != [("userAuthEvents", "INFO")]:
+        problems.append(f"log delivery is not userAuthEvents at INFO: {configs}")
+    for c in configs:
+        # !GetAtt LogGroup.Arn ends in ':*', which Cognito refuses: the ARN is built with !Sub.
+        arn = log_group_arn_of(t, c.get("CloudWatchLogsConfiguration", {}).get("LogGroupArn"))
+        if arn != f"arn:aws:logs:eu-west-1:123456789012:log-group:<{group_id}>":
+            problems.append(f"log delivery LogGroupArn {arn!r} is not the log group's ARN without ':*'")
+    if filter_.get("DependsOn") not in (permission_id, [permission_id]):
+        problems.append("the subscription filter does not depend on the invoke permission")
+    if logical_id(filter_["Properties"].get("DestinationArn")) != the_function(t)[0]:
+        problems.append("the subscription filter does not invoke the function")
+    if logical_id(filter_["Properties"].get("LogGroupName")) != group_id:
+        problems.append("the subscription filter is not on the threat log group")
+    pattern = str(evaluate(t, filter_["Properties"].get("FilterPattern"), EVERY_SOURCE_ON))
+    for needed in ("$.message.riskDecision", "AccountTakeover", "$.message.compromisedCredentialDetected"):
+        if needed not in pattern:
+            problems.append(f"the default filter pattern does not keep {needed}")
+    props_ = permission["Properties"]
+    source_arn = log_group_arn_of(t, props_.get("SourceArn"))
+    if not source_arn.endswith(f":log-group:<{group_id}>:*"):
+        problems.append(f"invoke permission SourceArn {source_arn!r} is not pinned to the log group")
+    if props_.get("SourceAccount") != {"Ref": "AWS::AccountId"}:
+        problems.append("invoke permission has no SourceAccount")
+    if props_.get("Action") != "lambda:InvokeFunction":
+        problems.append(f"invoke permission grants {props_.get('Action')!r}")
+    return problems
+
+
+def check_security_hub(t: dict) -> list[str]:
+    """Security Hub: off by default; the custom action's rule matches that action only and
+    delivers to the alert queue, whose policy admits exactly that rule; the imported-findings
+    rule keeps only new, active findings that name a user."""
+    problems = []
+    actions = resources(t, "AWS::SecurityHub::ActionTarget")
+    if len(actions) != 1:
+        return [f"expected one Security Hub action target, found {sorted(actions)}"]
+    (action_id, action), = actions.items()
+    a = action["Properties"]
+    if not (len(a.get("Name", "")) < 20 and re.fullmatch(r"[A-Za-z0-9]{1,20}", a.get("Id", ""))):
+        problems.append(f"action target name/id outside Security Hub's limits: {a}")
+    hub_rules = {k: v for k, v in resources(t, "AWS::Events::Rule").items()
+                 if v["Properties"]["EventPattern"].get("source") == ["aws.securityhub"]}
+    queue_policy = str(props(t, "AlertQueuePolicy")["PolicyDocument"])
+    for name, rule in hub_rules.items():
+        condition = rule.get("Condition")
+        if not condition or condition_holds(t, condition, {}):
+            problems.append(f"{name} is on by default")
+        elif not condition_holds(t, condition, EVERY_SOURCE_ON):
+            problems.append(f"{name} is never created")
+        pattern = rule["Properties"]["EventPattern"]
+        targets = rule["Properties"].get("Targets", [])
+        if [logical_id(x.get("Arn")) for x in targets] != sorted(alert_queue_ids(t)):
+            problems.append(f"{name} does not deliver to the alert queue only")
+        if f"'Fn::GetAtt': ['{name}', 'Arn']" not in queue_policy:
+            problems.append(f"the alert queue's policy does not admit {name}")
+        if pattern.get("detail-type") == ["Security Hub Findings - Custom Action"]:
+            if [logical_id(r) for r in pattern.get("resources", [])] != [action_id]:
+                problems.append(f"{name} matches other custom actions than {action_id}")
+        else:
+            findings = pattern.get("detail", {}).get("findings", {})
+            wanted = {"ProductFields": {"Username": [{"exists": True}]},
+                      "Workflow": {"Status": ["NEW"]}, "RecordState": ["ACTIVE"]}
+            if findings != wanted:
+                problems.append(f"{name} does not keep only new, active findings naming a user: {findings}")
+    kinds = sorted(str(r["Properties"]["EventPattern"].get("detail-type")) for r in hub_rules.values())
+    if len(hub_rules) != 2:
+        problems.append(f"expected a custom-action rule and an imported-findings rule: {kinds}")
+    return problems
+
+
 def statements_of_role(t: dict, role: str) -> list[tuple[str, dict]]:
     return [(w, st) for w, st in iam_statements(t) if w.startswith(f"{role}/") and st]
 
@@ -808,6 +925,8 @@ CHECKS: list[Callable[[dict], list[str]]] = [
     check_rule,
     check_alarms,
     check_pool_consistency,
+    check_threat_logs,
+    check_security_hub,
     check_revocation_table,
     check_revocation_grants,
     check_authorizer,
@@ -971,6 +1090,35 @@ BREAKAGES: dict[str, tuple[Callable[[dict], list[str]], Callable[[dict], None]]]
     "dead-letter queue without an alarm": (
         check_alarms, lambda t: t["Resources"].pop("BadAlertsAlarm")),
     "no throttles alarm": (check_alarms, lambda t: t["Resources"].pop("FunctionThrottlesAlarm")),
+    "threat logs on by default": (
+        check_threat_logs, lambda t: t["Parameters"]["ThreatProtectionLogs"].update(Default="true")),
+    "invoke permission for any log group": (
+        check_threat_logs, lambda t: props(t, "ThreatLogInvokePermission").update(
+            SourceArn={"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"})),
+    "invoke permission for any account": (
+        check_threat_logs, lambda t: props(t, "ThreatLogInvokePermission").pop("SourceAccount")),
+    "log delivery ARN from GetAtt (ends in :*)": (
+        check_threat_logs, lambda t: props(t, "ThreatLogDelivery")["LogConfigurations"][0][
+            "CloudWatchLogsConfiguration"].update(LogGroupArn={"Fn::GetAtt": ["ThreatLogGroup", "Arn"]})),
+    "log delivery of notifications instead of activity": (
+        check_threat_logs, lambda t: props(t, "ThreatLogDelivery")["LogConfigurations"][0].update(
+            EventSource="userNotification", LogLevel="ERROR")),
+    "log delivery without a named pool": (
+        check_threat_logs, lambda t: t["Resources"]["ThreatLogDelivery"].update(Condition="IsThreatLogEnabled")),
+    "filter created before its permission": (
+        check_threat_logs, lambda t: t["Resources"]["ThreatLogSubscription"].pop("DependsOn")),
+    "filter pattern without compromised credentials": (
+        check_threat_logs, lambda t: t["Parameters"]["ThreatLogFilterPattern"].update(
+            Default='{ $.message.riskDecision = "AccountTakeover" }')),
+    "custom action rule for every custom action": (
+        check_security_hub, lambda t: props(t, "SecurityHubActionRule")["EventPattern"].pop("resources")),
+    "custom action rule not admitted by the alert queue": (
+        check_security_hub, lambda t: props(t, "AlertQueuePolicy")["PolicyDocument"]["Statement"].pop(2)),
+    "imported findings of any workflow status": (
+        check_security_hub, lambda t: props(t, "SecurityHubFindingsRule")["EventPattern"]["detail"][
+            "findings"].pop("Workflow")),
+    "custom action on by default": (
+        check_security_hub, lambda t: t["Parameters"]["SecurityHubCustomAction"].update(Default="true")),
     "dynamodb action on Resource *": (
         check_iam, lambda t: role_statements(t).append(
             {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"})),
