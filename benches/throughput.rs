@@ -104,6 +104,34 @@ fn run_stub(latency: Duration) {
                 counts.1 += fake_aws::letters_in(req).len() as u64;
                 return fake_aws::sqs_sent(req);
             }
+            // What follows a sign-out when revocation is on: the sub, the cutoff, the events;
+            // each answered after the same latency as a sign-out.
+            match fake_aws::operation(req) {
+                "AdminGetUser" => {
+                    let user = fake_aws::json_body(req)["Username"].as_str().unwrap_or("u").to_owned();
+                    return StubReply::json(
+                        200,
+                        "application/x-amz-json-1.1",
+                        serde_json::json!({"Username": user, "UserAttributes": [{"Name": "sub", "Value": format!("sub-{user}")}]}).to_string(),
+                    )
+                    .after(latency);
+                }
+                "UpdateItem" => {
+                    return StubReply::json(200, "application/x-amz-json-1.0", "{}").after(latency);
+                }
+                "PutEvents" => {
+                    let n = fake_aws::json_body(req)["Entries"].as_array().map_or(0, Vec::len);
+                    let entries: Vec<serde_json::Value> =
+                        (0..n).map(|i| serde_json::json!({"EventId": format!("e{i}")})).collect();
+                    return StubReply::json(
+                        200,
+                        "application/x-amz-json-1.1",
+                        serde_json::json!({"FailedEntryCount": 0, "Entries": entries}).to_string(),
+                    )
+                    .after(latency);
+                }
+                _ => {}
+            }
             let now = SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_micros() as u64)
@@ -250,6 +278,16 @@ fn batch(size: usize, duplicates: bool, salt: usize) -> (Batch, usize) {
 }
 
 async fn responder(stub: &str, concurrency: u64, rps: Option<u64>) -> AwsResponder {
+    revoking_responder(stub, concurrency, rps, false).await
+}
+
+/// The responder, with revocation (a cutoff table and an event bus) on or off.
+async fn revoking_responder(
+    stub: &str,
+    concurrency: u64,
+    rps: Option<u64>,
+    revocation: bool,
+) -> AwsResponder {
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(stub)
@@ -263,12 +301,16 @@ async fn responder(stub: &str, concurrency: u64, rps: Option<u64>) -> AwsRespond
         .load()
         .await;
     let rate = rps.map_or("unlimited".to_owned(), |r| r.to_string());
-    let config = Config::from_vars([
+    let mut vars = vec![
         ("DLQ_URL".to_owned(), format!("{stub}/000000000000/dlq")),
         ("MAX_CONCURRENCY".to_owned(), concurrency.to_string()),
         ("MAX_REQUESTS_PER_SECOND".to_owned(), rate),
-    ])
-    .expect("bench configuration");
+    ];
+    if revocation {
+        vars.push(("REVOCATION_TABLE".to_owned(), "cutoffs".to_owned()));
+        vars.push(("EVENT_BUS_NAME".to_owned(), "security".to_owned()));
+    }
+    let config = Config::from_vars(vars).expect("bench configuration");
     aws_responder(&sdk, &config, Timeouts::default())
 }
 
@@ -345,6 +387,8 @@ async fn bench() {
     println!();
     defaults_and_floods(&stub, &url, latency_ms).await;
     println!();
+    revocation_cost(&stub, &url, latency_ms).await;
+    println!();
     println!(
         "peak resident memory of the handler process: {} MiB",
         peak_rss_kb() / 1024
@@ -416,6 +460,38 @@ async fn defaults_and_floods(stub: &StubProcess, url: &str, latency_ms: u64) {
     }
 }
 
+/// What revocation adds: 100 unique alerts, no cap, `MAX_CONCURRENCY=10`, with the cutoff
+/// table and the event bus off, then on (each of `AdminGetUser`, `UpdateItem`, `PutEvents`
+/// answered after the same latency as a sign-out).
+async fn revocation_cost(stub: &StubProcess, url: &str, latency_ms: u64) {
+    println!("## What revocation adds (100 unique alerts, no cap, MAX_CONCURRENCY=10, every call {latency_ms} ms)");
+    println!();
+    println!("| revocation | time (ms) | per alert, wall (ms) | CPU/alert (us) |");
+    println!("|---|---|---|---|");
+    for (round, on) in [false, true, false, true].into_iter().enumerate() {
+        let responder = revoking_responder(url, 10, None, on).await;
+        let (batch, unique) = batch(100, false, 7_000 + round);
+        let cpu_before = process_cpu_time();
+        let started = Instant::now();
+        let report = responder.settle(&batch, far()).await;
+        let elapsed = started.elapsed();
+        let cpu = process_cpu_time() - cpu_before;
+        assert_eq!(report.count(OutcomeKind::SignedOut), 100, "every alert signed out");
+        if on {
+            assert_eq!(report.cutoffs_recorded, unique, "one cutoff per user");
+            assert_eq!(report.events_published, unique, "one event per user");
+        }
+        stub.arrivals();
+        println!(
+            "| {} | {:.0} | {:.1} | {:.0} |",
+            if on { "on (table and bus)" } else { "off" },
+            elapsed.as_secs_f64() * 1000.0,
+            elapsed.as_secs_f64() * 1000.0 / 100.0,
+            cpu.as_secs_f64() * 1e6 / 100.0,
+        );
+    }
+}
+
 fn far() -> tokio::time::Instant {
     tokio::time::Instant::now() + Duration::from_secs(3600)
 }
@@ -455,6 +531,9 @@ async fn cold_start() {
                 "https://sqs.us-east-1.amazonaws.com/123456789012/dlq",
             )
             .env("ALLOWED_USER_POOL_IDS", POOL)
+            // Revocation on: its clients must not slow the cold start (they are built lazily).
+            .env("REVOCATION_TABLE", "cutoffs")
+            .env("EVENT_BUS_NAME", "security")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

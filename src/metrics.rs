@@ -2,7 +2,8 @@
 //! its own line on standard output, where CloudWatch Logs turns it into metrics.
 //!
 //! Metrics (dimension `FunctionName`): `Alerts` (batch size), `SignedOut`, `DeadLettered`,
-//! `Retried`, one `DeadLettered.<class>` / `Retried.<class>` per class seen,
+//! `Retried`, `Ignored` (threat-protection records that call for no action), one
+//! `DeadLettered.<class>` / `Retried.<class>` per class seen,
 //! `DeadLetterRequests` (`SendMessageBatch` requests made), `CutoffsRecorded`,
 //! `CutoffFailures`, `EventsPublished`, `EventFailures` (revocation), and `CognitoCallLatency` (every
 //! call's milliseconds, so CloudWatch keeps percentiles).
