@@ -476,7 +476,11 @@ async fn revocation_cost(stub: &StubProcess, url: &str, latency_ms: u64) {
         let report = responder.settle(&batch, far()).await;
         let elapsed = started.elapsed();
         let cpu = process_cpu_time() - cpu_before;
-        assert_eq!(report.count(OutcomeKind::SignedOut), 100, "every alert signed out");
+        assert_eq!(
+            report.count(OutcomeKind::SignedOut),
+            100,
+            "every alert signed out"
+        );
         if on {
             assert_eq!(report.cutoffs_recorded, unique, "one cutoff per user");
             assert_eq!(report.events_published, unique, "one event per user");
