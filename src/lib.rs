@@ -46,7 +46,7 @@
 //!     `SendMessageBatch`).
 //! - The edges: [`config`] (the environment, each value parsing itself), [`metrics`]
 //!   (CloudWatch Embedded Metric Format), [`logging`] (the runtime's log set-up, wire-level
-//!   crates capped).
+//!   crates capped; the `lambda-logging` crate, shared with the authorizer).
 
 mod core;
 mod dead_letters;
@@ -56,7 +56,8 @@ mod sign_out;
 
 pub mod config;
 pub mod invocation;
-pub mod logging;
+/// The log set-up, shared with the authorizer (`crates/lambda-logging`).
+pub use lambda_logging as logging;
 pub mod metrics;
 
 pub use crate::config::{Config, ConfigError};

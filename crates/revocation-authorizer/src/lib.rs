@@ -13,7 +13,8 @@
 //! - [`answer`]: the simple response and the IAM policy, built from a decision (pure).
 //! - [`authorizer`]: one authorization: request, check, log line, metrics line, answer.
 //! - [`metrics`]: the Embedded Metric Format line of a decision.
-//! - [`logging`]: the runtime's log set-up, with the wire-level crates kept above TRACE.
+//! - [`logging`]: the runtime's log set-up, with the wire-level crates capped at DEBUG
+//!   whatever the operator sets (the `lambda-logging` crate, shared with the responder).
 //!
 //! [`aws_authorizer`] builds the authorizer on the real adapters; `main.rs` only wires
 //! things together.
@@ -23,7 +24,8 @@
 pub mod answer;
 pub mod authorizer;
 pub mod config;
-pub mod logging;
+/// The log set-up, shared with the responder.
+pub use lambda_logging as logging;
 pub mod metrics;
 pub mod request;
 
