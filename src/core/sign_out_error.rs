@@ -31,10 +31,10 @@ const THROTTLING_CODES: [&str; 8] = [
 pub enum SignOutError {
     /// `AdminUserGlobalSignOut` failed: anything the SDK reports, a modelled or unmodelled
     /// service error, a timeout, a connection failure, a response it could not read.
-    #[error("AdminUserGlobalSignOut failed: {}", describe(.0))]
+    #[error("AdminUserGlobalSignOut failed: {}", describe(.0, modelled_code))]
     Api(#[source] SdkError<ApiError>),
     /// `AdminGetUser`, which resolves the signed-out user's `sub` for the cutoff, failed.
-    #[error("AdminGetUser failed: {}", describe_lookup(.0))]
+    #[error("AdminGetUser failed: {}", describe(.0, modelled_lookup_code))]
     Lookup(#[source] SdkError<LookupApiError>),
     /// `AdminGetUser` answered without a `sub` attribute.
     #[error("AdminGetUser named no sub for the user")]
@@ -180,40 +180,25 @@ fn modelled_code(err: &ApiError) -> Option<&'static str> {
     })
 }
 
-fn describe_lookup(err: &SdkError<LookupApiError>) -> String {
-    match err {
-        SdkError::ServiceError(context) => {
-            let code = context.err().code().unwrap_or("unknown error");
-            let text = match context.err().message() {
-                Some(message) => format!("{code}: {message}"),
-                None => code.to_owned(),
-            };
-            truncate(&text, ERROR_TEXT_MAX_BYTES)
-        }
-        other => truncate(
-            &aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(other).to_string(),
-            ERROR_TEXT_MAX_BYTES,
-        ),
-    }
-}
-
-fn describe(err: &SdkError<ApiError>) -> String {
-    match err {
+/// A failed call as one bounded line: Cognito's code and message (the code of a modelled
+/// variant when the metadata carries none), or the SDK's description of a local failure.
+fn describe<E>(err: &SdkError<E>, modelled: impl Fn(&E) -> Option<&'static str>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let text = match err {
         SdkError::ServiceError(context) => {
             let code = context
                 .err()
                 .code()
-                .or_else(|| modelled_code(context.err()))
+                .or_else(|| modelled(context.err()))
                 .unwrap_or("unknown error");
-            let text = match context.err().message() {
+            match context.err().message() {
                 Some(message) => format!("{code}: {message}"),
                 None => code.to_owned(),
-            };
-            truncate(&text, ERROR_TEXT_MAX_BYTES)
+            }
         }
-        other => truncate(
-            &aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(other).to_string(),
-            ERROR_TEXT_MAX_BYTES,
-        ),
-    }
+        other => aws_sdk_cognitoidentityprovider::error::DisplayErrorContext(other).to_string(),
+    };
+    truncate(&text, ERROR_TEXT_MAX_BYTES)
 }
