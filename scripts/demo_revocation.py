@@ -27,7 +27,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -39,6 +38,9 @@ from pathlib import Path
 import boto3
 from botocore.config import Config as BotoConfig
 
+# The port helpers of the main demo, which runs first from the same directory.
+from demo import free_port, wait_for_port
+
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
 PASSWORD = "Correct-Horse-9-Battery"
@@ -48,25 +50,6 @@ TABLE = "revocation-cutoffs"
 DETAIL_TYPE = "Cognito User Signed Out"
 POLL_INTERVAL = 0.05
 REFUSAL_TIMEOUT = 10.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, what: str, timeout: float, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"{what} exited early; see {log}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"{what} did not start within {timeout:.0f} s; see {log}")
 
 
 def claims(token: str) -> dict:
