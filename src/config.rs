@@ -12,7 +12,8 @@ use crate::core::decision::{AllowedPools, Policy};
 use crate::core::error_class::ErrorClass;
 use crate::core::identity::UserPoolId;
 use crate::core::letter::{DeadLetterRoutes, QueueUrl};
-use crate::core::revocation::{RevocationPolicy, DEFAULT_EVENT_SOURCE};
+use crate::core::plan::Mode;
+use crate::core::revocation::DEFAULT_EVENT_SOURCE;
 use crate::responder::Settings;
 use crate::revocation::aws::RevocationTargets;
 
@@ -333,18 +334,11 @@ impl Config {
             source: env
                 .parse::<EventSource>("EVENT_SOURCE")?
                 .map_or_else(|| DEFAULT_EVENT_SOURCE.to_owned(), |s| s.0),
+            retention: env
+                .parse::<Retention>("REVOCATION_RETENTION_SECONDS")?
+                .map_or(cognito_revocation::DEFAULT_RETENTION, |r| r.0),
         };
-        let retention = env
-            .parse::<Retention>("REVOCATION_RETENTION_SECONDS")?
-            .map_or(cognito_revocation::DEFAULT_RETENTION, |r| r.0);
-        let revocation = (revocation_targets.table.is_some() || revocation_targets.bus.is_some())
-            .then_some(RevocationPolicy {
-                cutoffs: revocation_targets.table.is_some(),
-                events: revocation_targets.bus.is_some(),
-                retention,
-            });
         let responder = Settings {
-            revocation,
             policy,
             routes: dead_letter_routes(env)?,
             max_concurrency: env
@@ -353,7 +347,10 @@ impl Config {
             max_requests_per_second: env
                 .parse::<RequestRate>("MAX_REQUESTS_PER_SECOND")?
                 .map_or(Some(DEFAULT_MAX_REQUESTS_PER_SECOND), |r| r.0),
-            dry_run: env.parse::<Switch>("DRY_RUN")?.is_some_and(|s| s.0),
+            mode: match env.parse::<Switch>("DRY_RUN")? {
+                Some(Switch(true)) => Mode::DryRun,
+                _ => Mode::Act,
+            },
         };
         Ok(Self {
             responder,
@@ -458,6 +455,7 @@ fn dead_letter_routes(env: &Env) -> Result<DeadLetterRoutes, ConfigError> {
 mod tests {
     use super::*;
     use crate::core::decision::UserNotFoundPolicy;
+    use crate::revocation::Scope;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let mut all = vec![(
@@ -479,7 +477,7 @@ mod tests {
         assert_eq!(r.max_concurrency, 10);
         assert_eq!(r.max_requests_per_second, Some(20.0));
         assert_eq!(r.policy.user_not_found, UserNotFoundPolicy::DeadLetter);
-        assert!(!r.dry_run);
+        assert_eq!(r.mode, Mode::Act);
         assert!(r.policy.allowed_pools.is_none());
         assert!(r.policy.max_receive_count.is_none());
         assert_eq!(c.metrics_namespace, "CognitoSignoutResponder");
@@ -595,7 +593,7 @@ mod tests {
         let allowed = r.policy.allowed_pools.as_ref().unwrap();
         assert!(allowed.contains(&UserPoolId::parse("us-east-1_B").unwrap()));
         assert_eq!(r.max_requests_per_second, None);
-        assert!(r.dry_run);
+        assert_eq!(r.mode, Mode::DryRun);
         assert_eq!(
             r.policy
                 .decoder
@@ -609,20 +607,18 @@ mod tests {
     #[test]
     fn revocation_is_on_when_a_table_or_a_bus_is_named() {
         let off = config(&[]).unwrap();
-        assert!(off.responder.revocation.is_none());
+        assert_eq!(off.revocation_targets.scope(), Scope::Off);
         let table = config(&[("REVOCATION_TABLE", "cutoffs")]).unwrap();
-        let policy = table.responder.revocation.unwrap();
-        assert!(policy.cutoffs && !policy.events);
-        assert_eq!(policy.retention.as_secs(), 86_400);
+        assert_eq!(table.revocation_targets.scope(), Scope::Cutoffs);
+        assert_eq!(table.revocation_targets.retention.as_secs(), 86_400);
         let both = config(&[
             ("REVOCATION_TABLE", "cutoffs"),
             ("EVENT_BUS_NAME", "security"),
             ("REVOCATION_RETENTION_SECONDS", "3600"),
         ])
         .unwrap();
-        let policy = both.responder.revocation.unwrap();
-        assert!(policy.cutoffs && policy.events);
-        assert_eq!(policy.retention.as_secs(), 3600);
+        assert_eq!(both.revocation_targets.scope(), Scope::CutoffsAndEvents);
+        assert_eq!(both.revocation_targets.retention.as_secs(), 3600);
         assert_eq!(both.revocation_targets.source, "cognito-signout-responder");
     }
 

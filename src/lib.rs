@@ -48,6 +48,7 @@
 //!   (CloudWatch Embedded Metric Format), [`logging`] (the runtime's log set-up, wire-level
 //!   crates capped; the `lambda-logging` crate, shared with the authorizer).
 
+mod aws_error;
 mod core;
 mod dead_letters;
 mod responder;
@@ -62,6 +63,7 @@ pub mod metrics;
 
 pub use crate::config::{Config, ConfigError};
 pub use crate::core::alert::{parse_strict, AlertDecoder, JsonPointer};
+pub use crate::core::call_error::CallError;
 pub use crate::core::decision::{Admission, AllowedPools, Policy, UserNotFoundPolicy, Verdict};
 pub use crate::core::error_class::ErrorClass;
 pub use crate::core::failure::Failure;
@@ -72,17 +74,17 @@ pub use crate::core::letter::{
 };
 pub use crate::core::outcome::{Outcome, OutcomeKind, Report, Settlement};
 pub use crate::core::payload::{Batch, Origin, Record, Source};
-pub use crate::core::plan::{plan, Group, Plan, Step};
-pub use crate::core::revocation::{RevocationError, RevocationPolicy, SignedOut};
-pub use crate::core::sign_out_error::SignOutError;
+pub use crate::core::plan::{plan, Call, Group, Mode, Plan, Step};
+pub use crate::core::revocation::{RevocationError, SignedOut};
 pub use crate::core::threat::{IgnoreReason, RiskLevel};
 pub use crate::core::timeouts::Timeouts;
 pub use crate::dead_letters::sqs::SqsDeadLetters;
 pub use crate::dead_letters::DeadLetters;
 pub use crate::responder::{Responder, Settings};
-pub use crate::revocation::aws::{AwsRevocations, RevocationTargets};
-pub use crate::revocation::Revocations;
-pub use crate::sign_out::cognito::CognitoSignOut;
+pub use crate::revocation::aws::{event_detail, AwsRevocations, RevocationTargets};
+pub use crate::revocation::void::NoRevocations;
+pub use crate::revocation::{Revocations, Scope};
+pub use crate::sign_out::cognito::{lookup_error, sign_out_error, CognitoSignOut};
 pub use crate::sign_out::SignOut;
 
 use aws_config::SdkConfig;

@@ -35,7 +35,7 @@ async fn main() -> ExitCode {
         .unwrap_or_else(|_| "cognito-signout-responder".to_owned());
     let metrics = MetricsSink::stdout(&config.metrics_namespace, &function_name);
     tracing::info!(
-        dry_run = config.responder.dry_run,
+        dry_run = config.responder.mode == cognito_signout_responder::Mode::DryRun,
         max_concurrency = config.responder.max_concurrency,
         max_requests_per_second = config.responder.max_requests_per_second,
         allowed_pools = config

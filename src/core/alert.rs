@@ -6,15 +6,15 @@
 //! when JSON pointers say where the names are (D). Decoding is pure: text in, a [`Target`]
 //! or a [`Failure`] out.
 
-use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+pub use crate::core::document::parse_strict;
+use crate::core::document::{first_key, one_pool, pool, username, PoolForm};
 use crate::core::failure::Failure;
-use crate::core::identity::{Target, UserPoolId, Username};
+use crate::core::identity::{Target, UserPoolId};
 
 /// Keys that name the user, in the order they are looked for.
 const USERNAME_KEYS: [&str; 2] = ["Username", "username"];
@@ -97,46 +97,31 @@ impl AlertDecoder {
             },
         };
         let (field, value) = user.ok_or(Failure::MissingUsername)?;
-        let user =
-            Username::parse(as_text(field, value)?).map_err(|reason| Failure::InvalidName {
-                field: field.to_owned(),
-                reason,
-            })?;
+        let user = username(field, value)?;
 
         let pool = self.pool(document, request)?;
         Ok(Target { pool, user })
     }
 
     fn pool(&self, document: &Value, request: Option<&Value>) -> Result<UserPoolId, Failure> {
-        let parse = |field: &str, value: &Value, arn_only: bool| {
-            let text = as_text(field, value)?;
-            let parsed = if arn_only {
-                UserPoolId::parse_arn(text)
-            } else {
-                UserPoolId::parse_id_or_arn(text)
-            };
-            parsed.map_err(|reason| Failure::InvalidName {
-                field: field.to_owned(),
-                reason,
-            })
-        };
         if let Some(value) = self.pointed(document, self.user_pool_pointer.as_ref()) {
-            return parse("the value at USER_POOL_ID_POINTER", value, false);
+            return pool(
+                "the value at USER_POOL_ID_POINTER",
+                value,
+                PoolForm::IdOrArn,
+            );
         }
-        let named = |keys: &[&'static str]| match request {
-            Some(r) => first_key(r, keys),
+        let named = |keys: &[&'static str], form: PoolForm| match request {
+            Some(r) => first_key(r, keys)?
+                .map(|(field, value)| pool(field, value, form))
+                .transpose(),
             None => Ok(None),
         };
-        let by_id = named(&USER_POOL_ID_KEYS)?
-            .map(|(field, value)| parse(field, value, false))
-            .transpose()?;
-        let by_arn = named(&USER_POOL_ARN_KEYS)?
-            .map(|(field, value)| parse(field, value, true))
-            .transpose()?;
-        match (by_id, by_arn) {
-            (Some(id), Some(arn)) if id != arn => Err(Failure::ConflictingPools),
-            (Some(pool), _) | (None, Some(pool)) => Ok(pool),
-            (None, None) => self.default_pool.clone().ok_or(Failure::MissingUserPool),
+        let by_id = named(&USER_POOL_ID_KEYS, PoolForm::IdOrArn)?;
+        let by_arn = named(&USER_POOL_ARN_KEYS, PoolForm::Arn)?;
+        match one_pool([by_id, by_arn])? {
+            Some(pool) => Ok(pool),
+            None => self.default_pool.clone().ok_or(Failure::MissingUserPool),
         }
     }
 
@@ -158,78 +143,6 @@ fn sns_message(document: &Value) -> Result<Option<Value>, Failure> {
     }
 }
 
-/// Parses JSON like `serde_json::from_str`, but refuses a key repeated in one object.
-pub fn parse_strict(text: &str) -> Result<Value, serde_json::Error> {
-    serde_json::from_str::<StrictValue>(text).map(|v| v.0)
-}
-
-/// A JSON value read with duplicate keys refused.
-struct StrictValue(Value);
-
-impl<'de> Deserialize<'de> for StrictValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(StrictValue(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut object = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let StrictValue(value) = map.next_value()?;
-            if object.insert(key, value).is_some() {
-                // The key itself is not repeated: it is whatever the sender chose.
-                return Err(de::Error::custom("a key appears twice in one object"));
-            }
-        }
-        Ok(Value::Object(object))
-    }
-}
-
 /// The object that holds the request keys: the document itself (shape A), or its `detail`
 /// (shape B, and an EventBridge event delivered straight to the function).
 fn request_object(document: &Value) -> Option<&Value> {
@@ -248,38 +161,11 @@ fn request_object(document: &Value) -> Option<&Value> {
         .filter(|detail| holds_request(detail))
 }
 
-/// The value of the first of `keys` present in `object`; two spellings present with different
-/// values (`Username` and `username` naming two users) are refused: which one a reader takes
-/// differs, and an alert must not mean one user to the detector and another to the responder.
-fn first_key<'a>(
-    object: &'a Value,
-    keys: &[&'static str],
-) -> Result<Option<(&'static str, &'a Value)>, Failure> {
-    let mut found = keys
-        .iter()
-        .filter_map(|key| object.get(key).filter(|v| !v.is_null()).map(|v| (*key, v)));
-    let first = found.next();
-    if let Some((field, value)) = first {
-        if let Some((other, _)) = found.find(|(_, v)| *v != value) {
-            return Err(Failure::ConflictingSpellings {
-                first: field,
-                second: other,
-            });
-        }
-    }
-    Ok(first)
-}
-
-fn as_text<'a>(field: &str, value: &'a Value) -> Result<&'a str, Failure> {
-    value.as_str().ok_or_else(|| Failure::NotAString {
-        field: field.to_owned(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::error_class::ErrorClass;
+    use crate::core::identity::Username;
 
     fn decoder() -> AlertDecoder {
         AlertDecoder::default()

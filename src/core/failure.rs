@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use crate::core::call_error::CallError;
 use crate::core::error_class::ErrorClass;
 use crate::core::identity::{NameError, Target};
 use crate::core::revocation::RevocationError;
-use crate::core::sign_out_error::SignOutError;
 
 /// Why an alert did not end signed out. Routing reads [`Failure::class`], never the text.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -61,7 +61,7 @@ pub enum Failure {
     ForbiddenPool(Target),
     /// Cognito, or the way to it, failed. Shared by the records that name the same user.
     #[error(transparent)]
-    SignOut(Arc<SignOutError>),
+    SignOut(Arc<CallError>),
     /// The user was signed out, but what follows (the cutoff, the event) failed: the record
     /// is retried, and the whole sequence with it, which is idempotent.
     #[error("signed out, but {0}")]
@@ -132,7 +132,7 @@ impl Failure {
             | Failure::ConflictingPools
             | Failure::ConflictingSpellings { .. } => "InvalidParameter",
             Failure::ForbiddenPool(_) => "ForbiddenUserPool",
-            Failure::SignOut(err) => return err.code(),
+            Failure::SignOut(err) => return err.code().to_owned(),
             Failure::Revocation(err) => return err.code(),
             Failure::DeadlineReached => "DeadlineReached",
             Failure::CallCutOff => "CallCutOff",
@@ -143,8 +143,8 @@ impl Failure {
     }
 }
 
-impl From<SignOutError> for Failure {
-    fn from(err: SignOutError) -> Self {
+impl From<CallError> for Failure {
+    fn from(err: CallError) -> Self {
         Failure::SignOut(Arc::new(err))
     }
 }

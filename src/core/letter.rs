@@ -13,12 +13,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
 use std::str::FromStr;
-use std::sync::Arc;
 
-use aws_sdk_sqs::error::SdkError;
-use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchError;
 use base64::Engine;
 
+use crate::core::call_error::CallError;
 use crate::core::error_class::ErrorClass;
 use crate::core::failure::Failure;
 use crate::core::identity::Target;
@@ -213,8 +211,8 @@ impl DeadLetter {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum DeadLetterError {
     /// The `SendMessageBatch` request failed as a whole (shared by its entries).
-    #[error("SendMessageBatch to the dead-letter queue failed: {}", describe(.0))]
-    Request(#[source] Arc<SdkError<SendMessageBatchError>>),
+    #[error("the dead-letter queue's {0}")]
+    Request(#[source] CallError),
     /// SQS refused this entry of the batch.
     #[error("the dead-letter queue refused the message: {code}: {message}")]
     Refused {
@@ -236,25 +234,6 @@ pub enum DeadLetterError {
     /// Any other adapter's failure (the in-memory fakes use it).
     #[error("dead-letter send failed: {0}")]
     Other(String),
-}
-
-fn describe(err: &SdkError<SendMessageBatchError>) -> String {
-    use aws_sdk_sqs::error::ProvideErrorMetadata;
-    match err {
-        SdkError::ServiceError(context) => {
-            let text = match (context.err().code(), context.err().message()) {
-                (Some(code), Some(message)) => format!("{code}: {message}"),
-                (Some(code), None) => code.to_owned(),
-                // A modelled error without metadata: its own display names its kind.
-                (None, _) => aws_sdk_sqs::error::DisplayErrorContext(context.err()).to_string(),
-            };
-            truncate(&sqs_safe(&text), 512)
-        }
-        other => truncate(
-            &aws_sdk_sqs::error::DisplayErrorContext(other).to_string(),
-            512,
-        ),
-    }
 }
 
 /// A dead-letter queue URL: `http(s)://<host>/<account>/<queue name>`, parsed at start-up so

@@ -8,7 +8,9 @@
 //! sign-ins it only records.
 
 pub mod alert;
+pub mod call_error;
 pub mod decision;
+pub mod document;
 pub mod error_class;
 pub mod failure;
 pub mod identity;
@@ -16,8 +18,9 @@ pub mod letter;
 pub mod outcome;
 pub mod payload;
 pub mod plan;
+pub mod response;
 pub mod revocation;
-pub mod sign_out_error;
+
 pub mod text;
 pub mod threat;
 pub mod timeouts;

@@ -12,21 +12,31 @@ use crate::core::letter::DeadLetterError;
 use crate::core::payload::{Record, Source};
 use crate::core::threat::IgnoreReason;
 
-/// Where an alert ended, with what that ending needs to be told.
+/// Where an alert ended, with what that ending needs to be told. Each variant carries the
+/// user the alert named where it has one: always for a sign-out, when valid otherwise.
 #[derive(Debug)]
 pub enum Outcome {
     /// The user was signed out. `ignored` holds the failure the policy chose to count as a
     /// sign-out (`USER_NOT_FOUND=ignore`: a user who does not exist has no session).
     SignedOut {
+        /// The user and pool signed out.
+        target: Target,
         /// The failure counted as signed out, if any.
         ignored: Option<Failure>,
     },
     /// The alert is stored in the dead-letter queue of its failure's class.
-    DeadLettered(Failure),
+    DeadLettered {
+        /// Why.
+        failure: Failure,
+        /// The names, when the alert held valid ones.
+        target: Option<Target>,
+    },
     /// The alert is left to its event source to deliver again.
     Retry {
         /// Why the alert was not settled now.
         failure: Failure,
+        /// The names, when the alert held valid ones.
+        target: Option<Target>,
         /// Set when the alert was to be dead-lettered but the send failed: the reason it
         /// is retried rather than stored.
         dead_letter_error: Option<DeadLetterError>,
@@ -34,7 +44,12 @@ pub enum Outcome {
     /// Not an alert: a threat-protection record the rule does not act on, or a CloudWatch
     /// Logs control message. Counted and acknowledged; neither signed out nor dead-lettered
     /// (a pool's log carries every sign-in).
-    Ignored(IgnoreReason),
+    Ignored {
+        /// Why it is not an alert.
+        reason: IgnoreReason,
+        /// The names, when valid (for the log).
+        target: Option<Target>,
+    },
 }
 
 /// The kind of an [`Outcome`], without its data: what summaries and metrics count.
@@ -85,9 +100,9 @@ impl Outcome {
     pub fn kind(&self) -> OutcomeKind {
         match self {
             Outcome::SignedOut { .. } => OutcomeKind::SignedOut,
-            Outcome::DeadLettered(_) => OutcomeKind::DeadLettered,
+            Outcome::DeadLettered { .. } => OutcomeKind::DeadLettered,
             Outcome::Retry { .. } => OutcomeKind::Retry,
-            Outcome::Ignored(_) => OutcomeKind::Ignored,
+            Outcome::Ignored { .. } => OutcomeKind::Ignored,
         }
     }
 
@@ -95,35 +110,40 @@ impl Outcome {
     /// failure a sign-out ignored.
     pub fn failure(&self) -> Option<&Failure> {
         match self {
-            Outcome::SignedOut { ignored } => ignored.as_ref(),
-            Outcome::DeadLettered(failure) | Outcome::Retry { failure, .. } => Some(failure),
-            Outcome::Ignored(_) => None,
+            Outcome::SignedOut { ignored, .. } => ignored.as_ref(),
+            Outcome::DeadLettered { failure, .. } | Outcome::Retry { failure, .. } => Some(failure),
+            Outcome::Ignored { .. } => None,
+        }
+    }
+
+    /// The user and pool the alert named, when valid (always, for a sign-out).
+    pub fn target(&self) -> Option<&Target> {
+        match self {
+            Outcome::SignedOut { target, .. } => Some(target),
+            Outcome::DeadLettered { target, .. }
+            | Outcome::Retry { target, .. }
+            | Outcome::Ignored { target, .. } => target.as_ref(),
         }
     }
 }
 
-/// One alert's ending: which alert, which user it named, and its outcome.
+/// One alert's ending: which alert, and its outcome (which names the user).
 #[derive(Debug)]
 pub struct Settlement {
-    /// The record's message id (SQS `messageId`, EventBridge `id`, or the request id).
-    pub message_id: String,
-    /// The record's SQS receive count.
-    pub receive_count: Option<u32>,
-    /// The user and pool, when the alert named valid ones (always, for a sign-out).
-    pub target: Option<Target>,
-    /// How it ended.
-    pub outcome: Outcome,
+    message_id: String,
+    receive_count: Option<u32>,
+    outcome: Outcome,
 }
 
 impl Settlement {
     /// `record`'s user was signed out (or `ignored` counts as signed out).
     pub fn signed_out(record: &Record, target: Target, ignored: Option<Failure>) -> Self {
-        Self::new(record, Some(target), Outcome::SignedOut { ignored })
+        Self::new(record, Outcome::SignedOut { target, ignored })
     }
 
     /// `record` is stored in the dead-letter queue of `failure`'s class.
     pub fn dead_lettered(record: &Record, target: Option<Target>, failure: Failure) -> Self {
-        Self::new(record, target, Outcome::DeadLettered(failure))
+        Self::new(record, Outcome::DeadLettered { failure, target })
     }
 
     /// `record` is left to its event source: `failure` says why, `dead_letter_error` whether
@@ -136,23 +156,43 @@ impl Settlement {
     ) -> Self {
         let outcome = Outcome::Retry {
             failure,
+            target,
             dead_letter_error,
         };
-        Self::new(record, target, outcome)
+        Self::new(record, outcome)
     }
 
     /// `record` is not an alert, for `reason`; `target` holds its names when valid.
     pub fn ignored(record: &Record, target: Option<Target>, reason: IgnoreReason) -> Self {
-        Self::new(record, target, Outcome::Ignored(reason))
+        Self::new(record, Outcome::Ignored { reason, target })
     }
 
-    fn new(record: &Record, target: Option<Target>, outcome: Outcome) -> Self {
+    fn new(record: &Record, outcome: Outcome) -> Self {
         Self {
             message_id: record.message_id.clone(),
             receive_count: record.receive_count,
-            target,
             outcome,
         }
+    }
+
+    /// The record's message id (SQS `messageId`, EventBridge `id`, or the request id).
+    pub fn message_id(&self) -> &str {
+        &self.message_id
+    }
+
+    /// The record's SQS receive count.
+    pub fn receive_count(&self) -> Option<u32> {
+        self.receive_count
+    }
+
+    /// How it ended.
+    pub fn outcome(&self) -> &Outcome {
+        &self.outcome
+    }
+
+    /// The user and pool, when the alert named valid ones (always, for a sign-out).
+    pub fn target(&self) -> Option<&Target> {
+        self.outcome.target()
     }
 
     /// The outcome's kind.

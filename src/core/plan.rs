@@ -1,7 +1,9 @@
 //! The plan of a batch, decided from the input alone before anything is called: which records
 //! are refused outright, which Cognito calls the rest need (one per distinct user, shared by
 //! every record that names it), and in which groups the records are settled (a FIFO message
-//! group in order; any other record on its own). The responder only executes a [`Plan`].
+//! group in order; any other record on its own). Under `DRY_RUN` the plan holds no calls and
+//! no letters: every step says what would happen, so the runner never checks a flag. The
+//! responder only executes a [`Plan`].
 
 use std::collections::HashMap;
 
@@ -15,14 +17,26 @@ use crate::core::threat::IgnoreReason;
 #[derive(Debug)]
 pub enum Step {
     /// Settle the record with the result of the shared call `call` (an index into
-    /// [`Plan::calls`]) for `target`.
+    /// [`Plan::calls`], which names the user).
     Call {
         /// The record's index in the batch.
         record: usize,
-        /// The user the record names.
-        target: Target,
         /// The shared call's index in [`Plan::calls`].
         call: usize,
+    },
+    /// `DRY_RUN`: the record would be acted on; settle it signed out, calling nothing.
+    WouldSignOut {
+        /// The record's index in the batch.
+        record: usize,
+        /// The user it names.
+        target: Target,
+    },
+    /// `DRY_RUN`: the record would be refused; settle it dead-lettered, sending nothing.
+    WouldRefuse {
+        /// The record's index in the batch.
+        record: usize,
+        /// Why.
+        failure: Failure,
     },
     /// The record may not be acted on: dead-letter it for `failure`.
     Refuse {
@@ -47,6 +61,8 @@ impl Step {
     pub fn record(&self) -> usize {
         match self {
             Step::Call { record, .. }
+            | Step::WouldSignOut { record, .. }
+            | Step::WouldRefuse { record, .. }
             | Step::Refuse { record, .. }
             | Step::Ignore { record, .. } => *record,
         }
@@ -63,46 +79,73 @@ pub struct Group {
     pub ordered: bool,
 }
 
+/// One user's shared call: made at most once per batch, its result shared by its callers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The user and pool.
+    pub target: Target,
+    /// The message ids of the records that share the call, in arrival order.
+    pub callers: Vec<String>,
+}
+
+/// Whether the batch is acted on or only decided (`DRY_RUN`), chosen once at start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Call Cognito, send the letters.
+    #[default]
+    Act,
+    /// Decide and log; call nothing, send nothing.
+    DryRun,
+}
+
 /// A batch's plan.
 #[derive(Debug)]
 pub struct Plan {
     /// The groups, in the order of their first record.
     pub groups: Vec<Group>,
-    /// The distinct Cognito calls the batch needs, each made at most once.
-    pub calls: Vec<Target>,
-    /// For each call, the message ids of the records that share it, in arrival order.
-    pub callers: Vec<Vec<String>>,
+    /// The distinct Cognito calls the batch needs, each made at most once (none under
+    /// `DRY_RUN`).
+    pub calls: Vec<Call>,
 }
 
 /// Plans `batch` under `policy`: admits each record, shares one call among the records that
-/// name the same user, and groups FIFO records by message group.
-pub fn plan(batch: &Batch, policy: &Policy) -> Plan {
+/// name the same user, and groups FIFO records by message group. Under [`Mode::DryRun`] the
+/// steps only say what would happen.
+pub fn plan(batch: &Batch, policy: &Policy, mode: Mode) -> Plan {
     let fifo = matches!(batch.source, Source::Sqs { fifo: true });
-    let mut calls: Vec<Target> = Vec::new();
-    let mut callers: Vec<Vec<String>> = Vec::new();
+    let mut calls: Vec<Call> = Vec::new();
     let mut call_of: HashMap<Target, usize> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
     let mut group_of: HashMap<&str, usize> = HashMap::new();
     for (record_index, record) in batch.records.iter().enumerate() {
-        let step = match policy.assess(record) {
-            Admission::Act(target) => {
+        let step = match (policy.assess(record), mode) {
+            (Admission::Act(target), Mode::Act) => {
                 let call = *call_of.entry(target.clone()).or_insert_with(|| {
-                    calls.push(target.clone());
-                    callers.push(Vec::new());
+                    calls.push(Call {
+                        target,
+                        callers: Vec::new(),
+                    });
                     calls.len() - 1
                 });
-                callers[call].push(record.message_id.clone());
+                calls[call].callers.push(record.message_id.clone());
                 Step::Call {
                     record: record_index,
-                    target,
                     call,
                 }
             }
-            Admission::Refuse(failure) => Step::Refuse {
+            (Admission::Act(target), Mode::DryRun) => Step::WouldSignOut {
+                record: record_index,
+                target,
+            },
+            (Admission::Refuse(failure), Mode::DryRun) => Step::WouldRefuse {
                 record: record_index,
                 failure,
             },
-            Admission::Ignore(reason, target) => Step::Ignore {
+            (Admission::Refuse(failure), Mode::Act) => Step::Refuse {
+                record: record_index,
+                failure,
+            },
+            (Admission::Ignore(reason, target), _) => Step::Ignore {
                 record: record_index,
                 reason,
                 target,
@@ -126,11 +169,7 @@ pub fn plan(batch: &Batch, policy: &Policy) -> Plan {
         };
         groups[group].steps.push(step);
     }
-    Plan {
-        groups,
-        calls,
-        callers,
-    }
+    Plan { groups, calls }
 }
 
 #[cfg(test)]
@@ -187,6 +226,7 @@ mod tests {
                 ],
             ),
             &policy(),
+            Mode::Act,
         );
         assert_eq!(plan.calls.len(), 2);
         let calls: Vec<usize> = plan
@@ -195,12 +235,13 @@ mod tests {
             .flat_map(|g| &g.steps)
             .map(|s| match s {
                 Step::Call { call, .. } => *call,
-                Step::Refuse { .. } | Step::Ignore { .. } => usize::MAX,
+                _ => usize::MAX,
             })
             .collect();
         assert_eq!(calls, [0, 1, 0]);
-        assert_eq!(plan.calls[0].user.as_str(), "alice");
-        assert_eq!(plan.callers, [vec!["a", "c"], vec!["b"]]);
+        assert_eq!(plan.calls[0].target.user.as_str(), "alice");
+        assert_eq!(plan.calls[0].callers, ["a", "c"]);
+        assert_eq!(plan.calls[1].callers, ["b"]);
     }
 
     #[test]
@@ -214,6 +255,7 @@ mod tests {
                 ],
             ),
             &policy(),
+            Mode::Act,
         );
         assert_eq!(shape(&plan), [vec![0], vec![1]]);
         assert!(plan.groups.iter().all(|g| !g.ordered));
@@ -232,6 +274,7 @@ mod tests {
                 ],
             ),
             &policy(),
+            Mode::Act,
         );
         assert_eq!(shape(&plan), [vec![0, 2], vec![1], vec![3]]);
         assert_eq!(
@@ -249,6 +292,7 @@ mod tests {
         let plan = plan(
             &batch(false, vec![record("a", "alice", None), junk, other_pool]),
             &policy(),
+            Mode::Act,
         );
         assert_eq!(plan.calls.len(), 1);
         let classes: Vec<Option<ErrorClass>> = plan
@@ -257,7 +301,7 @@ mod tests {
             .flat_map(|g| &g.steps)
             .map(|s| match s {
                 Step::Refuse { failure, .. } => Some(failure.class()),
-                Step::Call { .. } | Step::Ignore { .. } => None,
+                _ => None,
             })
             .collect();
         assert_eq!(
@@ -267,6 +311,25 @@ mod tests {
                 Some(ErrorClass::Malformed),
                 Some(ErrorClass::ForbiddenPool)
             ]
+        );
+    }
+
+    #[test]
+    fn a_dry_run_plans_no_call_and_no_letter() {
+        let mut junk = record("b", "x", None);
+        junk.body = "not json".into();
+        let plan = plan(
+            &batch(false, vec![record("a", "alice", None), junk]),
+            &policy(),
+            Mode::DryRun,
+        );
+        assert!(plan.calls.is_empty());
+        let steps: Vec<&Step> = plan.groups.iter().flat_map(|g| &g.steps).collect();
+        assert!(
+            matches!(steps[0], Step::WouldSignOut { target, .. } if target.user.as_str() == "alice")
+        );
+        assert!(
+            matches!(steps[1], Step::WouldRefuse { failure, .. } if failure.class() == ErrorClass::Malformed)
         );
     }
 }

@@ -24,8 +24,9 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
+use crate::core::document::{one_pool, parse_only, pool, username, Member, PoolForm};
 use crate::core::failure::Failure;
-use crate::core::identity::{Target, UserPoolId, Username};
+use crate::core::identity::{Target, UserPoolId};
 
 /// A Cognito risk level, ordered (`Low < Medium < High`): `THREAT_MIN_RISK_LEVEL` and the
 /// level of a record.
@@ -146,8 +147,7 @@ pub fn assess(
     min_level: RiskLevel,
     default_pool: Option<&UserPoolId>,
 ) -> Result<Assessment, Failure> {
-    let document =
-        crate::core::alert::parse_strict(line).map_err(|e| Failure::NotJson(e.into()))?;
+    let document = parse_only(line, &LINE_MEMBERS).map_err(|e| Failure::NotJson(e.into()))?;
     let record = document
         .get("message")
         .filter(|m| m.is_object())
@@ -240,36 +240,63 @@ fn normalised(raw: &str) -> String {
         .collect()
 }
 
-/// The user (`message.userName`) and pool (`message.userPoolId`, else
-/// `logSourceId.userPoolId`, else `DEFAULT_USER_POOL_ID`).
+/// The members of a log line the rule and the names are read from; every other member (a
+/// device name, an IP address, a user agent) is skipped unread.
+const LINE_MEMBERS: [Member; 3] = [
+    Member::Only("message", &RECORD_MEMBERS),
+    Member::Whole("eventSource"),
+    Member::Only("logSourceId", &[Member::Whole("userPoolId")]),
+];
+
+/// The members of the activity record that are read.
+const RECORD_MEMBERS: [Member; 14] = [
+    Member::Whole("userName"),
+    Member::Whole("userSub"),
+    Member::Whole("userPoolId"),
+    Member::Whole("eventType"),
+    Member::Whole("riskDecision"),
+    Member::Whole("RiskDecision"),
+    Member::Whole("riskLevel"),
+    Member::Whole("RiskLevel"),
+    Member::Whole("compromisedCredentialDetected"),
+    Member::Whole("compromisedCredentialsDetected"),
+    Member::Whole("CompromisedCredentialsDetected"),
+    Member::Whole("CompromisedCredentialDetected"),
+    Member::Only("eventRisk", &RISK_MEMBERS),
+    Member::Only("EventRisk", &RISK_MEMBERS),
+];
+
+/// The members of a record's risk object that are read.
+const RISK_MEMBERS: [Member; 8] = [
+    Member::Whole("riskDecision"),
+    Member::Whole("RiskDecision"),
+    Member::Whole("riskLevel"),
+    Member::Whole("RiskLevel"),
+    Member::Whole("compromisedCredentialDetected"),
+    Member::Whole("compromisedCredentialsDetected"),
+    Member::Whole("CompromisedCredentialsDetected"),
+    Member::Whole("CompromisedCredentialDetected"),
+];
+
+/// The user (`message.userName`) and pool (`message.userPoolId` and `logSourceId.userPoolId`,
+/// which must agree when both are given, else `DEFAULT_USER_POOL_ID`).
 fn target(
     document: &Value,
     record: &Value,
     default_pool: Option<&UserPoolId>,
 ) -> Result<Target, Failure> {
     let user = non_empty(record, "userName").ok_or(Failure::MissingUsername)?;
-    let user = Username::parse(text("message.userName", user)?).map_err(|reason| {
-        Failure::InvalidName {
-            field: "message.userName".to_owned(),
-            reason,
-        }
-    })?;
-    let pool = match non_empty(record, "userPoolId").map(|v| ("message.userPoolId", v)) {
-        Some(found) => Some(found),
-        None => document
-            .get("logSourceId")
-            .and_then(|s| non_empty(s, "userPoolId"))
-            .map(|v| ("logSourceId.userPoolId", v)),
-    };
-    let pool = match pool {
-        Some((field, value)) => {
-            UserPoolId::parse_id_or_arn(text(field, value)?).map_err(|reason| {
-                Failure::InvalidName {
-                    field: field.to_owned(),
-                    reason,
-                }
-            })?
-        }
+    let user = username("message.userName", user)?;
+    let in_record = non_empty(record, "userPoolId")
+        .map(|v| pool("message.userPoolId", v, PoolForm::IdOrArn))
+        .transpose()?;
+    let in_source = document
+        .get("logSourceId")
+        .and_then(|s| non_empty(s, "userPoolId"))
+        .map(|v| pool("logSourceId.userPoolId", v, PoolForm::IdOrArn))
+        .transpose()?;
+    let pool = match one_pool([in_record, in_source])? {
+        Some(pool) => pool,
         None => default_pool.cloned().ok_or(Failure::MissingUserPool)?,
     };
     Ok(Target { pool, user })
@@ -279,12 +306,6 @@ fn non_empty<'a>(object: &'a Value, key: &str) -> Option<&'a Value> {
     object
         .get(key)
         .filter(|v| !v.is_null() && v.as_str() != Some(""))
-}
-
-fn text<'a>(field: &str, value: &'a Value) -> Result<&'a str, Failure> {
-    value.as_str().ok_or_else(|| Failure::NotAString {
-        field: field.to_owned(),
-    })
 }
 
 #[cfg(test)]
@@ -462,15 +483,19 @@ mod tests {
     }
 
     #[test]
-    fn the_pool_comes_from_the_record_then_the_log_source_then_the_default() {
+    fn the_pool_comes_from_the_record_or_the_log_source_then_the_default() {
         let pool = |l: &str, default: Option<&UserPoolId>| match assess(l, RiskLevel::High, default)
         {
             Ok(Assessment::Act(t)) => Ok(t.pool.to_string()),
             Ok(other) => panic!("{other:?}"),
             Err(f) => Err(f.class()),
         };
-        let own = json!({"eventSource": "USER_ACTIVITY", "message": {"userName": "a", "userPoolId": "us-east-1_Own", "riskDecision": "AccountTakeover"}, "logSourceId": {"userPoolId": "us-east-1_Src"}});
+        let own = json!({"eventSource": "USER_ACTIVITY", "message": {"userName": "a", "userPoolId": "us-east-1_Own", "riskDecision": "AccountTakeover"}, "logSourceId": {"userPoolId": "us-east-1_Own"}});
         assert_eq!(pool(&own.to_string(), None), Ok("us-east-1_Own".into()));
+        // Two pools in one line name no one pool: refused, as an alert or a finding naming
+        // two pools is, rather than acted on in whichever is read first.
+        let two = json!({"eventSource": "USER_ACTIVITY", "message": {"userName": "a", "userPoolId": "us-east-1_Own", "riskDecision": "AccountTakeover"}, "logSourceId": {"userPoolId": "us-east-1_Src"}});
+        assert_eq!(pool(&two.to_string(), None), Err(ErrorClass::Invalid));
         let from_source = json!({"message": {"userName": "a", "userPoolId": "", "riskDecision": "AccountTakeover"}, "logSourceId": {"userPoolId": "us-east-1_Src"}});
         assert_eq!(
             pool(&from_source.to_string(), None),
@@ -498,6 +523,27 @@ mod tests {
         assert_eq!(class(&no_user), Some(ErrorClass::Malformed));
         let bad_user = line(json!({"userName": "a b\u{0}", "riskDecision": "AccountTakeover"}));
         assert_eq!(class(&bad_user), Some(ErrorClass::Invalid));
+    }
+
+    #[test]
+    fn an_unreadable_field_the_rule_does_not_use_cannot_switch_the_response_off() {
+        // `deviceName` comes from the attacker's user agent; a lone surrogate escape there is
+        // no character, and a whole-document read would refuse the line as malformed.
+        let hostile = format!(
+            r#"{{"eventSource":"USER_ACTIVITY","message":{{"eventType":"SignIn","userName":"alice","userPoolId":"{POOL}","riskDecision":"AccountTakeover","riskLevel":"High","deviceName":"evil\ud800","ipAddress":"\udfff"}},"logSourceId":{{"userPoolId":"{POOL}"}},"extra":1e99999}}"#
+        );
+        match assess(&hostile, RiskLevel::High, None) {
+            Ok(Assessment::Act(target)) => assert_eq!(target.user.as_str(), "alice"),
+            other => panic!("{other:?}"),
+        }
+        // The names themselves are still read strictly.
+        let bad_name = hostile.replace(r#""userName":"alice""#, r#""userName":"\ud800""#);
+        assert_eq!(
+            assess(&bad_name, RiskLevel::High, None)
+                .err()
+                .map(|f| f.class()),
+            Some(ErrorClass::Malformed)
+        );
     }
 
     #[test]

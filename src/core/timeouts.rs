@@ -9,7 +9,19 @@
 
 use std::time::Duration;
 
-use tokio::time::Instant;
+/// A point in time the deadline arithmetic can move back from: the core's own notion of an
+/// instant, so that it names no runtime. The responder's clock (`tokio::time::Instant`, which
+/// tests can pause) implements it beside the runner; `std::time::Instant` implements it here.
+pub trait Moment: Copy {
+    /// `self` moved back by `by`, if that is representable.
+    fn checked_sub(self, by: Duration) -> Option<Self>;
+}
+
+impl Moment for std::time::Instant {
+    fn checked_sub(self, by: Duration) -> Option<Self> {
+        std::time::Instant::checked_sub(&self, by)
+    }
+}
 
 /// Time limits of the remote calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,31 +88,33 @@ impl Timeouts {
 
     /// The last moment a Cognito call may start before `deadline`: one full attempt, then
     /// time to dead-letter its alert should it fail, then the return margin.
-    pub fn latest_call_start(&self, deadline: Instant) -> Option<Instant> {
+    pub fn latest_call_start<I: Moment>(&self, deadline: I) -> Option<I> {
         deadline.checked_sub(self.cognito_attempt + self.dead_letter_operation + self.return_margin)
     }
 
     /// The moment a Cognito call still running is abandoned (and its alert retried), leaving
     /// a dead-letter send's time and the return margin before `deadline`.
-    pub fn call_cutoff(&self, deadline: Instant) -> Instant {
+    pub fn call_cutoff<I: Moment>(&self, deadline: I) -> I {
         deadline
             .checked_sub(self.dead_letter_operation + self.return_margin)
             .unwrap_or(deadline)
     }
 
     /// The last moment a dead-letter send may start before `deadline`.
-    pub fn latest_dead_letter_start(&self, deadline: Instant) -> Option<Instant> {
+    pub fn latest_dead_letter_start<I: Moment>(&self, deadline: I) -> Option<I> {
         deadline.checked_sub(self.dead_letter_operation + self.return_margin)
     }
 
     /// The moment a dead-letter send still running is abandoned (and its alert retried).
-    pub fn dead_letter_cutoff(&self, deadline: Instant) -> Instant {
+    pub fn dead_letter_cutoff<I: Moment>(&self, deadline: I) -> I {
         deadline.checked_sub(self.return_margin).unwrap_or(deadline)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Instant;
+
     use super::*;
 
     #[test]

@@ -6,14 +6,16 @@
 //! stored; such a letter is reported [`DeadLetterError::Unconfirmed`] and its alert retried.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use aws_config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
-use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchOutput;
+use aws_sdk_sqs::error::SdkError;
+use aws_sdk_sqs::operation::send_message_batch::{SendMessageBatchError, SendMessageBatchOutput};
 use aws_sdk_sqs::types::{MessageAttributeValue, SendMessageBatchRequestEntry};
 use aws_sdk_sqs::Client;
 
+use crate::aws_error::call_error;
+use crate::core::call_error::CallError;
 use crate::core::letter::{md5_hex, sqs_safe, truncate, DeadLetter, DeadLetterError, QueueUrl};
 use crate::core::timeouts::Timeouts;
 use crate::dead_letters::DeadLetters;
@@ -60,7 +62,7 @@ impl DeadLetters for SqsDeadLetters {
         match request.send().await {
             Ok(output) => confirm(letters, &output),
             Err(err) => {
-                let err = Arc::new(err);
+                let err = request_error(&err);
                 letters
                     .iter()
                     .map(|_| Err(DeadLetterError::Request(err.clone())))
@@ -68,6 +70,12 @@ impl DeadLetters for SqsDeadLetters {
             }
         }
     }
+}
+
+/// A failed `SendMessageBatch` request: every class the contract retries (the alert is never
+/// acknowledged without its letter), read the same way as any other AWS error.
+fn request_error(err: &SdkError<SendMessageBatchError>) -> CallError {
+    call_error("SendMessageBatch", err, |_| None)
 }
 
 /// The batch entry of the letter at `index`; the entry id is the index.

@@ -2,25 +2,20 @@
 //! through their ports, and settles every record in exactly one [`Outcome`].
 //!
 //! The plan (pure, [`crate::core::plan`]) has already refused what cannot be acted on, shared
-//! one call among the records that name the same user, and grouped FIFO records. Here the
-//! groups run concurrently: a call starts only with a permit (at most `MAX_CONCURRENCY` in
-//! flight), a slot of the rate cap and enough time left ([`permit`], [`rate`]); letters go
-//! out in batches ([`mailroom`]). In an ordered group, once one record is to be retried the
-//! rest are retried unprocessed.
-//!
-//! With revocation on, a user's shared call goes on after the sign-out: `AdminGetUser` for
-//! the `sub` (under the same concurrency cap, but not the rate cap: it belongs to another
-//! Cognito quota category and is made at most once per signed-out user, so it never runs
-//! faster than the sign-outs), the cutoff, and the signed-out event, gathered with the other
-//! users' into `PutEvents` requests. The sign-out is never delayed by any of it; a failure
-//! after it makes the records that named the user retries.
+//! one call among the records that name the same user, grouped FIFO records, and, under
+//! `DRY_RUN`, replaced every call and letter by what would happen. Here the groups run
+//! concurrently: every outbound call waits for its permit and is cut off in time
+//! ([`permit`]); a Cognito call also takes a slot of the rate cap ([`rate`]); letters go out
+//! in batches ([`mailroom`]); what follows a sign-out is the revocation step ([`revoke`]),
+//! never delaying the sign-out itself. In an ordered group, once one record is to be retried
+//! the rest are retried unprocessed.
 
 pub mod gather;
 pub mod mailroom;
 pub mod permit;
 pub mod rate;
+pub mod revoke;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -34,18 +29,15 @@ use crate::core::identity::Target;
 use crate::core::letter::{DeadLetter, DeadLetterRoutes};
 use crate::core::outcome::{Outcome, Report, Settlement};
 use crate::core::payload::{Batch, Record};
-use crate::core::plan::{plan, Group, Step};
-use crate::core::revocation::{
-    RevocationError, RevocationPolicy, SignedOut, MAX_EVENTS_BYTES, MAX_EVENTS_PER_REQUEST,
-};
+use crate::core::plan::{plan, Call, Group, Mode, Step};
 use crate::core::timeouts::Timeouts;
 use crate::dead_letters::DeadLetters;
 use crate::revocation::Revocations;
 use crate::sign_out::SignOut;
-use gather::Gather;
 use mailroom::Mailroom;
-use permit::permit_before;
+use permit::{in_time, Late};
 use rate::RateLimiter;
+use revoke::Revoke;
 
 /// What the responder needs from the configuration.
 #[derive(Debug, Clone)]
@@ -59,10 +51,7 @@ pub struct Settings {
     /// `MAX_REQUESTS_PER_SECOND`; `None` for no cap.
     pub max_requests_per_second: Option<f64>,
     /// `DRY_RUN`: decide, call nothing, send nothing.
-    pub dry_run: bool,
-    /// What follows a sign-out; `None` when neither `REVOCATION_TABLE` nor `EVENT_BUS_NAME`
-    /// is set.
-    pub revocation: Option<RevocationPolicy>,
+    pub mode: Mode,
 }
 
 /// Settles invocations. Built once per instance, at cold start.
@@ -73,6 +62,7 @@ pub struct Responder<S, D, R> {
     revocations: R,
     settings: Settings,
     calls: Semaphore,
+    lookups: Semaphore,
     sends: Semaphore,
     limiter: Option<RateLimiter>,
     timeouts: Timeouts,
@@ -82,28 +72,17 @@ pub struct Responder<S, D, R> {
 /// user shares.
 type CallResult = Result<(), Failure>;
 
-/// One invocation's state: the plan's shared calls and who shares them, the mailroom, the
-/// events being gathered, the latencies and counts.
-struct Run<'a, D> {
+/// One invocation's state: the plan's shared calls (each with its result once made), the
+/// mailroom, the revocation step, the latencies.
+struct Run<'a, S, D, R> {
     batch: &'a Batch,
     deadline: Instant,
     /// The time limits fitted to this invocation's remaining time.
     timeouts: Timeouts,
-    calls: Vec<OnceCell<CallResult>>,
-    callers: Vec<Vec<String>>,
+    calls: Vec<(Call, OnceCell<CallResult>)>,
     mailroom: Mailroom<'a, D>,
-    events: Gather<(), SignedOut, RevocationError>,
+    revoke: Revoke<'a, S, R>,
     latencies: Mutex<Vec<Duration>>,
-    counts: RevocationCounts,
-}
-
-/// What the revocation steps did in one invocation.
-#[derive(Debug, Default)]
-struct RevocationCounts {
-    cutoffs_recorded: AtomicUsize,
-    cutoff_failures: AtomicUsize,
-    events_published: AtomicUsize,
-    event_failures: AtomicUsize,
 }
 
 impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
@@ -121,6 +100,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             dead_letters,
             revocations,
             calls: Semaphore::new(settings.max_concurrency),
+            lookups: Semaphore::new(settings.max_concurrency),
             sends: Semaphore::new(settings.max_concurrency),
             limiter: settings.max_requests_per_second.map(RateLimiter::new),
             settings,
@@ -145,7 +125,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
 
     /// Settles every record of `batch` before `deadline`.
     pub async fn settle(&self, batch: &Batch, deadline: Instant) -> Report {
-        let plan = plan(batch, &self.settings.policy);
+        let plan = plan(batch, &self.settings.policy, self.settings.mode);
         let timeouts = self
             .timeouts
             .within(deadline.saturating_duration_since(Instant::now()));
@@ -153,14 +133,22 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             batch,
             deadline,
             timeouts,
-            calls: plan.calls.iter().map(|_| OnceCell::new()).collect(),
-            callers: plan.callers,
-            events: Gather::new(MAX_EVENTS_PER_REQUEST, MAX_EVENTS_BYTES),
-            counts: RevocationCounts::default(),
+            calls: plan
+                .calls
+                .into_iter()
+                .map(|call| (call, OnceCell::new()))
+                .collect(),
             mailroom: Mailroom::new(
                 &self.dead_letters,
                 &self.settings.routes,
                 &self.sends,
+                timeouts,
+                deadline,
+            ),
+            revoke: Revoke::new(
+                &self.signer,
+                &self.revocations,
+                &self.lookups,
                 timeouts,
                 deadline,
             ),
@@ -169,15 +157,16 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
         let settled = join_all(plan.groups.into_iter().map(|g| self.settle_group(&run, g))).await;
         let mut settlements: Vec<(usize, Settlement)> = settled.into_iter().flatten().collect();
         settlements.sort_by_key(|(index, _)| *index);
+        let counts = run.revoke.counts();
         Report {
             source: batch.source,
-            dry_run: self.settings.dry_run,
+            dry_run: self.settings.mode == Mode::DryRun,
             settlements: settlements.into_iter().map(|(_, s)| s).collect(),
             dead_letter_requests: run.mailroom.requests(),
-            cutoffs_recorded: run.counts.cutoffs_recorded.load(Ordering::Relaxed),
-            cutoff_failures: run.counts.cutoff_failures.load(Ordering::Relaxed),
-            events_published: run.counts.events_published.load(Ordering::Relaxed),
-            event_failures: run.counts.event_failures.load(Ordering::Relaxed),
+            cutoffs_recorded: counts.cutoffs_recorded,
+            cutoff_failures: counts.cutoff_failures,
+            events_published: counts.events_published,
+            event_failures: counts.event_failures,
             call_latencies: run
                 .latencies
                 .into_inner()
@@ -185,7 +174,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
         }
     }
 
-    async fn settle_group(&self, run: &Run<'_, D>, group: Group) -> Vec<(usize, Settlement)> {
+    async fn settle_group(&self, run: &Run<'_, S, D, R>, group: Group) -> Vec<(usize, Settlement)> {
         let mut out = Vec::with_capacity(group.steps.len());
         let mut blocked_by = None;
         for step in group.steps {
@@ -196,7 +185,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
                 None => self.settle_step(run, record, step).await,
             };
             if group.ordered {
-                if let Outcome::Retry { failure, .. } = &settlement.outcome {
+                if let Outcome::Retry { failure, .. } = settlement.outcome() {
                     blocked_by = Some(failure.class());
                 }
             }
@@ -205,23 +194,29 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
         out
     }
 
-    async fn settle_step(&self, run: &Run<'_, D>, record: &Record, step: Step) -> Settlement {
-        let (target, call) = match step {
+    async fn settle_step(&self, run: &Run<'_, S, D, R>, record: &Record, step: Step) -> Settlement {
+        let call = match step {
             // A forbidden pool's names are valid: its dead letter and log line carry them.
             Step::Refuse { failure, .. } => {
                 let target = failure.target().cloned();
                 return self.dead_letter(run, record, target, failure).await;
             }
-            Step::Call { target, call, .. } => (target, call),
+            Step::WouldRefuse { failure, .. } => {
+                let target = failure.target().cloned();
+                return Settlement::dead_lettered(record, target, failure);
+            }
+            Step::WouldSignOut { target, .. } => {
+                return Settlement::signed_out(record, target, None);
+            }
             Step::Ignore { reason, target, .. } => {
                 return Settlement::ignored(record, target, reason)
             }
+            Step::Call { call, .. } => call,
         };
-        if self.settings.dry_run {
-            return Settlement::signed_out(record, target, None);
-        }
-        let result = run.calls[call]
-            .get_or_init(|| self.sign_out_and_revoke(run, &target, call))
+        let (call, result) = &run.calls[call];
+        let target = call.target.clone();
+        let result = result
+            .get_or_init(|| self.sign_out_and_revoke(run, call))
             .await;
         let failure = match result {
             Ok(()) => return Settlement::signed_out(record, target, None),
@@ -236,138 +231,35 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
         }
     }
 
-    /// The shared call for one user: the sign-out, then, with revocation on, the cutoff and
-    /// the event.
-    async fn sign_out_and_revoke(
-        &self,
-        run: &Run<'_, D>,
-        target: &Target,
-        call: usize,
-    ) -> CallResult {
-        self.call(run, target).await?;
-        let signed_out_at = SystemTime::now();
-        match self.settings.revocation {
-            Some(policy) if !self.settings.dry_run => {
-                self.revoke(run, target, call, signed_out_at, policy).await
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// After a sign-out: the user's `sub`, the cutoff, the event.
-    async fn revoke(
-        &self,
-        run: &Run<'_, D>,
-        target: &Target,
-        call: usize,
-        signed_out_at: SystemTime,
-        policy: RevocationPolicy,
-    ) -> CallResult {
-        let cut_off = || Failure::Revocation(Arc::new(RevocationError::CutOff));
-        let latest = run
-            .timeouts
-            .latest_call_start(run.deadline)
-            .ok_or_else(cut_off)?;
-        let cutoff_at = run.timeouts.call_cutoff(run.deadline);
-        let sub = {
-            let _permit = permit_before(&self.calls, latest)
-                .await
-                .ok_or_else(cut_off)?;
-            tokio::time::timeout_at(cutoff_at, self.signer.subject(target))
-                .await
-                .map_err(|_| cut_off())?
-                .map_err(|err| Failure::SignOut(Arc::new(err)))?
-        };
-        let user = SignedOut {
-            target: target.clone(),
-            sub,
-            signed_out_at,
-            alert_message_ids: run.callers.get(call).cloned().unwrap_or_default(),
-        };
-        if policy.cutoffs {
-            let cutoff = user
-                .cutoff(policy.retention)
-                .ok_or_else(|| Failure::Revocation(Arc::new(RevocationError::UnusableSub)))?;
-            let recorded =
-                match tokio::time::timeout_at(cutoff_at, self.revocations.record(&cutoff)).await {
-                    Ok(result) => result,
-                    Err(_) => Err(RevocationError::CutOff),
-                };
-            let counter = match recorded {
-                Ok(()) => &run.counts.cutoffs_recorded,
-                Err(_) => &run.counts.cutoff_failures,
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
-            recorded.map_err(|err| Failure::Revocation(Arc::new(err)))?;
-            tracing::info!(
-                user_pool_id = target.pool.as_str(),
-                username = target.user.as_str(),
-                sub = %crate::core::text::loggable(&user.sub, 256),
-                revoked_before = cutoff.revoked_before().get(),
-                expires_at = cutoff.expires_at().get(),
-                "cutoff recorded"
-            );
-        }
-        if policy.events {
-            let size = user.event_detail().len() + 256;
-            let published = run
-                .events
-                .post(
-                    (),
-                    user,
-                    size,
-                    latest,
-                    |(), users| self.publish(run, users),
-                    || RevocationError::Other("no result for the event".to_owned()),
-                )
-                .await;
-            let counter = match published {
-                Ok(()) => &run.counts.events_published,
-                Err(_) => &run.counts.event_failures,
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
-            published.map_err(|err| Failure::Revocation(Arc::new(err)))?;
-        }
-        Ok(())
-    }
-
-    /// One `PutEvents` request, cut off with the Cognito calls.
-    async fn publish(
-        &self,
-        run: &Run<'_, D>,
-        users: Vec<SignedOut>,
-    ) -> Vec<Result<(), RevocationError>> {
-        let cutoff_at = run.timeouts.call_cutoff(run.deadline);
-        match tokio::time::timeout_at(cutoff_at, self.revocations.publish(&users)).await {
-            Ok(results) => results,
-            Err(_) => users.iter().map(|_| Err(RevocationError::CutOff)).collect(),
-        }
+    /// The shared call for one user: the sign-out, then the revocation step.
+    async fn sign_out_and_revoke(&self, run: &Run<'_, S, D, R>, call: &Call) -> CallResult {
+        self.call(run, &call.target).await?;
+        run.revoke.after_sign_out(call, SystemTime::now()).await
     }
 
     /// One Cognito call, if the deadline, the concurrency cap and the rate cap allow it.
-    async fn call(&self, run: &Run<'_, D>, target: &Target) -> CallResult {
+    async fn call(&self, run: &Run<'_, S, D, R>, target: &Target) -> CallResult {
         let latest = run
             .timeouts
             .latest_call_start(run.deadline)
             .ok_or(Failure::DeadlineReached)?;
-        let _permit = permit_before(&self.calls, latest)
-            .await
-            .ok_or(Failure::DeadlineReached)?;
-        if let Some(limiter) = &self.limiter {
-            if !limiter.acquire_by(latest).await {
-                return Err(Failure::DeadlineReached);
-            }
-        }
-        let started = Instant::now();
         let cutoff = run.timeouts.call_cutoff(run.deadline);
-        let result = tokio::time::timeout_at(cutoff, self.signer.sign_out(target)).await;
-        run.latencies
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(started.elapsed());
+        let started = std::sync::OnceLock::new();
+        let result = in_time(&self.calls, self.limiter.as_ref(), latest, cutoff, async {
+            let _ = started.set(Instant::now());
+            self.signer.sign_out(target).await
+        })
+        .await;
+        if let Some(started) = started.get() {
+            run.latencies
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(started.elapsed());
+        }
         match result {
             Ok(done) => done.map_err(|err| Failure::SignOut(Arc::new(err))),
-            Err(_) => Err(Failure::CallCutOff),
+            Err(Late::NotStarted) => Err(Failure::DeadlineReached),
+            Err(Late::CutOff) => Err(Failure::CallCutOff),
         }
     }
 
@@ -375,14 +267,11 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
     /// for redelivery.
     async fn dead_letter(
         &self,
-        run: &Run<'_, D>,
+        run: &Run<'_, S, D, R>,
         record: &Record,
         target: Option<Target>,
         failure: Failure,
     ) -> Settlement {
-        if self.settings.dry_run {
-            return Settlement::dead_lettered(record, target, failure);
-        }
         let letter = DeadLetter::new(record, &failure, target.as_ref());
         match run.mailroom.post(letter).await {
             Ok(()) => Settlement::dead_lettered(record, target, failure),

@@ -1,19 +1,28 @@
 //! The AWS adapter of [`Revocations`]: cutoffs through the revocation library's DynamoDB store
 //! (a conditional `UpdateItem` that only raises `revokedBefore`), events through EventBridge
-//! `PutEvents`. The SDK clients are built on first use, so an instance that never signs anyone
-//! out pays nothing for them at cold start.
+//! `PutEvents`. It owns the conversion of the core's [`SignedOut`] into the event's `Detail`
+//! and of the SDKs' errors into plain [`CallError`]s. The SDK clients are built on first use,
+//! so an instance that never signs anyone out pays nothing for them at cold start.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
 
-use aws_config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
+use aws_sdk_eventbridge::error::SdkError;
+use aws_sdk_eventbridge::operation::put_events::PutEventsError;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
-use cognito_revocation::{Cutoff, CutoffStore, DynamoDbCutoffStore};
+use cognito_revocation::{
+    CutoffStore, DynamoDbCutoffStore, StoreError, StoreErrorClass, UnixSeconds,
+};
+use serde_json::json;
 
+use crate::aws_error::{call_error, class_by_code};
+use crate::core::call_error::CallError;
+use crate::core::error_class::ErrorClass;
 use crate::core::revocation::{RevocationError, SignedOut, EVENT_DETAIL_TYPE};
-use crate::core::text::{sqs_safe, truncate};
+use crate::core::text::loggable;
 use crate::core::timeouts::Timeouts;
-use crate::revocation::Revocations;
+use crate::revocation::{Revocations, Scope};
 
 /// Where cutoffs and events go.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,6 +33,15 @@ pub struct RevocationTargets {
     pub bus: Option<String>,
     /// `EVENT_SOURCE`.
     pub source: String,
+    /// `REVOCATION_RETENTION_SECONDS`: how long a cutoff is kept (the table's TTL).
+    pub retention: Duration,
+}
+
+impl RevocationTargets {
+    /// What an adapter for these targets writes.
+    pub fn scope(&self) -> Scope {
+        Scope::of(self.table.is_some(), self.bus.is_some())
+    }
 }
 
 /// Cutoffs in DynamoDB, events in EventBridge.
@@ -48,8 +66,8 @@ impl AwsRevocations {
         }
     }
 
-    fn timeout_config(&self) -> TimeoutConfig {
-        TimeoutConfig::builder()
+    fn timeout_config(&self) -> aws_config::timeout::TimeoutConfig {
+        aws_config::timeout::TimeoutConfig::builder()
             .connect_timeout(self.timeouts.connect)
             .operation_attempt_timeout(self.timeouts.cognito_attempt)
             .operation_timeout(self.timeouts.cognito_operation)
@@ -76,15 +94,31 @@ impl AwsRevocations {
 }
 
 impl Revocations for AwsRevocations {
-    async fn record(&self, cutoff: &Cutoff) -> Result<(), RevocationError> {
+    fn scope(&self) -> Scope {
+        self.targets.scope()
+    }
+
+    async fn record(&self, user: &SignedOut) -> Result<(), RevocationError> {
+        // The runner asks only within the scope, which names a table.
         let Some(table) = &self.targets.table else {
             return Ok(());
         };
+        let cutoff = user
+            .cutoff(self.targets.retention)
+            .ok_or(RevocationError::UnusableSub)?;
         self.store(table)
-            .raise(cutoff)
+            .raise(&cutoff)
             .await
-            .map(|_| ())
-            .map_err(|err| RevocationError::Cutoff(Arc::new(err)))
+            .map_err(|err| RevocationError::Cutoff(store_error(&err)))?;
+        tracing::info!(
+            user_pool_id = user.target.pool.as_str(),
+            username = user.target.user.as_str(),
+            sub = %loggable(&user.sub, 256),
+            revoked_before = cutoff.revoked_before().get(),
+            expires_at = cutoff.expires_at().get(),
+            "cutoff recorded"
+        );
+        Ok(())
     }
 
     async fn publish(&self, users: &[SignedOut]) -> Vec<Result<(), RevocationError>> {
@@ -98,7 +132,7 @@ impl Revocations for AwsRevocations {
                     .event_bus_name(bus)
                     .source(&self.targets.source)
                     .detail_type(EVENT_DETAIL_TYPE)
-                    .detail(user.event_detail())
+                    .detail(event_detail(user))
                     .build()
             })
             .collect::<Vec<_>>();
@@ -114,27 +148,99 @@ impl Revocations for AwsRevocations {
                 (0..users.len())
                     .map(|i| match answered.get(i) {
                         Some(entry) if entry.event_id().is_some_and(|id| !id.is_empty()) => Ok(()),
-                        Some(entry) => Err(RevocationError::EventRefused {
-                            code: truncate(
-                                &sqs_safe(entry.error_code().unwrap_or("NoEventId")),
-                                128,
-                            ),
-                            message: truncate(&sqs_safe(entry.error_message().unwrap_or("")), 512),
-                        }),
-                        None => Err(RevocationError::EventRefused {
-                            code: "NoResult".to_owned(),
-                            message: "the answer has no entry for the event".to_owned(),
-                        }),
+                        Some(entry) => {
+                            let code = entry.error_code().unwrap_or("NoEventId");
+                            Err(RevocationError::Event(CallError::new(
+                                "PutEvents",
+                                class_by_code(Some(code), 200),
+                                code,
+                                entry.error_message().unwrap_or(""),
+                            )))
+                        }
+                        None => Err(RevocationError::Event(CallError::new(
+                            "PutEvents",
+                            ErrorClass::Unknown,
+                            "NoResult",
+                            "the answer has no entry for the event",
+                        ))),
                     })
                     .collect()
             }
             Err(err) => {
-                let err = Arc::new(err);
+                let err = put_events_error(&err);
                 users
                     .iter()
-                    .map(|_| Err(RevocationError::EventRequest(err.clone())))
+                    .map(|_| Err(RevocationError::Event(err.clone())))
                     .collect()
             }
         }
+    }
+}
+
+/// The event's `Detail`, as the contract spells it (section 7).
+pub fn event_detail(user: &SignedOut) -> String {
+    json!({
+        "userPoolId": user.target.pool.as_str(),
+        "username": user.target.user.as_str(),
+        "sub": user.sub,
+        "revokedBefore": UnixSeconds::ceil(user.signed_out_at).get(),
+        "signedOutAt": rfc3339(user.signed_out_at),
+        "alertMessageIds": user.alert_message_ids,
+    })
+    .to_string()
+}
+
+/// `time` in RFC 3339, UTC, to the millisecond.
+fn rfc3339(time: SystemTime) -> String {
+    aws_smithy_types::DateTime::from(time)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}
+
+/// A failed `PutEvents` request.
+fn put_events_error(err: &SdkError<PutEventsError>) -> CallError {
+    call_error("PutEvents", err, |err| match err {
+        PutEventsError::InternalException(_) => Some((ErrorClass::Internal, "InternalException")),
+        _ => None,
+    })
+}
+
+/// A failed cutoff write, classed by the revocation library, its text bounded here.
+fn store_error(err: &StoreError) -> CallError {
+    let class = match err.class() {
+        StoreErrorClass::Throttled => ErrorClass::Throttled,
+        StoreErrorClass::Internal => ErrorClass::Internal,
+        StoreErrorClass::Transport => ErrorClass::Transport,
+        StoreErrorClass::Unknown => ErrorClass::Unknown,
+    };
+    CallError::new("UpdateItem", class, err.code(), err.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::identity::{Target, UserPoolId, Username};
+
+    fn signed_out() -> SignedOut {
+        SignedOut {
+            target: Target {
+                pool: UserPoolId::parse("eu-west-1_AbC").unwrap(),
+                user: Username::parse("alice").unwrap(),
+            },
+            sub: "7d8e9f00-1111-2222-3333-444455556666".into(),
+            signed_out_at: SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_250),
+            alert_message_ids: vec!["m1".into(), "m2".into()],
+        }
+    }
+
+    #[test]
+    fn the_event_detail_carries_the_contracts_fields() {
+        let detail: serde_json::Value = serde_json::from_str(&event_detail(&signed_out())).unwrap();
+        assert_eq!(detail["userPoolId"], "eu-west-1_AbC");
+        assert_eq!(detail["username"], "alice");
+        assert_eq!(detail["sub"], "7d8e9f00-1111-2222-3333-444455556666");
+        assert_eq!(detail["revokedBefore"], 1_700_000_001);
+        assert_eq!(detail["signedOutAt"], "2023-11-14T22:13:20.25Z");
+        assert_eq!(detail["alertMessageIds"], json!(["m1", "m2"]));
     }
 }

@@ -12,10 +12,15 @@ use std::sync::Mutex;
 
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{Region, SdkConfig};
+use aws_sdk_cognitoidentityprovider::error::SdkError;
+use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError as LookupApiError;
+use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError as ApiError;
 use aws_sdk_cognitoidentityprovider::{Client, Config};
 
+use crate::aws_error::call_error;
+use crate::core::call_error::CallError;
+use crate::core::error_class::ErrorClass;
 use crate::core::identity::Target;
-use crate::core::sign_out_error::SignOutError;
 use crate::core::timeouts::Timeouts;
 use crate::sign_out::SignOut;
 
@@ -85,7 +90,7 @@ impl CognitoSignOut {
 }
 
 impl SignOut for CognitoSignOut {
-    async fn sign_out(&self, target: &Target) -> Result<(), SignOutError> {
+    async fn sign_out(&self, target: &Target) -> Result<(), CallError> {
         self.client(target.pool.region())
             .admin_user_global_sign_out()
             .user_pool_id(target.pool.as_str())
@@ -93,24 +98,87 @@ impl SignOut for CognitoSignOut {
             .send()
             .await
             .map(|_| ())
-            .map_err(SignOutError::from)
+            .map_err(|err| sign_out_error(&err))
     }
 
-    async fn subject(&self, target: &Target) -> Result<String, SignOutError> {
+    async fn subject(&self, target: &Target) -> Result<String, CallError> {
         let user = self
             .client(target.pool.region())
             .admin_get_user()
             .user_pool_id(target.pool.as_str())
             .username(target.user.as_str())
             .send()
-            .await?;
+            .await
+            .map_err(|err| lookup_error(&err))?;
         user.user_attributes()
             .iter()
             .find(|a| a.name() == "sub")
             .and_then(|a| a.value())
             .map(str::to_owned)
-            .ok_or(SignOutError::NoSub)
+            .ok_or_else(|| {
+                CallError::new(
+                    "AdminGetUser",
+                    ErrorClass::Unknown,
+                    "NoSub",
+                    "AdminGetUser named no sub for the user",
+                )
+            })
     }
+}
+
+/// A failed `AdminUserGlobalSignOut`, classed by the contract's table (section 2).
+pub fn sign_out_error(err: &SdkError<ApiError>) -> CallError {
+    call_error("AdminUserGlobalSignOut", err, |err| {
+        Some(match err {
+            ApiError::InvalidParameterException(_) => {
+                (ErrorClass::Invalid, "InvalidParameterException")
+            }
+            ApiError::UserNotFoundException(_) => {
+                (ErrorClass::UserNotFound, "UserNotFoundException")
+            }
+            ApiError::ResourceNotFoundException(_) => {
+                (ErrorClass::PoolNotFound, "ResourceNotFoundException")
+            }
+            ApiError::NotAuthorizedException(_) => {
+                (ErrorClass::NotAuthorized, "NotAuthorizedException")
+            }
+            ApiError::OperationNotEnabledException(_) => {
+                (ErrorClass::NotAuthorized, "OperationNotEnabledException")
+            }
+            ApiError::TooManyRequestsException(_) => {
+                (ErrorClass::Throttled, "TooManyRequestsException")
+            }
+            ApiError::InternalErrorException(_) => (ErrorClass::Internal, "InternalErrorException"),
+            _ => return None,
+        })
+    })
+}
+
+/// A failed `AdminGetUser` (the `sub` for the cutoff): the same classes as the sign-out's.
+pub fn lookup_error(err: &SdkError<LookupApiError>) -> CallError {
+    call_error("AdminGetUser", err, |err| {
+        Some(match err {
+            LookupApiError::UserNotFoundException(_) => {
+                (ErrorClass::UserNotFound, "UserNotFoundException")
+            }
+            LookupApiError::ResourceNotFoundException(_) => {
+                (ErrorClass::PoolNotFound, "ResourceNotFoundException")
+            }
+            LookupApiError::NotAuthorizedException(_) => {
+                (ErrorClass::NotAuthorized, "NotAuthorizedException")
+            }
+            LookupApiError::InvalidParameterException(_) => {
+                (ErrorClass::Invalid, "InvalidParameterException")
+            }
+            LookupApiError::TooManyRequestsException(_) => {
+                (ErrorClass::Throttled, "TooManyRequestsException")
+            }
+            LookupApiError::InternalErrorException(_) => {
+                (ErrorClass::Internal, "InternalErrorException")
+            }
+            _ => return None,
+        })
+    })
 }
 
 #[cfg(test)]
@@ -128,7 +196,6 @@ mod tests {
     use aws_smithy_types::retry::RetryConfig;
 
     use super::*;
-    use crate::core::error_class::ErrorClass;
     use crate::core::identity::{UserPoolId, Username};
 
     fn target(pool: &str) -> Target {
@@ -152,7 +219,7 @@ mod tests {
             .sign_out(&target("us-east-1_Pool1"))
             .await
             .unwrap_err();
-        (err.class(), err.code())
+        (err.class(), err.code().to_owned())
     }
 
     /// The adapter over a client whose every call gets this raw HTTP answer.
@@ -171,7 +238,7 @@ mod tests {
             .sign_out(&target("us-east-1_Pool1"))
             .await
             .unwrap_err();
-        (err.class(), err.code())
+        (err.class(), err.code().to_owned())
     }
 
     #[test]

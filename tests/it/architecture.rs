@@ -1,5 +1,6 @@
 //! The layout's rules, checked on the source itself: no module imports another that imports it
-//! back (directly or around a loop), and the pure core imports nothing outside `core/`.
+//! back (directly or around a loop); the pure core imports nothing outside `core/` and names no
+//! SDK, no runtime and no HTTP crate; no port folder reaches into the runner or the invocation.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -138,10 +139,89 @@ fn the_core_imports_nothing_outside_the_core() {
     }
 }
 
+/// Crates the core must never name: the AWS SDK and its runtime, the async runtime, HTTP.
+const FORBIDDEN_IN_THE_CORE: [&str; 4] = ["aws_sdk_", "aws_smithy", "tokio", "hyper"];
+
+/// The crates `text` names in code (comments left out), of those the core must not name.
+fn forbidden_crates(text: &str) -> Vec<String> {
+    let code: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut found = Vec::new();
+    for name in FORBIDDEN_IN_THE_CORE {
+        for (at, _) in code.match_indices(name) {
+            // A whole path segment: not the tail of another identifier.
+            let before = code[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let ident: String = code[at..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            found.push(ident);
+        }
+    }
+    found
+}
+
+#[test]
+fn the_core_names_no_sdk_no_runtime_and_no_http_crate() {
+    let core = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src")
+        .join("core");
+    let files = sources(&core);
+    assert!(files.len() > 10, "the core was read: {files:?}");
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable source");
+        let found = forbidden_crates(&text);
+        assert!(
+            found.is_empty(),
+            "{} names {found:?}: the core receives plain values; the adapter in the port \
+             folder converts the SDK's",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn the_forbidden_crate_check_sees_an_sdk_import() {
+    assert_eq!(
+        forbidden_crates("use aws_sdk_sqs::error::SdkError;"),
+        ["aws_sdk_sqs"]
+    );
+    assert_eq!(
+        forbidden_crates("let t = tokio::time::Instant::now();"),
+        ["tokio"]
+    );
+    assert!(forbidden_crates("// tokio, in a comment\nlet my_tokio_x = 1;").is_empty());
+}
+
+/// The port folders: every folder under `src/` but the core and the runner, found by listing
+/// the tree, so that a new port is held to the rule without anyone adding it here.
+fn port_folders() -> Vec<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut ports: Vec<String> = std::fs::read_dir(&src)
+        .expect("src is readable")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "core" && name != "responder")
+        .collect();
+    ports.sort();
+    ports
+}
+
 #[test]
 fn ports_and_adapters_never_reach_into_the_responder_or_the_invocation() {
+    let ports = port_folders();
+    for port in ["dead_letters", "revocation", "sign_out"] {
+        assert!(ports.iter().any(|p| p == port), "{port} listed: {ports:?}");
+    }
     for (module, deps) in graph() {
-        if ["sign_out", "dead_letters"]
+        if ports
             .iter()
             .any(|port| module == *port || module.starts_with(&format!("{port}::")))
         {

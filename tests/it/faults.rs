@@ -56,12 +56,12 @@ fn assert_nothing_lost(stub: &HttpStub, report: &Report) {
         .collect();
     let requests = stub.requests();
     for s in &report.settlements {
-        let acknowledged = !retried.contains(&s.message_id);
+        let acknowledged = !retried.contains(s.message_id());
         assert_eq!(
             acknowledged,
             s.kind() != OutcomeKind::Retry,
             "{}",
-            s.message_id
+            s.message_id()
         );
         if !acknowledged {
             continue;
@@ -71,8 +71,7 @@ fn assert_nothing_lost(stub: &HttpStub, report: &Report) {
             OutcomeKind::Ignored => false,
             OutcomeKind::SignedOut => {
                 let user = s
-                    .target
-                    .as_ref()
+                    .target()
                     .map(|t| t.user.as_str().to_owned())
                     .unwrap_or_default();
                 requests.iter().any(|r| {
@@ -84,14 +83,14 @@ fn assert_nothing_lost(stub: &HttpStub, report: &Report) {
                 operation(r) == "SendMessageBatch"
                     && letters_in(r)
                         .iter()
-                        .any(|l| source_message_id(l) == s.message_id)
+                        .any(|l| source_message_id(l) == s.message_id())
             }),
             OutcomeKind::Retry => unreachable!(),
         };
         assert!(
             backed,
             "{} was acknowledged without a call that backs it",
-            s.message_id
+            s.message_id()
         );
     }
 }
@@ -207,7 +206,7 @@ async fn an_answer_slower_than_the_attempt_timeout_is_retried_as_transport() {
     let (report, alice) = settle(&stub, 1).await;
     assert_eq!(alice, (OutcomeKind::Retry, Some(ErrorClass::Transport)));
     assert_eq!(
-        report.settlements[0].outcome.failure().unwrap().code(),
+        report.settlements[0].outcome().failure().unwrap().code(),
         "Timeout"
     );
     assert!(
@@ -231,7 +230,7 @@ async fn a_reset_connection_is_retried_as_transport() {
     let (report, alice) = settle(&stub, 2).await;
     assert_eq!(alice, (OutcomeKind::Retry, Some(ErrorClass::Transport)));
     assert_eq!(
-        report.settlements[0].outcome.failure().unwrap().code(),
+        report.settlements[0].outcome().failure().unwrap().code(),
         "ConnectionFailure"
     );
     assert_eq!(
@@ -263,7 +262,7 @@ async fn a_refused_connection_is_retried_as_transport_and_the_dead_letter_too() 
         .iter()
         .all(|s| s.kind() == OutcomeKind::Retry));
     assert_eq!(
-        report.settlements[0].outcome.failure().unwrap().class(),
+        report.settlements[0].outcome().failure().unwrap().class(),
         ErrorClass::Transport
     );
     assert!(report.settlements[1].dead_letter_error().is_some());
@@ -392,7 +391,7 @@ async fn a_refused_connection_is_a_transport_connection_failure() {
         .unwrap_err();
     assert_eq!(
         (err.class(), err.code()),
-        (ErrorClass::Transport, "ConnectionFailure".into())
+        (ErrorClass::Transport, "ConnectionFailure")
     );
 }
 
@@ -406,7 +405,7 @@ async fn a_server_that_never_answers_is_a_transport_timeout() {
         .unwrap_err();
     assert_eq!(
         (err.class(), err.code()),
-        (ErrorClass::Transport, "Timeout".into())
+        (ErrorClass::Transport, "Timeout")
     );
 }
 
@@ -484,6 +483,10 @@ async fn cognitos_error_text_is_cut_before_it_reaches_a_reason_or_a_log_line() {
         alice,
         (OutcomeKind::DeadLettered, Some(ErrorClass::UserNotFound))
     );
-    let reason = report.settlements[0].outcome.failure().unwrap().to_string();
+    let reason = report.settlements[0]
+        .outcome()
+        .failure()
+        .unwrap()
+        .to_string();
     assert!(reason.len() <= 600, "{} bytes", reason.len());
 }

@@ -22,17 +22,17 @@ use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use cognito_revocation::Cutoff;
 use cognito_signout_responder::{
-    Batch, BodyEncoding, Config, DeadLetter, DeadLetterError, DeadLetters, ErrorClass, QueueUrl,
-    Record, Report, Responder, RevocationError, Revocations, SignOut, SignOutError, SignedOut,
-    Source, Target, Timeouts,
+    lookup_error, sign_out_error, Batch, BodyEncoding, CallError, Config, DeadLetter,
+    DeadLetterError, DeadLetters, ErrorClass, QueueUrl, Record, Report, Responder, RevocationError,
+    RevocationTargets, Revocations, Scope, SignOut, SignedOut, Source, Target, Timeouts,
 };
 use tokio::time::Instant;
 
 pub const POOL: &str = "us-east-1_Example1";
 
-/// A `SignOutError` of `class`, built the way the SDK reports it. A class no Cognito answer
+/// A [`CallError`] of `class`, built the way the SDK reports it. A class no Cognito answer
 /// can have panics rather than turning silently into another.
-pub fn api_error(class: ErrorClass) -> SignOutError {
+pub fn api_error(class: ErrorClass) -> CallError {
     let service = |err: ApiError, status: u16| {
         SdkError::service_error(
             err,
@@ -73,7 +73,7 @@ pub fn api_error(class: ErrorClass) -> SignOutError {
             panic!("Cognito never answers with class {class}: it is decided before or after a call")
         }
     };
-    SignOutError::from(err)
+    sign_out_error(&err)
 }
 
 /// The classes a Cognito answer (or the way to it) can have; the others are decided before or
@@ -190,7 +190,7 @@ impl FakeCognito {
 }
 
 impl SignOut for FakeCognito {
-    async fn sign_out(&self, target: &Target) -> Result<(), SignOutError> {
+    async fn sign_out(&self, target: &Target) -> Result<(), CallError> {
         self.calls
             .lock()
             .unwrap()
@@ -207,18 +207,18 @@ impl SignOut for FakeCognito {
         }
     }
 
-    async fn subject(&self, target: &Target) -> Result<String, SignOutError> {
+    async fn subject(&self, target: &Target) -> Result<String, CallError> {
         self.lookups.lock().unwrap().push(target.clone());
         match self.lookup_answers.lock().unwrap().get(target.user.as_str()) {
-            Some(Answer::Fail(ErrorClass::UserNotFound)) => Err(SignOutError::from(
-                SdkError::service_error(
+            Some(Answer::Fail(ErrorClass::UserNotFound)) => Err(lookup_error(
+                &SdkError::service_error(
                     aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError::UserNotFoundException(
                         api::UserNotFoundException::builder().build(),
                     ),
                     HttpResponse::new(StatusCode::try_from(400).unwrap(), SdkBody::empty()),
                 ),
             )),
-            Some(Answer::Fail(_)) => Err(SignOutError::from(SdkError::<
+            Some(Answer::Fail(_)) => Err(lookup_error(&SdkError::<
                 aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError,
                 HttpResponse,
             >::timeout_error("lookup timed out"))),
@@ -248,6 +248,8 @@ impl FakeCognito {
 /// to (cutoffs or events).
 #[derive(Debug, Default, Clone)]
 pub struct FakeRevocations {
+    /// What it writes: set from the test's configuration by [`TestApp::spawn_revoking`].
+    targets: Arc<Mutex<RevocationTargets>>,
     cutoffs: Arc<Mutex<Vec<Cutoff>>>,
     events: Arc<Mutex<Vec<SignedOut>>>,
     requests: Arc<Mutex<usize>>,
@@ -258,6 +260,12 @@ pub struct FakeRevocations {
 impl FakeRevocations {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Writes what a deployment with `targets` writes (its scope and retention).
+    pub fn with_targets(self, targets: RevocationTargets) -> Self {
+        *self.targets.lock().unwrap() = targets;
+        self
     }
 
     /// Recording `user`'s cutoff fails.
@@ -287,7 +295,13 @@ impl FakeRevocations {
 }
 
 impl Revocations for FakeRevocations {
-    async fn record(&self, cutoff: &Cutoff) -> Result<(), RevocationError> {
+    fn scope(&self) -> Scope {
+        self.targets.lock().unwrap().scope()
+    }
+
+    async fn record(&self, user: &SignedOut) -> Result<(), RevocationError> {
+        let retention = self.targets.lock().unwrap().retention;
+        let cutoff = user.cutoff(retention).ok_or(RevocationError::UnusableSub)?;
         if self
             .fail_cutoff
             .lock()
@@ -297,7 +311,7 @@ impl Revocations for FakeRevocations {
         {
             return Err(RevocationError::Other("table unavailable".into()));
         }
-        self.cutoffs.lock().unwrap().push(cutoff.clone());
+        self.cutoffs.lock().unwrap().push(cutoff);
         Ok(())
     }
 
@@ -313,10 +327,12 @@ impl Revocations for FakeRevocations {
                     .iter()
                     .any(|u| u == user.target.user.as_str())
                 {
-                    return Err(RevocationError::EventRefused {
-                        code: "InternalFailure".into(),
-                        message: "injected".into(),
-                    });
+                    return Err(RevocationError::Event(CallError::new(
+                        "PutEvents",
+                        ErrorClass::Internal,
+                        "InternalFailure",
+                        "injected",
+                    )));
                 }
                 self.events.lock().unwrap().push(user.clone());
                 Ok(())
@@ -464,12 +480,13 @@ impl TestApp {
         revocations: FakeRevocations,
         vars: &[(&str, &str)],
     ) -> Self {
+        let config = config(vars);
         Self {
             responder: Responder::new(
                 cognito,
                 dead_letters,
-                revocations,
-                config(vars).responder,
+                revocations.with_targets(config.revocation_targets),
+                config.responder,
                 test_timeouts(),
             ),
         }

@@ -214,16 +214,16 @@ proptest! {
             let batch = batch_from_json(&event);
             prop_assert_eq!(batch.records.len(), bodies.len());
             let report = app.settle(&batch).await;
-            let ids: Vec<_> = report.settlements.iter().map(|s| s.message_id.clone()).collect();
+            let ids: Vec<_> = report.settlements.iter().map(|s| s.message_id().to_owned()).collect();
             let expected: Vec<_> = (0..bodies.len()).map(|i| format!("m{i}")).collect();
             prop_assert_eq!(ids, expected);
             let sent = dead_letters.sent();
             for (i, s) in report.settlements.iter().enumerate() {
                 match s.kind() {
                     OutcomeKind::Ignored => prop_assert!(false, "no alert here is ignored: {:?}", s),
-                    OutcomeKind::SignedOut => prop_assert!(s.target.is_some()),
+                    OutcomeKind::SignedOut => prop_assert!(s.target().is_some()),
                     OutcomeKind::DeadLettered => {
-                        let letter = sent.iter().find(|l| l.deduplication_id == s.message_id);
+                        let letter = sent.iter().find(|l| l.deduplication_id == s.message_id());
                         prop_assert!(letter.is_some());
                         prop_assert_eq!(&original_body(letter.unwrap()), &bodies[i]);
                     }

@@ -111,7 +111,7 @@ fn check(case: Case) -> Result<(), TestCaseError> {
         let ids: Vec<_> = report
             .settlements
             .iter()
-            .map(|s| s.message_id.clone())
+            .map(|s| s.message_id().to_owned())
             .collect();
         let expected: Vec<_> = batch.records.iter().map(|r| r.message_id.clone()).collect();
         prop_assert_eq!(&ids, &expected);
@@ -139,23 +139,20 @@ fn check(case: Case) -> Result<(), TestCaseError> {
             .collect();
 
         for s in &report.settlements {
-            let in_dlq = sent_set.contains(&s.message_id);
-            let in_retry = retried.contains(&s.message_id);
+            let in_dlq = sent_set.contains(s.message_id());
+            let in_retry = retried.contains(s.message_id());
             match s.kind() {
                 OutcomeKind::Ignored => prop_assert!(false, "no alert here is ignored: {:?}", s),
                 OutcomeKind::SignedOut => {
                     prop_assert!(!in_dlq && !in_retry);
-                    let target = s
-                        .target
-                        .as_ref()
-                        .expect("a signed-out alert names its user");
+                    let target = s.target().expect("a signed-out alert names its user");
                     prop_assert_eq!(calls[target.user.as_str()], 1, "signed out without a call");
                 }
                 OutcomeKind::DeadLettered => {
                     prop_assert!(
                         in_dlq && !in_retry,
                         "dead-lettered {} without a stored letter",
-                        s.message_id
+                        s.message_id()
                     );
                     let class = s.class();
                     prop_assert!(class.is_some_and(|c| !c.is_retryable()));

@@ -16,7 +16,7 @@ fn outcomes(report: &Report) -> Vec<(String, OutcomeKind, Option<ErrorClass>)> {
     report
         .settlements
         .iter()
-        .map(|s| (s.message_id.clone(), s.kind(), s.class()))
+        .map(|s| (s.message_id().to_owned(), s.kind(), s.class()))
         .collect()
 }
 
@@ -523,7 +523,7 @@ async fn no_call_starts_too_close_to_the_deadline_and_unreached_records_are_retr
             "unreached records are retried, not dead-lettered"
         );
         assert_eq!(
-            s.outcome.failure().map(|f| f.code()).as_deref(),
+            s.outcome().failure().map(|f| f.code()).as_deref(),
             Some("DeadlineReached")
         );
     }

@@ -168,21 +168,23 @@ async fn ten_thousand_alerts_under_random_faults_are_all_accounted_for() {
         assert_eq!(report.settlements.len(), BATCH);
         for s in report.settlements {
             assert_eq!(
-                retried.contains(&s.message_id),
+                retried.contains(s.message_id()),
                 s.kind() == OutcomeKind::Retry,
                 "{}",
-                s.message_id
+                s.message_id()
             );
             if s.kind() == OutcomeKind::SignedOut {
                 signed_out_users.insert(
-                    s.message_id.clone(),
-                    s.target.as_ref().unwrap().user.as_str().to_owned(),
+                    s.message_id().to_owned(),
+                    s.target().unwrap().user.as_str().to_owned(),
                 );
             }
             assert!(
-                outcomes.insert(s.message_id.clone(), s.kind()).is_none(),
+                outcomes
+                    .insert(s.message_id().to_owned(), s.kind())
+                    .is_none(),
                 "{} settled twice",
-                s.message_id
+                s.message_id()
             );
         }
     }
