@@ -48,6 +48,8 @@
 //!   (CloudWatch Embedded Metric Format), [`logging`] (the runtime's log set-up, wire-level
 //!   crates capped; the `lambda-logging` crate, shared with the authorizer).
 
+#![warn(missing_docs)]
+
 mod aws_error;
 mod core;
 mod dead_letters;

@@ -252,3 +252,58 @@ proptest! {
         prop_assert!(!batch.records.is_empty());
     }
 }
+
+/// A store or a bus that answers with a 1 MB error message (a broken proxy, a hostile
+/// endpoint) must not become a 4 MB log line or a 4 MB `errorMessage`: the adapters bound the
+/// text and never carry the SDK's dump of the raw response.
+#[tokio::test]
+async fn a_huge_error_from_the_table_or_the_bus_stays_bounded() {
+    use crate::helpers::fake_aws::{fault_timeouts, sdk_for};
+    use crate::helpers::http_stub::{HttpStub, StubReply};
+    use cognito_signout_responder::{
+        AwsRevocations, Failure, RevocationTargets, Revocations, SignedOut, Target,
+    };
+
+    let huge = "x".repeat(1_000_000);
+    let stub = HttpStub::start(move |_| {
+        StubReply::json(
+            500,
+            "application/x-amz-json-1.1",
+            format!(r#"{{"__type":"InternalServerError","message":"{huge}"}}"#),
+        )
+    })
+    .await;
+    let sdk = sdk_for(&format!("http://{}", stub.addr), 1).await;
+    let adapter = AwsRevocations::new(
+        &sdk,
+        &fault_timeouts(),
+        RevocationTargets {
+            table: Some("cutoffs".into()),
+            bus: Some("security".into()),
+            source: "cognito-signout-responder".into(),
+            retention: std::time::Duration::from_secs(86_400),
+        },
+    );
+    let user = SignedOut {
+        target: Target {
+            pool: UserPoolId::parse("us-east-1_Pool1").unwrap(),
+            user: Username::parse("alice").unwrap(),
+        },
+        sub: "sub-alice".into(),
+        signed_out_at: std::time::SystemTime::now(),
+        alert_message_ids: vec!["m1".into()],
+    };
+    let cutoff = adapter.record(&user).await.unwrap_err();
+    let event = adapter.publish(std::slice::from_ref(&user)).await;
+    let event = event[0].clone().unwrap_err();
+    for err in [cutoff, event] {
+        let text = Failure::Revocation(std::sync::Arc::new(err.clone())).to_string();
+        assert!(text.len() < 1_024, "{} bytes: {err:?}", text.len());
+        assert!(err.class().is_retryable(), "{err:?}");
+        assert!(!text.contains("HttpResponse"), "{text}");
+        assert!(
+            format!("{err:?}").len() < 2_048,
+            "the Debug form is bounded too"
+        );
+    }
+}

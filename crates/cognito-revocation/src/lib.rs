@@ -24,11 +24,12 @@
 //! With the `verifier` feature (on by default; the responder, which only writes cutoffs,
 //! turns it off and compiles no JWT or extra HTTP crates):
 //!
-//! - `token` (private): the size cap ([`MAX_TOKEN_BYTES`]) and the reading of a compact JWS
+//! - `token` (private): the reading of a compact JWS
 //!   before its signature is checked.
 //! - [`jwks`]: the pools' signing keys: the [`KeySource`] port, its HTTPS adapter on the
 //!   SDK's TLS stack ([`HttpsKeySource`]), and the per-instance cache with its refetch limit.
-//! - [`refusal`]: [`Refusal`], every reason the verifier refuses a token; never the token.
+//! - [`refusal`]: [`Refusal`], every reason the verifier refuses a token, never the token; and
+//!   the size cap ([`MAX_TOKEN_BYTES`]) past which one is refused undecoded.
 //! - [`verifier`]: [`Verifier`] and its [`Policy`]; a genuine token is a [`VerifiedToken`].
 //! - [`check`]: [`RevocationCheck`], verify then look up the cutoff (with the lookup cache
 //!   and [`OnLookupError`]), answering a [`Decision`].
@@ -90,7 +91,7 @@ pub use jwks::{HttpsKeySource, JwksEndpoint, JwksError, KeySource};
 #[cfg(feature = "verifier")]
 pub use refusal::Refusal;
 #[cfg(feature = "verifier")]
-pub use token::MAX_TOKEN_BYTES;
+pub use refusal::MAX_TOKEN_BYTES;
 #[cfg(feature = "verifier")]
 pub use verifier::{Policy, PolicyError, VerifiedToken, Verifier};
 

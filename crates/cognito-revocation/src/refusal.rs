@@ -8,6 +8,13 @@ use std::fmt;
 
 use crate::jwks::JwksError;
 
+/// The largest token considered, in bytes; longer ones are refused before anything is
+/// decoded. A Cognito access token is about 1 KiB and an ID token a few KiB even with many
+/// groups and custom attributes. API Gateway caps all request headers together at 10 KiB, so
+/// it can never deliver a longer one, and an ALB caps one header at 16 KiB: a 16 KiB cap
+/// refuses nothing a real caller can send, while bounding the work an attacker can ask for.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
 /// Why the verifier refused a token. The variants are in the order the checks run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -67,11 +74,7 @@ impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Refusal::Missing => f.write_str("no token in the request"),
-            Refusal::TooLarge => write!(
-                f,
-                "token longer than {} bytes",
-                crate::token::MAX_TOKEN_BYTES
-            ),
+            Refusal::TooLarge => write!(f, "token longer than {} bytes", MAX_TOKEN_BYTES),
             Refusal::Malformed => f.write_str("not a compact JWS with JSON header and claims"),
             Refusal::Algorithm => f.write_str("header alg is not RS256"),
             Refusal::Issuer => f.write_str("iss is not a listed user pool"),

@@ -7,14 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::Deserialize;
 
-use crate::refusal::Refusal;
-
-/// The largest token considered, in bytes; longer ones are refused before anything is
-/// decoded. A Cognito access token is about 1 KiB and an ID token a few KiB even with many
-/// groups and custom attributes. API Gateway caps all request headers together at 10 KiB, so
-/// it can never deliver a longer one, and an ALB caps one header at 16 KiB: a 16 KiB cap
-/// refuses nothing a real caller can send, while bounding the work an attacker can ask for.
-pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+use crate::refusal::{Refusal, MAX_TOKEN_BYTES};
 
 /// The JOSE header fields the verifier reads.
 #[derive(Debug, Deserialize)]
