@@ -25,8 +25,8 @@ pub const MAX_EVENTS_BYTES: usize = 256 * 1024;
 pub struct SignedOut {
     /// The user and pool.
     pub target: Target,
-    /// The user's `sub`, as their tokens name them.
-    pub sub: String,
+    /// The user's `sub`, as their tokens name them (checked by the adapter that read it).
+    pub sub: Subject,
     /// The moment the sign-out call returned.
     pub signed_out_at: SystemTime,
     /// The alerts of this invocation that named the user.
@@ -37,17 +37,15 @@ impl SignedOut {
     /// The cutoff to record: tokens authenticated before the sign-out returned (rounded up to
     /// the second) are refused, kept for `retention`. `None` when the names are not ones the
     /// revocation library takes (it parses them again, by the same rules).
-    pub fn cutoff(&self, retention: Duration) -> Option<Cutoff> {
-        let pool = cognito_revocation::UserPoolId::parse(self.target.pool.as_str()).ok()?;
-        let sub = Subject::parse(&self.sub).ok()?;
-        Some(Cutoff::new(
-            pool,
-            sub,
+    pub fn cutoff(&self, retention: Duration) -> Cutoff {
+        Cutoff::new(
+            self.target.pool.clone(),
+            self.sub.clone(),
             self.target.user.as_str(),
             self.signed_out_at,
             retention,
             self.alert_message_ids.first().cloned().unwrap_or_default(),
-        ))
+        )
     }
 }
 
@@ -61,9 +59,6 @@ pub enum RevocationError {
     /// this entry.
     #[error("publishing the signed-out event failed: {0}")]
     Event(#[source] CallError),
-    /// The names cannot make a cutoff key (a `sub` Cognito would never give).
-    #[error("the user's sub cannot name a cutoff")]
-    UnusableSub,
     /// The work was still running when the invocation's time ran out, or could not start.
     #[error("abandoned at the invocation deadline")]
     CutOff,
@@ -86,7 +81,7 @@ impl RevocationError {
                 }
             }
             RevocationError::CutOff => ErrorClass::Transport,
-            RevocationError::UnusableSub | RevocationError::Other(_) => ErrorClass::Unknown,
+            RevocationError::Other(_) => ErrorClass::Unknown,
         }
     }
 
@@ -94,7 +89,6 @@ impl RevocationError {
     pub fn code(&self) -> String {
         match self {
             RevocationError::Cutoff(err) | RevocationError::Event(err) => err.code().to_owned(),
-            RevocationError::UnusableSub => "UnusableSub".to_owned(),
             RevocationError::CutOff => "RevocationCutOff".to_owned(),
             RevocationError::Other(_) => "RevocationFailed".to_owned(),
         }
@@ -112,7 +106,7 @@ mod tests {
                 pool: UserPoolId::parse("eu-west-1_AbC").unwrap(),
                 user: Username::parse("alice").unwrap(),
             },
-            sub: "7d8e9f00-1111-2222-3333-444455556666".into(),
+            sub: Subject::parse("7d8e9f00-1111-2222-3333-444455556666").unwrap(),
             signed_out_at: SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_250),
             alert_message_ids: vec!["m1".into(), "m2".into()],
         }
@@ -120,7 +114,7 @@ mod tests {
 
     #[test]
     fn the_cutoff_rounds_the_sign_out_up_and_keeps_it_for_the_retention() {
-        let cutoff = signed_out().cutoff(Duration::from_secs(86_400)).unwrap();
+        let cutoff = signed_out().cutoff(Duration::from_secs(86_400));
         assert_eq!(cutoff.revoked_before().get(), 1_700_000_001);
         assert_eq!(cutoff.expires_at().get(), 1_700_000_001 + 86_400);
         assert_eq!(
@@ -134,7 +128,6 @@ mod tests {
     #[test]
     fn every_revocation_failure_is_retried() {
         for err in [
-            RevocationError::UnusableSub,
             RevocationError::CutOff,
             RevocationError::Event(CallError::new(
                 "PutEvents",

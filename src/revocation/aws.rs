@@ -103,9 +103,7 @@ impl Revocations for AwsRevocations {
         let Some(table) = &self.targets.table else {
             return Ok(());
         };
-        let cutoff = user
-            .cutoff(self.targets.retention)
-            .ok_or(RevocationError::UnusableSub)?;
+        let cutoff = user.cutoff(self.targets.retention);
         self.store(table)
             .raise(&cutoff)
             .await
@@ -113,7 +111,7 @@ impl Revocations for AwsRevocations {
         tracing::info!(
             user_pool_id = user.target.pool.as_str(),
             username = user.target.user.as_str(),
-            sub = %loggable(&user.sub, 256),
+            sub = %loggable(user.sub.as_str(), 256),
             revoked_before = cutoff.revoked_before().get(),
             expires_at = cutoff.expires_at().get(),
             "cutoff recorded"
@@ -182,7 +180,7 @@ pub fn event_detail(user: &SignedOut) -> String {
     json!({
         "userPoolId": user.target.pool.as_str(),
         "username": user.target.user.as_str(),
-        "sub": user.sub,
+        "sub": user.sub.as_str(),
         "revokedBefore": UnixSeconds::ceil(user.signed_out_at).get(),
         "signedOutAt": rfc3339(user.signed_out_at),
         "alertMessageIds": user.alert_message_ids,
@@ -227,7 +225,8 @@ mod tests {
                 pool: UserPoolId::parse("eu-west-1_AbC").unwrap(),
                 user: Username::parse("alice").unwrap(),
             },
-            sub: "7d8e9f00-1111-2222-3333-444455556666".into(),
+            sub: cognito_revocation::Subject::parse("7d8e9f00-1111-2222-3333-444455556666")
+                .unwrap(),
             signed_out_at: SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_250),
             alert_message_ids: vec!["m1".into(), "m2".into()],
         }

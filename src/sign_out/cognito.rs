@@ -16,6 +16,7 @@ use aws_sdk_cognitoidentityprovider::error::SdkError;
 use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError as LookupApiError;
 use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError as ApiError;
 use aws_sdk_cognitoidentityprovider::{Client, Config};
+use cognito_revocation::Subject;
 
 use crate::aws_error::call_error;
 use crate::core::call_error::CallError;
@@ -101,7 +102,7 @@ impl SignOut for CognitoSignOut {
             .map_err(|err| sign_out_error(&err))
     }
 
-    async fn subject(&self, target: &Target) -> Result<String, CallError> {
+    async fn subject(&self, target: &Target) -> Result<Subject, CallError> {
         let user = self
             .client(target.pool.region())
             .admin_get_user()
@@ -114,7 +115,6 @@ impl SignOut for CognitoSignOut {
             .iter()
             .find(|a| a.name() == "sub")
             .and_then(|a| a.value())
-            .map(str::to_owned)
             .ok_or_else(|| {
                 CallError::new(
                     "AdminGetUser",
@@ -122,6 +122,17 @@ impl SignOut for CognitoSignOut {
                     "NoSub",
                     "AdminGetUser named no sub for the user",
                 )
+            })
+            .and_then(|sub| {
+                // Checked here, at the edge: a sub Cognito would never give cannot name a cutoff.
+                Subject::parse(sub).map_err(|_| {
+                    CallError::new(
+                        "AdminGetUser",
+                        ErrorClass::Unknown,
+                        "UnusableSub",
+                        "AdminGetUser named a sub that cannot name a cutoff",
+                    )
+                })
             })
     }
 }

@@ -10,6 +10,8 @@ pub mod cognito;
 use std::future::Future;
 
 use crate::core::call_error::CallError;
+use cognito_revocation::Subject;
+
 use crate::core::identity::Target;
 
 /// Signs one user out of every device (Cognito's `AdminUserGlobalSignOut`).
@@ -19,5 +21,5 @@ pub trait SignOut: Send + Sync {
 
     /// The user's `sub` (Cognito's `AdminGetUser`), which the user's tokens carry and the
     /// cutoff is keyed by.
-    fn subject(&self, target: &Target) -> impl Future<Output = Result<String, CallError>> + Send;
+    fn subject(&self, target: &Target) -> impl Future<Output = Result<Subject, CallError>> + Send;
 }

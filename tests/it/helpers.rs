@@ -20,7 +20,7 @@ use aws_sdk_cognitoidentityprovider::types::error as api;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
-use cognito_revocation::Cutoff;
+use cognito_revocation::{Cutoff, Subject};
 use cognito_signout_responder::{
     lookup_error, sign_out_error, Batch, BodyEncoding, CallError, Config, DeadLetter,
     DeadLetterError, DeadLetters, ErrorClass, QueueUrl, Record, Report, Responder, RevocationError,
@@ -207,7 +207,7 @@ impl SignOut for FakeCognito {
         }
     }
 
-    async fn subject(&self, target: &Target) -> Result<String, CallError> {
+    async fn subject(&self, target: &Target) -> Result<Subject, CallError> {
         self.lookups.lock().unwrap().push(target.clone());
         match self.lookup_answers.lock().unwrap().get(target.user.as_str()) {
             Some(Answer::Fail(ErrorClass::UserNotFound)) => Err(lookup_error(
@@ -222,7 +222,7 @@ impl SignOut for FakeCognito {
                 aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError,
                 HttpResponse,
             >::timeout_error("lookup timed out"))),
-            _ => Ok(format!("sub-{}", target.user.as_str())),
+            _ => Ok(Subject::parse(&format!("sub-{}", target.user.as_str())).expect("a sub")),
         }
     }
 }
@@ -301,7 +301,7 @@ impl Revocations for FakeRevocations {
 
     async fn record(&self, user: &SignedOut) -> Result<(), RevocationError> {
         let retention = self.targets.lock().unwrap().retention;
-        let cutoff = user.cutoff(retention).ok_or(RevocationError::UnusableSub)?;
+        let cutoff = user.cutoff(retention);
         if self
             .fail_cutoff
             .lock()

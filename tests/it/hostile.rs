@@ -289,7 +289,7 @@ async fn a_huge_error_from_the_table_or_the_bus_stays_bounded() {
             pool: UserPoolId::parse("us-east-1_Pool1").unwrap(),
             user: Username::parse("alice").unwrap(),
         },
-        sub: "sub-alice".into(),
+        sub: cognito_revocation::Subject::parse("sub-alice").unwrap(),
         signed_out_at: std::time::SystemTime::now(),
         alert_message_ids: vec!["m1".into()],
     };

@@ -1,5 +1,5 @@
-//! The names a token is judged by, parsed once at the edge: [`UserPoolId`] (which knows its
-//! region and its issuer URL), [`AppClientId`], [`Subject`] (a token's `sub`) and the token
+//! The names a token is judged by, parsed once at the edge: [`UserPoolId`] (the workspace's
+//! one, from `cognito-names`: it knows its region and its issuer URL), [`AppClientId`], [`Subject`] (a token's `sub`) and the token
 //! uses a deployment accepts ([`AcceptedTokenUse`]).
 //!
 //! Past this module no code holds an unchecked name: a pool id that does not match the API's
@@ -12,9 +12,6 @@ use std::str::FromStr;
 /// A name that breaks the rules of its kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdentityError {
-    /// Not a Cognito user pool id (`<region>_<id>`, at most 55 characters).
-    #[error("is not a user pool id like eu-west-1_AbC123 (or a user pool ARN)")]
-    PoolId,
     /// Not a Cognito app client id (1-128 word characters or `+`).
     #[error("is not an app client id (1-128 letters, digits, '_' or '+')")]
     ClientId,
@@ -26,89 +23,7 @@ pub enum IdentityError {
     TokenUse,
 }
 
-/// A Cognito user pool id, such as `eu-west-1_AbC123`, checked against the API's rules
-/// (1-55 characters matching `[\w-]+_[0-9a-zA-Z]+`) and with a region-shaped prefix.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UserPoolId(String);
-
-impl UserPoolId {
-    /// Parses a pool id, or a user pool ARN (`arn:aws:cognito-idp:<region>:<account>:userpool/<id>`)
-    /// whose id is kept: deployment templates name pools by ARN for IAM, and the same list can
-    /// then configure the check.
-    pub fn parse(raw: &str) -> Result<Self, IdentityError> {
-        let raw = raw.trim();
-        let id = match raw.strip_prefix("arn:") {
-            Some(rest) => {
-                let parts: Vec<&str> = rest.splitn(5, ':').collect();
-                match parts.as_slice() {
-                    [_partition, "cognito-idp", region, _account, resource] => {
-                        let id = resource
-                            .strip_prefix("userpool/")
-                            .ok_or(IdentityError::PoolId)?;
-                        // An ARN whose region is not the id's prefix names no real pool.
-                        if id.split('_').next() != Some(*region) {
-                            return Err(IdentityError::PoolId);
-                        }
-                        id
-                    }
-                    _ => return Err(IdentityError::PoolId),
-                }
-            }
-            None => raw,
-        };
-        if id.is_empty() || id.len() > 55 {
-            return Err(IdentityError::PoolId);
-        }
-        let (region, suffix) = id.split_once('_').ok_or(IdentityError::PoolId)?;
-        let region_ok = !region.is_empty()
-            && region
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && region.contains('-');
-        let suffix_ok = !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_alphanumeric());
-        if region_ok && suffix_ok {
-            Ok(Self(id.to_owned()))
-        } else {
-            Err(IdentityError::PoolId)
-        }
-    }
-
-    /// The pool id as Cognito spells it.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The AWS region that prefixes the id (`eu-west-1` for `eu-west-1_AbC123`): where the
-    /// pool, its keys and its tokens' issuer live.
-    pub fn region(&self) -> &str {
-        self.0.split('_').next().unwrap_or_default()
-    }
-
-    /// The `iss` claim of every token this pool mints:
-    /// `https://cognito-idp.<region>.amazonaws.com/<poolId>`. It is the same when tokens are
-    /// minted by an emulator behind an endpoint override (moto mints this exact value), so the
-    /// issuer is never derived from `AWS_ENDPOINT_URL`; only where the keys are fetched is.
-    pub fn issuer(&self) -> String {
-        format!(
-            "https://cognito-idp.{}.amazonaws.com/{}",
-            self.region(),
-            self.0
-        )
-    }
-}
-
-impl fmt::Display for UserPoolId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for UserPoolId {
-    type Err = IdentityError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
+pub use cognito_names::UserPoolId;
 
 /// A Cognito app client id: the `client_id` claim of an access token, the `aud` of an ID
 /// token. Checked against the API's rules (1-128 characters of `[\w+]`).
@@ -243,49 +158,6 @@ impl FromStr for AcceptedTokenUse {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pool_id_knows_its_region_and_issuer() {
-        let pool = UserPoolId::parse("eu-west-1_AbC123").unwrap();
-        assert_eq!(pool.region(), "eu-west-1");
-        assert_eq!(
-            pool.issuer(),
-            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
-        );
-    }
-
-    #[test]
-    fn pool_arn_yields_its_pool_id() {
-        let pool =
-            UserPoolId::parse("arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_XyZ9")
-                .unwrap();
-        assert_eq!(pool.as_str(), "us-east-1_XyZ9");
-    }
-
-    #[test]
-    fn pool_arn_of_another_region_is_refused() {
-        assert!(UserPoolId::parse(
-            "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/us-east-1_XyZ9"
-        )
-        .is_err());
-    }
-
-    #[test]
-    fn pool_ids_that_could_bend_a_url_are_refused() {
-        for bad in [
-            "",
-            "eu-west-1",
-            "eu-west-1_",
-            "_AbC",
-            "eu-west-1_Ab/../x",
-            "evil.example.com/x_Ab",
-            "eu-west-1_Ab?x",
-            "EU-WEST-1_Ab",
-            &format!("eu-west-1_{}", "a".repeat(60)),
-        ] {
-            assert!(UserPoolId::parse(bad).is_err(), "{bad:?} was accepted");
-        }
-    }
 
     #[test]
     fn client_ids_follow_the_api_rules() {
