@@ -16,6 +16,9 @@ pub enum ErrorClass {
     Invalid,
     /// The pool is not in `ALLOWED_USER_POOL_IDS`.
     ForbiddenPool,
+    /// An alert asked for an action outside `ALLOWED_ACTIONS` (signed out all the same; the
+    /// refused action is never called).
+    ForbiddenAction,
     /// Cognito's `UserNotFoundException`.
     UserNotFound,
     /// Cognito's `ResourceNotFoundException`: the pool does not exist.
@@ -36,10 +39,11 @@ pub enum ErrorClass {
 
 impl ErrorClass {
     /// Every class, in the contract's order.
-    pub const ALL: [ErrorClass; 11] = [
+    pub const ALL: [ErrorClass; 12] = [
         ErrorClass::Malformed,
         ErrorClass::Invalid,
         ErrorClass::ForbiddenPool,
+        ErrorClass::ForbiddenAction,
         ErrorClass::UserNotFound,
         ErrorClass::PoolNotFound,
         ErrorClass::NotAuthorized,
@@ -56,6 +60,7 @@ impl ErrorClass {
             ErrorClass::Malformed => "malformed",
             ErrorClass::Invalid => "invalid",
             ErrorClass::ForbiddenPool => "forbidden-pool",
+            ErrorClass::ForbiddenAction => "forbidden-action",
             ErrorClass::UserNotFound => "user-not-found",
             ErrorClass::PoolNotFound => "pool-not-found",
             ErrorClass::NotAuthorized => "not-authorized",

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::core::call_error::CallError;
+use crate::core::action::{Actions, UnknownAction};
 use crate::core::error_class::ErrorClass;
 use crate::core::identity::{NameError, Target};
 use crate::core::revocation::RevocationError;
@@ -59,6 +60,13 @@ pub enum Failure {
     /// dead-letter message.
     #[error("user pool {} is not in ALLOWED_USER_POOL_IDS", .0.pool)]
     ForbiddenPool(Target),
+    /// The alert asked for actions outside `ALLOWED_ACTIONS`: the user was signed out (with
+    /// the allowed actions), the refused ones never called.
+    #[error("the alert asked for {0}, outside ALLOWED_ACTIONS")]
+    ForbiddenAction(Actions),
+    /// The alert's `Actions` names something that is no action (or is not a string or list).
+    #[error("Actions {0}")]
+    UnknownAction(UnknownAction),
     /// Cognito, or the way to it, failed. Shared by the records that name the same user.
     #[error(transparent)]
     SignOut(Arc<CallError>),
@@ -101,6 +109,8 @@ impl Failure {
             | Failure::ConflictingPools
             | Failure::ConflictingSpellings { .. } => ErrorClass::Invalid,
             Failure::ForbiddenPool(_) => ErrorClass::ForbiddenPool,
+            Failure::ForbiddenAction(_) => ErrorClass::ForbiddenAction,
+            Failure::UnknownAction(_) => ErrorClass::Invalid,
             Failure::SignOut(err) => err.class(),
             Failure::Revocation(err) => err.class(),
             Failure::DeadlineReached | Failure::CallCutOff => ErrorClass::Transport,
@@ -132,6 +142,8 @@ impl Failure {
             | Failure::ConflictingPools
             | Failure::ConflictingSpellings { .. } => "InvalidParameter",
             Failure::ForbiddenPool(_) => "ForbiddenUserPool",
+            Failure::ForbiddenAction(_) => "ForbiddenAction",
+            Failure::UnknownAction(_) => "UnknownAction",
             Failure::SignOut(err) => return err.code().to_owned(),
             Failure::Revocation(err) => return err.code(),
             Failure::DeadlineReached => "DeadlineReached",

@@ -7,6 +7,7 @@
 //! arithmetic; [`threat`] is the rule that tells a threat-protection log's alerts from the
 //! sign-ins it only records.
 
+pub mod action;
 pub mod alert;
 pub mod call_error;
 pub mod decision;
