@@ -46,7 +46,8 @@
 //!     `SendMessageBatch`).
 //! - The edges: [`config`] (the environment, each value parsing itself), [`metrics`]
 //!   (CloudWatch Embedded Metric Format), [`logging`] (the runtime's log set-up, wire-level
-//!   crates capped; the `lambda-logging` crate, shared with the authorizer).
+//!   crates capped). All three are built on the `lambda-edge` crate, which every binary of
+//!   the workspace shares: the environment reader, the EMF sink, the start-up sequence.
 
 mod core;
 mod dead_letters;
@@ -56,8 +57,8 @@ mod sign_out;
 
 pub mod config;
 pub mod invocation;
-/// The log set-up, shared with the authorizer (`crates/lambda-logging`).
-pub use lambda_logging as logging;
+/// The log set-up, shared with the authorizer (`crates/lambda-edge`).
+pub use lambda_edge::logging;
 pub mod metrics;
 
 pub use crate::config::{Config, ConfigError};

@@ -14,7 +14,8 @@
 //! - [`authorizer`]: one authorization: request, check, log line, metrics line, answer.
 //! - [`metrics`]: the Embedded Metric Format line of a decision.
 //! - [`logging`]: the runtime's log set-up, with the wire-level crates capped at DEBUG
-//!   whatever the operator sets (the `lambda-logging` crate, shared with the responder).
+//!   whatever the operator sets (from the `lambda-edge` crate, the edge every binary of the
+//!   workspace shares).
 //!
 //! [`aws_authorizer`] builds the authorizer on the real adapters; `main.rs` only wires
 //! things together.
@@ -25,7 +26,7 @@ pub mod answer;
 pub mod authorizer;
 pub mod config;
 /// The log set-up, shared with the responder.
-pub use lambda_logging as logging;
+pub use lambda_edge::logging;
 pub mod metrics;
 pub mod request;
 
