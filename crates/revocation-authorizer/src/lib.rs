@@ -32,7 +32,6 @@ pub mod request;
 
 use std::time::Duration;
 
-use aws_config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
 use cognito_revocation::{
     DynamoDbCutoffStore, HttpsKeySource, JwksEndpoint, RevocationCheck, Verifier,
@@ -56,11 +55,11 @@ pub fn aws_authorizer(
     config: &config::Config,
     metrics: metrics::MetricsSink,
 ) -> AwsAuthorizer {
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(LOOKUP_ATTEMPT_TIMEOUT)
-        .operation_attempt_timeout(LOOKUP_ATTEMPT_TIMEOUT)
-        .operation_timeout(LOOKUP_TIMEOUT)
-        .build();
+    let timeouts = lambda_edge::sdk_timeouts(
+        LOOKUP_ATTEMPT_TIMEOUT,
+        LOOKUP_ATTEMPT_TIMEOUT,
+        LOOKUP_TIMEOUT,
+    );
     let dynamodb = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(sdk)
             .timeout_config(timeouts)
