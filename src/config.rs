@@ -177,11 +177,6 @@ impl FromStr for PoolName {
 }
 
 impl Config {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from(&Env::from_process())
-    }
-
     /// Reads the configuration from `(name, value)` pairs (tests pass their own).
     pub fn from_vars(
         vars: impl IntoIterator<Item = (String, String)>,

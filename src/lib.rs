@@ -87,6 +87,14 @@ pub use crate::sign_out::cognito::CognitoSignOut;
 pub use crate::sign_out::SignOut;
 
 use aws_config::SdkConfig;
+use lambda_edge::Binary;
+
+/// This function, as start-up names it: the prefix of its refusals, its function name in a
+/// local run, and why it needs a region.
+pub const RESPONDER: Binary = Binary {
+    name: "cognito-signout-responder",
+    region_for: "the region of the dead-letter queues",
+};
 
 /// The responder the function runs: Cognito, SQS, DynamoDB and EventBridge through the AWS
 /// SDK.

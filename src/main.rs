@@ -4,29 +4,24 @@
 use std::process::ExitCode;
 
 use cognito_signout_responder::metrics::MetricsSink;
-use cognito_signout_responder::{aws_responder, invocation, Config, Timeouts};
-use lambda_edge::Binary;
+use cognito_signout_responder::{aws_responder, invocation, Config, Timeouts, RESPONDER};
+use lambda_edge::Started;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::value::RawValue;
-
-/// This function, as start-up names it.
-const RESPONDER: Binary = Binary {
-    name: "cognito-signout-responder",
-    region_for: "the region of the dead-letter queues",
-};
 
 /// One thread: the work is waiting on Cognito and SQS, and at the template's 256 MB Lambda gives
 /// the function a fraction of one vCPU, where a multi-thread scheduler only adds cross-thread
 /// wake-ups (the benchmark measured 20-40% less CPU per alert on the current-thread runtime).
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let started = match RESPONDER.start(Config::from).await {
-        Ok(started) => started,
-        Err(code) => return code,
-    };
-    let (config, function_name) = (&started.config, &started.function_name);
+    RESPONDER.run(Config::from, serve).await
+}
+
+/// Builds the adapters once, says it is ready, and takes invocations until the runtime stops.
+async fn serve(started: Started<Config>) -> ExitCode {
+    let config = &started.config;
     let responder = aws_responder(&started.sdk, config, Timeouts::default());
-    let metrics = MetricsSink::stdout(&config.metrics_namespace, function_name);
+    let metrics = MetricsSink::stdout(&config.metrics_namespace, &started.function_name);
     tracing::info!(
         dry_run = config.responder.dry_run,
         max_concurrency = config.responder.max_concurrency,

@@ -4,7 +4,8 @@
 //! the authorizer and any function added later start, read their settings, log, count and
 //! call AWS the same way. A second copy of any of this in a second binary is a fork waiting
 //! to drift (the authorizer's log cap once drifted exactly so), so a binary's `main.rs` is
-//! [`Binary::start`], its own adapters, one "ready" line and the runtime's loop.
+//! [`Binary::run`] and its own `serve`: its adapters, one "ready" line and the runtime's
+//! loop.
 //!
 //! # Layout
 //!
@@ -18,7 +19,8 @@
 //!   function says what it counts by implementing [`Measure`].
 //! - `sdk`: [`sdk_timeouts`], the SDK clients' time limits.
 //! - `start`: [`Binary::start`], the start-up sequence (logging, configuration, SDK
-//!   configuration, region) and [`exit_code`], how the runtime's loop ends.
+//!   configuration, region), [`Binary::run`] (start, then serve) and [`exit_code`], how the
+//!   runtime's loop ends.
 
 #![warn(missing_docs)]
 

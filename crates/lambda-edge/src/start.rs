@@ -5,6 +5,7 @@
 //! the Lambda console shows for a failed init) and in the log, rather than failing every
 //! event later.
 
+use std::future::Future;
 use std::process::ExitCode;
 
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -60,6 +61,26 @@ impl Binary {
             sdk,
             function_name,
         })
+    }
+
+    /// The whole life of a function: [`Binary::start`], then `serve` (build the adapters,
+    /// log "ready", run the runtime's loop), unless start-up refused. A `main.rs` is then one
+    /// call and its own `serve`.
+    pub async fn run<C, Serve, Served>(
+        self,
+        read: impl FnOnce(&Env) -> Result<C, ConfigError>,
+        serve: Serve,
+    ) -> ExitCode
+    where
+        Serve: FnOnce(Started<C>) -> Served,
+        Served: Future<Output = ExitCode>,
+    {
+        match self.start(read).await {
+            // Boxed: the runtime's loop is a deep future, and nesting it in this one inline
+            // would take the compiler past its layout depth limit. One allocation, once.
+            Ok(started) => Box::pin(serve(started)).await,
+            Err(refused) => refused,
+        }
     }
 
     /// The line a refusal prints on standard error: `<binary>: configuration error: VAR:

@@ -53,18 +53,6 @@ impl FromStr for CacheSeconds {
 }
 
 impl Config {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from(&Env::from_process())
-    }
-
-    /// Reads the configuration from `(name, value)` pairs (tests pass their own).
-    pub fn from_vars(
-        vars: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Self, ConfigError> {
-        Self::from(&Env::from_vars(vars))
-    }
-
     /// Reads the configuration from `env`.
     pub fn from(env: &Env) -> Result<Self, ConfigError> {
         let pools: CommaList<UserPoolId> = env.require(
@@ -110,7 +98,7 @@ mod tests {
         for (k, v) in extra {
             vars.insert(k.to_string(), v.to_string());
         }
-        Config::from_vars(vars)
+        Config::from(&Env::from_vars(vars))
     }
 
     fn variable_of(result: Result<Config, ConfigError>) -> String {

@@ -36,6 +36,14 @@ use aws_config::SdkConfig;
 use cognito_revocation::{
     DynamoDbCutoffStore, HttpsKeySource, JwksEndpoint, RevocationCheck, Verifier,
 };
+use lambda_edge::Binary;
+
+/// This function, as start-up names it: the prefix of its refusals, its function name in a
+/// local run, and why it needs a region.
+pub const AUTHORIZER: Binary = Binary {
+    name: "revocation-authorizer",
+    region_for: "the region of the cutoff table",
+};
 
 /// The authorizer the function runs: keys over HTTPS, cutoffs in DynamoDB.
 pub type AwsAuthorizer = authorizer::Authorizer<HttpsKeySource, DynamoDbCutoffStore>;
