@@ -1,11 +1,12 @@
 //! The function's configuration, read once at start-up from the environment (contract
-//! section 5). Each value type parses itself (`FromStr`); [`Env::parse`] is the one reader,
-//! and names the variable in every error. A bad or missing value stops the function before it
-//! takes any alert.
+//! section 5). Each value type parses itself (`FromStr`); [`Env::parse`] (the `lambda-edge`
+//! crate's, shared by every binary) is the one reader, and names the variable in every error.
+//! A bad or missing value stops the function before it takes any alert.
 
 use std::collections::BTreeMap;
-use std::fmt::Display;
 use std::str::FromStr;
+
+use lambda_edge::{MetricsNamespace, Switch, TableName};
 
 use crate::core::alert::{AlertDecoder, JsonPointer};
 use crate::core::decision::{AllowedPools, Policy};
@@ -16,6 +17,10 @@ use crate::core::plan::Mode;
 use crate::core::revocation::DEFAULT_EVENT_SOURCE;
 use crate::responder::Settings;
 use crate::revocation::aws::RevocationTargets;
+
+/// The reader and its error, from the edge every binary shares; re-exported so that
+/// `config::{Env, ConfigError}` name them where this function's settings are read.
+pub use lambda_edge::{ConfigError, Env};
 
 /// Calls in flight per invocation when `MAX_CONCURRENCY` is not set.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 10;
@@ -43,88 +48,6 @@ pub struct Config {
     pub metrics_namespace: String,
     /// `REVOCATION_TABLE`, `EVENT_BUS_NAME`, `EVENT_SOURCE`: where cutoffs and events go.
     pub revocation_targets: RevocationTargets,
-}
-
-/// A configuration value that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("configuration error: {variable}: {problem}")]
-pub struct ConfigError {
-    /// The environment variable at fault.
-    pub variable: String,
-    /// What is wrong with it.
-    pub problem: String,
-}
-
-impl ConfigError {
-    fn new(variable: &str, problem: impl Into<String>) -> Self {
-        Self {
-            variable: variable.to_owned(),
-            problem: problem.into(),
-        }
-    }
-}
-
-/// The environment as `(name, value)` pairs, and the one reader of typed values.
-#[derive(Debug, Clone, Default)]
-pub struct Env(BTreeMap<String, String>);
-
-impl Env {
-    /// The process environment.
-    pub fn from_process() -> Self {
-        Self(std::env::vars().collect())
-    }
-
-    /// The given pairs (tests pass their own).
-    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Self {
-        Self(vars.into_iter().collect())
-    }
-
-    /// The trimmed value of `name`; an empty value counts as unset.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
-    }
-
-    /// Whether `name` is set at all, even empty.
-    pub fn is_set(&self, name: &str) -> bool {
-        self.0.contains_key(name)
-    }
-
-    /// The variables whose names start with `prefix`, with the rest of their names.
-    pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
-        self.0.iter().filter_map(move |(name, value)| {
-            Some((name.as_str(), value.as_str())).filter(|_| name.starts_with(prefix))
-        })
-    }
-
-    /// `name` parsed as a `T`, `None` when unset; an error names the variable.
-    pub fn parse<T>(&self, name: &str) -> Result<Option<T>, ConfigError>
-    where
-        T: FromStr,
-        T::Err: Display,
-    {
-        self.get(name).map(|raw| parse_as(name, raw)).transpose()
-    }
-
-    /// `name` parsed as a `T`, which must be set: `why` says what it is for.
-    pub fn require<T>(&self, name: &str, why: &str) -> Result<T, ConfigError>
-    where
-        T: FromStr,
-        T::Err: Display,
-    {
-        self.parse(name)?
-            .ok_or_else(|| ConfigError::new(name, format!("required: {why}")))
-    }
-}
-
-/// `raw` parsed as a `T`, an error naming `variable`.
-fn parse_as<T>(variable: &str, raw: &str) -> Result<T, ConfigError>
-where
-    T: FromStr,
-    T::Err: Display,
-{
-    raw.trim()
-        .parse()
-        .map_err(|e: T::Err| ConfigError::new(variable, e.to_string()))
 }
 
 /// `MAX_RECEIVE_COUNT`: a whole number from 1.
@@ -181,54 +104,6 @@ impl FromStr for RequestRate {
     }
 }
 
-/// A true/false switch (`DRY_RUN`): `true`, `1`, `yes`, `false`, `0`, `no`, any case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Switch(pub bool);
-
-impl FromStr for Switch {
-    type Err = &'static str;
-
-    fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        match raw.to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => Ok(Self(true)),
-            "false" | "0" | "no" => Ok(Self(false)),
-            _ => Err("must be true or false"),
-        }
-    }
-}
-
-/// `METRICS_NAMESPACE`: at most 255 characters, no `:` (CloudWatch's rule).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetricsNamespace(pub String);
-
-impl FromStr for MetricsNamespace {
-    type Err = &'static str;
-
-    fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        if raw.len() > 255 || raw.contains(':') {
-            return Err("must be at most 255 characters, without ':'");
-        }
-        Ok(Self(raw.to_owned()))
-    }
-}
-
-/// `REVOCATION_TABLE`: a DynamoDB table name (3-255 of `a-z A-Z 0-9 _ - .`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableName(pub String);
-
-impl FromStr for TableName {
-    type Err = &'static str;
-
-    fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        let ok = (3..=255).contains(&raw.len())
-            && raw
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-        ok.then(|| Self(raw.to_owned()))
-            .ok_or("must be a DynamoDB table name: 3-255 characters of a-z, A-Z, 0-9, _, - and .")
-    }
-}
-
 /// `REVOCATION_RETENTION_SECONDS`: how long a cutoff is kept, from five minutes (the shortest
 /// token validity Cognito allows) to 366 days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -266,8 +141,8 @@ impl FromStr for BusName {
     }
 }
 
-/// `EVENT_SOURCE`: the events' `Source`, 1-256 characters, not starting with `aws.` (reserved
-/// for AWS services, and refused by `PutEvents`).
+/// `EVENT_SOURCE`: the events' `Source`, 1-256 characters, not starting with `aws.` in any
+/// case (reserved for AWS services, and refused by `PutEvents`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventSource(pub String);
 
@@ -275,8 +150,13 @@ impl FromStr for EventSource {
     type Err = &'static str;
 
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        // EventBridge reserves `aws.` in any case: `AWS.evil` would be refused by every
+        // PutEvents, or worse, pass for an AWS service's event downstream.
+        let reserved = raw
+            .get(..4)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws."));
         let ok = (1..=256).contains(&raw.len())
-            && !raw.starts_with("aws.")
+            && !reserved
             && raw.chars().all(|c| c.is_ascii_graphic());
         ok.then(|| Self(raw.to_owned()))
             .ok_or("must be 1-256 printable characters without spaces, not starting with aws.")
@@ -298,11 +178,6 @@ impl FromStr for PoolName {
 }
 
 impl Config {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from(&Env::from_process())
-    }
-
     /// Reads the configuration from `(name, value)` pairs (tests pass their own).
     pub fn from_vars(
         vars: impl IntoIterator<Item = (String, String)>,
@@ -445,7 +320,7 @@ fn dead_letter_routes(env: &Env) -> Result<DeadLetterRoutes, ConfigError> {
             ));
         }
         if !value.trim().is_empty() {
-            by_class.insert(class, parse_as::<QueueUrl>(name, value)?);
+            by_class.insert(class, ConfigError::parse::<QueueUrl>(name, value)?);
         }
     }
     Ok(DeadLetterRoutes::new(default, by_class))
@@ -545,6 +420,8 @@ mod tests {
             ("REVOCATION_RETENTION_SECONDS", "a day"),
             ("EVENT_BUS_NAME", "my bus"),
             ("EVENT_SOURCE", "aws.cognito"),
+            ("EVENT_SOURCE", "AWS.evil"),
+            ("EVENT_SOURCE", "Aws.Cognito"),
             ("AWS_ENDPOINT_URL", "https://"),
             ("AWS_ENDPOINT_URL_SQS", "http://x y"),
             (
@@ -602,6 +479,41 @@ mod tests {
                 .map(JsonPointer::as_str),
             Some("/detail/user")
         );
+    }
+
+    #[test]
+    fn the_reserved_aws_prefix_is_refused_in_any_case_and_only_as_a_prefix() {
+        for source in ["AWS.evil", "aWs.x", "aws."] {
+            let err = config(&[("EVENT_SOURCE", source)]).unwrap_err();
+            assert_eq!(err.variable, "EVENT_SOURCE", "{source}");
+        }
+        for source in ["awsome.app", "my.aws.app", "AWS", "a"] {
+            let c = config(&[("EVENT_SOURCE", source)]).unwrap();
+            assert_eq!(c.revocation_targets.source, source);
+        }
+    }
+
+    #[test]
+    fn the_allow_list_takes_ids_and_arns_and_refuses_a_list_of_nothing() {
+        let pools = |raw: &str| config(&[("ALLOWED_USER_POOL_IDS", raw)]);
+        let allowed =
+            pools("eu-west-1_A, arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_B,")
+                .unwrap()
+                .responder
+                .policy
+                .allowed_pools
+                .unwrap();
+        assert_eq!(allowed.len(), 2);
+        assert!(allowed.contains(&UserPoolId::parse("eu-west-1_A").unwrap()));
+        assert!(allowed.contains(&UserPoolId::parse("us-east-1_B").unwrap()));
+        let empty = pools("").unwrap_err();
+        assert!(
+            empty.problem.contains("unset it to allow any pool"),
+            "{empty}"
+        );
+        assert!(pools(" , ").unwrap_err().problem.contains("lists no pool"));
+        let bad = pools("eu-west-1_A, not a pool").unwrap_err();
+        assert!(bad.problem.starts_with("entry \"not a pool\""), "{bad}");
     }
 
     #[test]

@@ -46,7 +46,8 @@
 //!     `SendMessageBatch`).
 //! - The edges: [`config`] (the environment, each value parsing itself), [`metrics`]
 //!   (CloudWatch Embedded Metric Format), [`logging`] (the runtime's log set-up, wire-level
-//!   crates capped; the `lambda-logging` crate, shared with the authorizer).
+//!   crates capped). All three are built on the `lambda-edge` crate, which every binary of
+//!   the workspace shares: the environment reader, the EMF sink, the start-up sequence.
 
 #![warn(missing_docs)]
 
@@ -59,8 +60,8 @@ mod sign_out;
 
 pub mod config;
 pub mod invocation;
-/// The log set-up, shared with the authorizer (`crates/lambda-logging`).
-pub use lambda_logging as logging;
+/// The log set-up, shared with the authorizer (`crates/lambda-edge`).
+pub use lambda_edge::logging;
 pub mod metrics;
 
 pub use crate::config::{Config, ConfigError};
@@ -90,6 +91,14 @@ pub use crate::sign_out::cognito::{lookup_error, sign_out_error, CognitoSignOut}
 pub use crate::sign_out::SignOut;
 
 use aws_config::SdkConfig;
+use lambda_edge::Binary;
+
+/// This function, as start-up names it: the prefix of its refusals, its function name in a
+/// local run, and why it needs a region.
+pub const RESPONDER: Binary = Binary {
+    name: "cognito-signout-responder",
+    region_for: "the region of the dead-letter queues",
+};
 
 /// The responder the function runs: Cognito, SQS, DynamoDB and EventBridge through the AWS
 /// SDK.

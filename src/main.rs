@@ -1,10 +1,11 @@
-//! The Lambda entry point: read the configuration once, build the SDK clients once, and run.
+//! The Lambda entry point: start (logging, the configuration read once, the SDK configuration
+//! loaded once), build the SDK clients once, and run.
 
 use std::process::ExitCode;
 
-use aws_config::BehaviorVersion;
 use cognito_signout_responder::metrics::MetricsSink;
-use cognito_signout_responder::{aws_responder, invocation, logging, Config, Timeouts};
+use cognito_signout_responder::{aws_responder, invocation, Config, Timeouts, RESPONDER};
+use lambda_edge::Started;
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::value::RawValue;
 
@@ -13,27 +14,14 @@ use serde_json::value::RawValue;
 /// wake-ups (the benchmark measured 20-40% less CPU per alert on the current-thread runtime).
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    logging::init();
+    RESPONDER.run(Config::from, serve).await
+}
 
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(err) => {
-            tracing::error!(variable = %err.variable, "{err}");
-            eprintln!("cognito-signout-responder: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    if sdk.region().is_none() {
-        let err = "configuration error: AWS_REGION: required: the region of the dead-letter queues";
-        tracing::error!(variable = "AWS_REGION", "{err}");
-        eprintln!("cognito-signout-responder: {err}");
-        return ExitCode::FAILURE;
-    }
-    let responder = aws_responder(&sdk, &config, Timeouts::default());
-    let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME")
-        .unwrap_or_else(|_| "cognito-signout-responder".to_owned());
-    let metrics = MetricsSink::stdout(&config.metrics_namespace, &function_name);
+/// Builds the adapters once, says it is ready, and takes invocations until the runtime stops.
+async fn serve(started: Started<Config>) -> ExitCode {
+    let config = &started.config;
+    let responder = aws_responder(&started.sdk, config, Timeouts::default());
+    let metrics = MetricsSink::stdout(&config.metrics_namespace, &started.function_name);
     tracing::info!(
         dry_run = config.responder.mode == cognito_signout_responder::Mode::DryRun,
         max_concurrency = config.responder.max_concurrency,
@@ -51,11 +39,5 @@ async fn main() -> ExitCode {
     let handler = service_fn(move |event: LambdaEvent<Box<RawValue>>| async move {
         invocation::handle(responder, metrics, event).await
     });
-    match lambda_runtime::run(handler).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!("the Lambda runtime stopped: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    lambda_edge::exit_code(lambda_runtime::run(handler).await)
 }

@@ -195,7 +195,12 @@ mod tests {
 
     #[test]
     fn an_unknown_or_odd_name_is_refused_without_repeating_it() {
-        for odd in [json!("wipe"), json!(["disable", 3]), json!(7), json!({"a": 1})] {
+        for odd in [
+            json!("wipe"),
+            json!(["disable", 3]),
+            json!(7),
+            json!({"a": 1}),
+        ] {
             let err = Actions::from_json(&odd).unwrap_err();
             assert!(!err.to_string().contains("wipe"));
         }
@@ -205,7 +210,10 @@ mod tests {
     fn beyond_and_within_compare_sets() {
         let asked = Actions::of(&[Action::Disable, Action::SignOut]);
         assert!(!asked.is_within(Actions::SIGN_OUT));
-        assert_eq!(asked.beyond(Actions::SIGN_OUT), Actions::of(&[Action::Disable]));
+        assert_eq!(
+            asked.beyond(Actions::SIGN_OUT),
+            Actions::of(&[Action::Disable])
+        );
         assert!(asked.is_within(asked.union(Actions::of(&[Action::ResetPassword]))));
     }
 }

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::core::call_error::CallError;
 use crate::core::action::{Actions, UnknownAction};
+use crate::core::call_error::CallError;
 use crate::core::error_class::ErrorClass;
 use crate::core::identity::{NameError, Target};
 use crate::core::revocation::RevocationError;

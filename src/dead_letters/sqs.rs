@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 
-use aws_config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
 use aws_sdk_sqs::error::SdkError;
 use aws_sdk_sqs::operation::send_message_batch::{SendMessageBatchError, SendMessageBatchOutput};
@@ -29,11 +28,11 @@ pub struct SqsDeadLetters {
 impl SqsDeadLetters {
     /// Builds the adapter from the start-up SDK configuration.
     pub fn new(sdk: &SdkConfig, timeouts: &Timeouts) -> Self {
-        let timeout_config = TimeoutConfig::builder()
-            .connect_timeout(timeouts.connect)
-            .operation_attempt_timeout(timeouts.dead_letter_attempt)
-            .operation_timeout(timeouts.dead_letter_operation)
-            .build();
+        let timeout_config = lambda_edge::sdk_timeouts(
+            timeouts.connect,
+            timeouts.dead_letter_attempt,
+            timeouts.dead_letter_operation,
+        );
         let conf = aws_sdk_sqs::config::Builder::from(sdk)
             .timeout_config(timeout_config)
             .build();

@@ -67,11 +67,11 @@ impl AwsRevocations {
     }
 
     fn timeout_config(&self) -> aws_config::timeout::TimeoutConfig {
-        aws_config::timeout::TimeoutConfig::builder()
-            .connect_timeout(self.timeouts.connect)
-            .operation_attempt_timeout(self.timeouts.cognito_attempt)
-            .operation_timeout(self.timeouts.cognito_operation)
-            .build()
+        lambda_edge::sdk_timeouts(
+            self.timeouts.connect,
+            self.timeouts.cognito_attempt,
+            self.timeouts.cognito_operation,
+        )
     }
 
     fn store(&self, table: &str) -> &DynamoDbCutoffStore {

@@ -10,7 +10,6 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use aws_config::timeout::TimeoutConfig;
 use aws_config::{Region, SdkConfig};
 use aws_sdk_cognitoidentityprovider::error::SdkError;
 use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError as LookupApiError;
@@ -41,11 +40,11 @@ pub struct CognitoSignOut {
 impl CognitoSignOut {
     /// Builds the adapter from the start-up SDK configuration and the call time limits.
     pub fn new(sdk: &SdkConfig, timeouts: &Timeouts) -> Self {
-        let timeout_config = TimeoutConfig::builder()
-            .connect_timeout(timeouts.connect)
-            .operation_attempt_timeout(timeouts.cognito_attempt)
-            .operation_timeout(timeouts.cognito_operation)
-            .build();
+        let timeout_config = lambda_edge::sdk_timeouts(
+            timeouts.connect,
+            timeouts.cognito_attempt,
+            timeouts.cognito_operation,
+        );
         let base = aws_sdk_cognitoidentityprovider::config::Builder::from(sdk)
             .timeout_config(timeout_config)
             .build();

@@ -69,7 +69,10 @@ pub fn api_error(class: ErrorClass) -> CallError {
             ApiError::generic(ErrorMetadata::builder().code("BrandNewException").build()),
             400,
         ),
-        ErrorClass::Malformed | ErrorClass::ForbiddenPool | ErrorClass::RetriesExhausted => {
+        ErrorClass::Malformed
+        | ErrorClass::ForbiddenPool
+        | ErrorClass::ForbiddenAction
+        | ErrorClass::RetriesExhausted => {
             panic!("Cognito never answers with class {class}: it is decided before or after a call")
         }
     };

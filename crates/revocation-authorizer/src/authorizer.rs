@@ -7,7 +7,7 @@ use cognito_revocation::{CutoffStore, Decision, KeySource, Refusal, RevocationCh
 use serde_json::Value;
 
 use crate::answer::answer;
-use crate::metrics::MetricsSink;
+use crate::metrics::{Authorization, MetricsSink};
 use crate::request::{self, UnrecognisedEvent};
 
 /// The authorizer: the revocation check and where its metrics go. Built once at start-up.
@@ -40,8 +40,12 @@ impl<K: KeySource, S: CutoffStore> Authorizer<K, S> {
             Ok(request) => request,
             Err(err) => {
                 tracing::warn!(decision = "UnrecognisedEvent", "{err}");
-                self.metrics
-                    .emit("UnrecognisedEvent", None, started.elapsed(), request_id);
+                let authorization = Authorization {
+                    reason: "UnrecognisedEvent",
+                    decision: None,
+                    latency: started.elapsed(),
+                };
+                self.metrics.emit(&authorization, request_id);
                 return Err(err);
             }
         };
@@ -51,8 +55,12 @@ impl<K: KeySource, S: CutoffStore> Authorizer<K, S> {
         };
         let latency = started.elapsed();
         log(&decision, request.kind(), latency.as_secs_f64() * 1000.0);
-        self.metrics
-            .emit(decision.reason(), Some(&decision), latency, request_id);
+        let authorization = Authorization {
+            reason: decision.reason(),
+            decision: Some(&decision),
+            latency,
+        };
+        self.metrics.emit(&authorization, request_id);
         Ok(answer(&request, &decision))
     }
 }

@@ -1,14 +1,18 @@
 //! The authorizer's configuration, read once at start-up from the environment (contract
-//! section 8). A bad or missing value is a [`ConfigError`] naming the variable; the function
-//! stops before it answers any request.
+//! section 8) with the reader every binary shares ([`Env`], from `lambda-edge`). Each value
+//! parses itself; a bad or missing one is a [`ConfigError`] naming the variable, and the
+//! function stops before it answers any request.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
 use cognito_revocation::{
     AcceptedTokenUse, AppClientId, OnLookupError, Policy, UserPoolId, DEFAULT_CACHE,
 };
+use lambda_edge::{CommaList, MetricsNamespace, TableName};
+
+/// The reader and its error, from the edge every binary shares.
+pub use lambda_edge::{ConfigError, Env};
 
 /// `REVOCATION_CACHE_SECONDS` above this is refused: a lookup reused for longer would let a
 /// signed-out user's token through for minutes, which is what the check exists to prevent.
@@ -31,141 +35,56 @@ pub struct Config {
     pub metrics_namespace: String,
 }
 
-/// A configuration value that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("configuration error: {variable}: {problem}")]
-pub struct ConfigError {
-    /// The environment variable at fault.
-    pub variable: String,
-    /// What is wrong with it.
-    pub problem: String,
-}
+/// `REVOCATION_CACHE_SECONDS`: whole seconds from 0 (off) to [`MAX_CACHE_SECONDS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheSeconds(pub Duration);
 
-impl ConfigError {
-    fn new(variable: &str, problem: impl Into<String>) -> Self {
-        Self {
-            variable: variable.to_owned(),
-            problem: problem.into(),
+impl FromStr for CacheSeconds {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw.parse::<u64>() {
+            Ok(secs) if secs <= MAX_CACHE_SECONDS => Ok(Self(Duration::from_secs(secs))),
+            _ => Err(format!(
+                "must be a whole number of seconds from 0 to {MAX_CACHE_SECONDS}"
+            )),
         }
     }
 }
 
 impl Config {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(std::env::vars())
-    }
-
-    /// Reads the configuration from `(name, value)` pairs (tests pass their own).
-    pub fn from_vars(
-        vars: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Self, ConfigError> {
-        let vars: BTreeMap<String, String> = vars.into_iter().collect();
-        let get = |name: &str| vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
-        let required = |name: &str, what: &str| {
-            get(name).ok_or_else(|| ConfigError::new(name, format!("required: {what}")))
-        };
-
-        let pools: Vec<UserPoolId> = list(
+    /// Reads the configuration from `env`.
+    pub fn from(env: &Env) -> Result<Self, ConfigError> {
+        let pools: CommaList<UserPoolId> = env.require(
             "USER_POOL_IDS",
-            required(
-                "USER_POOL_IDS",
-                "the comma-separated pool ids whose tokens are accepted",
-            )?,
+            "the comma-separated pool ids whose tokens are accepted",
         )?;
-        let clients: Vec<AppClientId> = list(
+        let clients: CommaList<AppClientId> = env.require(
             "APP_CLIENT_IDS",
-            required(
-                "APP_CLIENT_IDS",
-                "the comma-separated app client ids accepted",
-            )?,
+            "the comma-separated app client ids accepted",
         )?;
-        let token_use = match get("TOKEN_USE") {
-            None => AcceptedTokenUse::Access,
-            Some(raw) => parse("TOKEN_USE", raw)?,
-        };
-        let policy = Policy::new(pools, clients, token_use)
+        let token_use = env.parse("TOKEN_USE")?.unwrap_or(AcceptedTokenUse::Access);
+        let policy = Policy::new(pools.0, clients.0, token_use)
             .map_err(|e| ConfigError::new("USER_POOL_IDS", e.to_string()))?;
-        let table = required("REVOCATION_TABLE", "the name of the cutoff table")?;
-        if table.len() < 3
-            || table.len() > 255
-            || !table
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
-        {
-            return Err(ConfigError::new(
-                "REVOCATION_TABLE",
-                "must be a DynamoDB table name (3-255 characters of letters, digits, _ - .)",
-            ));
-        }
-        let cache = match get("REVOCATION_CACHE_SECONDS") {
-            None => DEFAULT_CACHE,
-            Some(raw) => match raw.parse::<u64>() {
-                Ok(secs) if secs <= MAX_CACHE_SECONDS => Duration::from_secs(secs),
-                _ => {
-                    return Err(ConfigError::new(
-                        "REVOCATION_CACHE_SECONDS",
-                        format!("must be a whole number of seconds from 0 to {MAX_CACHE_SECONDS}"),
-                    ))
-                }
-            },
-        };
-        let on_lookup_error = match get("ON_LOOKUP_ERROR") {
-            None => OnLookupError::Deny,
-            Some(raw) => parse("ON_LOOKUP_ERROR", raw)?,
-        };
-        let metrics_namespace = get("METRICS_NAMESPACE").unwrap_or(DEFAULT_METRICS_NAMESPACE);
-        if metrics_namespace.len() > 255 || metrics_namespace.contains(':') {
-            return Err(ConfigError::new(
-                "METRICS_NAMESPACE",
-                "must be at most 255 characters, without ':'",
-            ));
-        }
+        let table: TableName = env.require("REVOCATION_TABLE", "the name of the cutoff table")?;
         Ok(Self {
             policy,
-            table: table.to_owned(),
-            cache,
-            on_lookup_error,
-            metrics_namespace: metrics_namespace.to_owned(),
+            table: table.0,
+            cache: env
+                .parse::<CacheSeconds>("REVOCATION_CACHE_SECONDS")?
+                .map_or(DEFAULT_CACHE, |c| c.0),
+            on_lookup_error: env.parse("ON_LOOKUP_ERROR")?.unwrap_or(OnLookupError::Deny),
+            metrics_namespace: env
+                .parse::<MetricsNamespace>("METRICS_NAMESPACE")?
+                .map_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned(), |n| n.0),
         })
     }
-}
-
-/// One value parsed by its type's own rules, the error naming the variable.
-fn parse<T>(variable: &str, raw: &str) -> Result<T, ConfigError>
-where
-    T: FromStr,
-    T::Err: std::fmt::Display,
-{
-    raw.parse()
-        .map_err(|e: T::Err| ConfigError::new(variable, e.to_string()))
-}
-
-/// A comma-separated list, each entry parsed by its type's rules; empty entries are skipped,
-/// an empty list is refused.
-fn list<T>(variable: &str, raw: &str) -> Result<Vec<T>, ConfigError>
-where
-    T: FromStr,
-    T::Err: std::fmt::Display,
-{
-    let items = raw
-        .split(',')
-        .map(str::trim)
-        .filter(|item| !item.is_empty())
-        .map(|item| {
-            item.parse()
-                .map_err(|e: T::Err| ConfigError::new(variable, format!("entry {item:?} {e}")))
-        })
-        .collect::<Result<Vec<T>, _>>()?;
-    if items.is_empty() {
-        return Err(ConfigError::new(variable, "lists nothing"));
-    }
-    Ok(items)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn config(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let mut vars: BTreeMap<String, String> = [
@@ -179,7 +98,7 @@ mod tests {
         for (k, v) in extra {
             vars.insert(k.to_string(), v.to_string());
         }
-        Config::from_vars(vars)
+        Config::from(&Env::from_vars(vars))
     }
 
     fn variable_of(result: Result<Config, ConfigError>) -> String {

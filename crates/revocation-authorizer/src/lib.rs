@@ -14,7 +14,8 @@
 //! - [`authorizer`]: one authorization: request, check, log line, metrics line, answer.
 //! - [`metrics`]: the Embedded Metric Format line of a decision.
 //! - [`logging`]: the runtime's log set-up, with the wire-level crates capped at DEBUG
-//!   whatever the operator sets (the `lambda-logging` crate, shared with the responder).
+//!   whatever the operator sets (from the `lambda-edge` crate, the edge every binary of the
+//!   workspace shares).
 //!
 //! [`aws_authorizer`] builds the authorizer on the real adapters; `main.rs` only wires
 //! things together.
@@ -25,16 +26,23 @@ pub mod answer;
 pub mod authorizer;
 pub mod config;
 /// The log set-up, shared with the responder.
-pub use lambda_logging as logging;
+pub use lambda_edge::logging;
 pub mod metrics;
 pub mod request;
 
 use std::time::Duration;
 
-use aws_config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
 use cognito_revocation::{
     DynamoDbCutoffStore, HttpsKeySource, JwksEndpoint, RevocationCheck, Verifier,
+};
+use lambda_edge::Binary;
+
+/// This function, as start-up names it: the prefix of its refusals, its function name in a
+/// local run, and why it needs a region.
+pub const AUTHORIZER: Binary = Binary {
+    name: "revocation-authorizer",
+    region_for: "the region of the cutoff table",
 };
 
 /// The authorizer the function runs: keys over HTTPS, cutoffs in DynamoDB.
@@ -55,11 +63,11 @@ pub fn aws_authorizer(
     config: &config::Config,
     metrics: metrics::MetricsSink,
 ) -> AwsAuthorizer {
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(LOOKUP_ATTEMPT_TIMEOUT)
-        .operation_attempt_timeout(LOOKUP_ATTEMPT_TIMEOUT)
-        .operation_timeout(LOOKUP_TIMEOUT)
-        .build();
+    let timeouts = lambda_edge::sdk_timeouts(
+        LOOKUP_ATTEMPT_TIMEOUT,
+        LOOKUP_ATTEMPT_TIMEOUT,
+        LOOKUP_TIMEOUT,
+    );
     let dynamodb = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(sdk)
             .timeout_config(timeouts)

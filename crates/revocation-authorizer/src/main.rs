@@ -1,12 +1,13 @@
-//! The Lambda entry point: read the configuration once, build the clients once, and run.
+//! The Lambda entry point: start (logging, the configuration read once, the SDK configuration
+//! loaded once), build the clients once, and run.
 
 use std::process::ExitCode;
 
-use aws_config::BehaviorVersion;
+use lambda_edge::Started;
 use lambda_runtime::{service_fn, LambdaEvent};
 use revocation_authorizer::config::Config;
 use revocation_authorizer::metrics::MetricsSink;
-use revocation_authorizer::{aws_authorizer, logging};
+use revocation_authorizer::{aws_authorizer, AUTHORIZER};
 use serde_json::Value;
 
 /// One thread, like the responder: an authorization is one signature check (tens of
@@ -14,25 +15,17 @@ use serde_json::Value;
 /// instance.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    logging::init();
+    AUTHORIZER.run(Config::from, serve).await
+}
 
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(err) => {
-            tracing::error!(variable = %err.variable, "{err}");
-            eprintln!("revocation-authorizer: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    if sdk.region().is_none() {
-        let err = "configuration error: AWS_REGION: required: the region of the cutoff table";
-        tracing::error!(variable = "AWS_REGION", "{err}");
-        eprintln!("revocation-authorizer: {err}");
-        return ExitCode::FAILURE;
-    }
-    let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME")
-        .unwrap_or_else(|_| "revocation-authorizer".to_owned());
+/// Builds the authorizer once, says it is ready, and answers requests until the runtime
+/// stops.
+async fn serve(started: Started<Config>) -> ExitCode {
+    let Started {
+        config,
+        sdk,
+        function_name,
+    } = started;
     let metrics = MetricsSink::stdout(&config.metrics_namespace, &function_name);
     let authorizer = aws_authorizer(&sdk, &config, metrics);
     tracing::info!(
@@ -48,11 +41,5 @@ async fn main() -> ExitCode {
             .handle(&event.payload, &event.context.request_id)
             .await
     });
-    match lambda_runtime::run(handler).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!("the Lambda runtime stopped: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    lambda_edge::exit_code(lambda_runtime::run(handler).await)
 }

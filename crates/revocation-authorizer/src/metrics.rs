@@ -1,4 +1,5 @@
-//! One CloudWatch Embedded Metric Format line per decision, on standard output.
+//! What one decision counts: one CloudWatch Embedded Metric Format line per decision, on
+//! standard output, through the sink every binary shares (`lambda_edge::emf`).
 //!
 //! Metrics (dimension `FunctionName`): `Allowed` and `Denied` (0 or 1 each), one
 //! `Denied.<reason>` (`Denied.Revoked`, `Denied.Expired`, `Denied.LookupFailed`, ...),
@@ -7,129 +8,46 @@
 //! `AuthorizationLatency` in milliseconds. The line also holds `Reason` and `RequestId` as
 //! plain properties, for Logs Insights; never the token.
 
-use std::io::Write;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use cognito_revocation::Decision;
-use serde_json::{json, Map, Value};
+use lambda_edge::emf::{milliseconds_of, Measure, Metrics};
 
-/// Where metric documents go, and under which names.
-pub struct MetricsSink {
-    namespace: String,
-    function_name: String,
-    writer: Box<dyn Fn(&str) + Send + Sync>,
+/// The document's shape and its sink are the edge every binary shares (`lambda-edge`); what
+/// a decision counts is the [`Measure`] of its [`Authorization`], below.
+pub use lambda_edge::emf::{document, MetricsSink};
+
+/// One authorization, as it is counted.
+#[derive(Debug, Clone, Copy)]
+pub struct Authorization<'a> {
+    /// `Decision::reason`, or `UnrecognisedEvent` for an event that was not a request.
+    pub reason: &'a str,
+    /// The decision; `None` for an event that was not an authorizer request (counted as
+    /// `Denied.<reason>`).
+    pub decision: Option<&'a Decision>,
+    /// From the event's arrival to the answer.
+    pub latency: Duration,
 }
 
-impl std::fmt::Debug for MetricsSink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MetricsSink")
-            .field("namespace", &self.namespace)
-            .field("function_name", &self.function_name)
-            .finish_non_exhaustive()
-    }
-}
-
-impl MetricsSink {
-    /// Documents printed to standard output, where CloudWatch Logs turns them into metrics.
-    pub fn stdout(namespace: &str, function_name: &str) -> Self {
-        Self::with_writer(namespace, function_name, |line| {
-            // A metrics line that cannot be written must not fail the authorization.
-            let _ = writeln!(std::io::stdout().lock(), "{line}");
-        })
-    }
-
-    /// Documents handed to `writer`, one line each (tests keep them).
-    pub fn with_writer(
-        namespace: &str,
-        function_name: &str,
-        writer: impl Fn(&str) + Send + Sync + 'static,
-    ) -> Self {
-        Self {
-            namespace: namespace.to_owned(),
-            function_name: function_name.to_owned(),
-            writer: Box::new(writer),
+impl Measure for Authorization<'_> {
+    /// Allowed or denied, why, whether the table could be read, and how long it took.
+    fn measure(&self, metrics: &mut Metrics) {
+        let allowed = self.decision.is_some_and(Decision::is_allowed);
+        let lookup_error = self.decision.is_some_and(|d| d.lookup_error().is_some());
+        metrics
+            .count("Allowed", u64::from(allowed))
+            .count("Denied", u64::from(!allowed))
+            .count("LookupErrors", u64::from(lookup_error));
+        if !allowed {
+            metrics.count(format!("Denied.{}", self.reason), 1);
         }
+        if matches!(self.decision, Some(Decision::AllowedUnchecked(..))) {
+            metrics.count("AllowedUnchecked", 1);
+        }
+        metrics
+            .milliseconds("AuthorizationLatency", milliseconds_of(self.latency))
+            .property("Reason", self.reason);
     }
-
-    /// Writes the document of one decision.
-    pub fn emit(
-        &self,
-        reason: &str,
-        decision: Option<&Decision>,
-        latency: Duration,
-        request_id: &str,
-    ) {
-        let timestamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
-        let doc = document(
-            reason,
-            decision,
-            latency,
-            &self.namespace,
-            &self.function_name,
-            request_id,
-            timestamp,
-        );
-        (self.writer)(&doc.to_string());
-    }
-}
-
-/// The EMF document of one decision. `decision` is `None` for an event that was not an
-/// authorizer request (counted as `Denied.<reason>`).
-pub fn document(
-    reason: &str,
-    decision: Option<&Decision>,
-    latency: Duration,
-    namespace: &str,
-    function_name: &str,
-    request_id: &str,
-    timestamp_ms: u64,
-) -> Value {
-    let allowed = decision.is_some_and(Decision::is_allowed);
-    let mut counts: Vec<(String, u64)> = vec![
-        ("Allowed".to_owned(), u64::from(allowed)),
-        ("Denied".to_owned(), u64::from(!allowed)),
-        (
-            "LookupErrors".to_owned(),
-            u64::from(decision.is_some_and(|d| d.lookup_error().is_some())),
-        ),
-    ];
-    if !allowed {
-        counts.push((format!("Denied.{reason}"), 1));
-    }
-    if matches!(decision, Some(Decision::AllowedUnchecked(..))) {
-        counts.push(("AllowedUnchecked".to_owned(), 1));
-    }
-    let mut definitions: Vec<Value> = counts
-        .iter()
-        .map(|(name, _)| json!({"Name": name, "Unit": "Count"}))
-        .collect();
-    definitions.push(json!({"Name": "AuthorizationLatency", "Unit": "Milliseconds"}));
-    let mut doc = Map::new();
-    for (name, count) in counts {
-        doc.insert(name, json!(count));
-    }
-    doc.insert(
-        "AuthorizationLatency".to_owned(),
-        json!((latency.as_secs_f64() * 1_000_000.0).round() / 1000.0),
-    );
-    doc.insert("FunctionName".to_owned(), json!(function_name));
-    doc.insert("RequestId".to_owned(), json!(request_id));
-    doc.insert("Reason".to_owned(), json!(reason));
-    doc.insert(
-        "_aws".to_owned(),
-        json!({
-            "Timestamp": timestamp_ms,
-            "CloudWatchMetrics": [{
-                "Namespace": namespace,
-                "Dimensions": [["FunctionName"]],
-                "Metrics": definitions,
-            }],
-        }),
-    );
-    Value::Object(doc)
 }
 
 #[cfg(test)]
@@ -140,15 +58,12 @@ mod tests {
     #[test]
     fn a_denial_counts_denied_and_its_reason() {
         let decision = Decision::Refused(Refusal::Expired);
-        let doc = document(
-            decision.reason(),
-            Some(&decision),
-            Duration::from_micros(1500),
-            "Ns",
-            "fn",
-            "r-1",
-            7,
-        );
+        let authorization = Authorization {
+            reason: decision.reason(),
+            decision: Some(&decision),
+            latency: Duration::from_micros(1500),
+        };
+        let doc = document(&authorization, "Ns", "fn", "r-1", 7);
         assert_eq!(doc["Allowed"], 0);
         assert_eq!(doc["Denied"], 1);
         assert_eq!(doc["Denied.Expired"], 1);
@@ -166,15 +81,12 @@ mod tests {
 
     #[test]
     fn an_unrecognised_event_is_a_denial() {
-        let doc = document(
-            "UnrecognisedEvent",
-            None,
-            Duration::ZERO,
-            "Ns",
-            "fn",
-            "r",
-            0,
-        );
+        let authorization = Authorization {
+            reason: "UnrecognisedEvent",
+            decision: None,
+            latency: Duration::ZERO,
+        };
+        let doc = document(&authorization, "Ns", "fn", "r", 0);
         assert_eq!(doc["Denied"], 1);
         assert_eq!(doc["Denied.UnrecognisedEvent"], 1);
     }

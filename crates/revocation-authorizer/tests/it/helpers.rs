@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-pub use test_support::moto;
+pub use test_support::{http_stub, moto};
 
 /// The authorizer's binary under the workspace's one Lambda Runtime API emulator.
 pub mod runtime_api {

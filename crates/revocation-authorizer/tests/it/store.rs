@@ -1,5 +1,6 @@
 //! The library's DynamoDB store against moto's DynamoDB: the record of contract section 7,
-//! and a write that only ever raises the cutoff.
+//! and a write that only ever raises the cutoff; and against a stub that answers a
+//! megabyte-long error, which must reach the log bounded.
 
 use std::collections::HashMap;
 use std::time::{Duration, UNIX_EPOCH};
@@ -11,6 +12,7 @@ use cognito_revocation::{
     UnixSeconds, UserPoolId,
 };
 
+use crate::helpers::http_stub::{HttpStub, StubReply};
 use crate::helpers::moto::{self, Moto};
 
 fn cutoff(at: u64, message: &str) -> Cutoff {
@@ -123,4 +125,38 @@ async fn a_missing_table_is_an_error_of_class_unknown() {
         .await
         .unwrap_err();
     assert_eq!(err.class(), StoreErrorClass::Unknown);
+}
+
+#[tokio::test]
+async fn a_megabyte_error_from_the_table_reaches_the_log_bounded() {
+    let message = format!("denied\n{}", "x".repeat(1 << 20));
+    let body = serde_json::json!({
+        "__type": "com.amazonaws.dynamodb.v20120810#AccessDeniedException",
+        "message": message,
+    })
+    .to_string();
+    let stub =
+        HttpStub::start(move |_| StubReply::json(400, "application/x-amz-json-1.0", body.clone()))
+            .await;
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(stub.url())
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .load()
+        .await;
+    let store = DynamoDbCutoffStore::new(DynamoDb::new(&sdk), "cutoffs");
+    let err = store
+        .revoked_before(&cutoff(1_000, "m").key())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "AccessDeniedException");
+    let logged = err.to_string();
+    assert!(logged.len() <= 600, "{} bytes", logged.len());
+    assert!(
+        logged.contains("AccessDeniedException (HTTP 400): denied\\nxxx"),
+        "{logged}"
+    );
+    assert!(!logged.contains('\n'));
 }

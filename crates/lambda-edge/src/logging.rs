@@ -1,11 +1,12 @@
-//! Logging set-up for both of the workspace's functions: the Lambda runtime's own behaviour (JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`,
-//! level from `AWS_LAMBDA_LOG_LEVEL`, else `RUST_LOG`, else INFO; no timestamps, which
-//! CloudWatch adds), with one cap no setting can lift: the crates that move bytes on the wire
-//! (the Lambda runtime client, the SDK's HTTP stack, request signing, hyper, TLS) never log
-//! below DEBUG. At TRACE they print payloads and request bodies: the responder's invocation
-//! event and a dead-letter send's body are alerts, which may carry a user's tokens, the
-//! authorizer's event holds the caller's bearer token, and logs must never hold one, whatever
-//! level or directive an operator turns on during an incident.
+//! Logging set-up for every function of the workspace: the Lambda runtime's own behaviour
+//! (JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`, level from `AWS_LAMBDA_LOG_LEVEL`, else
+//! `RUST_LOG`, else INFO; no timestamps, which CloudWatch adds), with one cap no setting can
+//! lift: the crates that move bytes on the wire (the Lambda runtime client, the SDK's HTTP
+//! stack, request signing, hyper, TLS) never log below DEBUG. At TRACE they print payloads and
+//! request bodies: the responder's invocation event and a dead-letter send's body are alerts,
+//! which may carry a user's tokens, the authorizer's event holds the caller's bearer token,
+//! and logs must never hold one, whatever level or directive an operator turns on during an
+//! incident.
 //!
 //! The cap is a second filter applied after the operator's: a directive naming a submodule
 //! (`lambda_runtime::layers=trace`) or a span field (`[{requestId}]=trace`) can enable
