@@ -8,8 +8,9 @@ use std::str::FromStr;
 
 use lambda_edge::{MetricsNamespace, Switch, TableName};
 
+use crate::core::action::Actions;
 use crate::core::alert::{AlertDecoder, JsonPointer};
-use crate::core::decision::{AllowedPools, Policy};
+use crate::core::decision::{ActionPolicy, AllowedPools, Policy};
 use crate::core::error_class::ErrorClass;
 use crate::core::identity::UserPoolId;
 use crate::core::letter::{DeadLetterRoutes, QueueUrl};
@@ -194,6 +195,7 @@ impl Config {
             decoder: AlertDecoder {
                 username_pointer: env.parse::<JsonPointer>("USERNAME_POINTER")?,
                 user_pool_pointer: env.parse::<JsonPointer>("USER_POOL_ID_POINTER")?,
+                actions_pointer: env.parse::<JsonPointer>("ACTIONS_POINTER")?,
                 default_pool: env.parse::<PoolName>("DEFAULT_USER_POOL_ID")?.map(|p| p.0),
             },
             allowed_pools: allowed_pools(env)?,
@@ -202,6 +204,7 @@ impl Config {
                 .parse::<MaxReceiveCount>("MAX_RECEIVE_COUNT")?
                 .map(|m| m.0),
             threat_min_risk_level: env.parse("THREAT_MIN_RISK_LEVEL")?.unwrap_or_default(),
+            actions: action_policy(env)?,
         };
         let revocation_targets = RevocationTargets {
             table: env.parse::<TableName>("REVOCATION_TABLE")?.map(|t| t.0),
@@ -235,6 +238,43 @@ impl Config {
             revocation_targets,
         })
     }
+}
+
+/// `ALLOWED_ACTIONS` (default `sign-out`), the bound, and `ACTIONS`, `THREAT_TAKEOVER_ACTIONS`
+/// and `THREAT_CREDENTIALS_ACTIONS` (the last two default to `ACTIONS`'s value), each of which
+/// must lie within it: a deployment that would take an action its operator did not allow
+/// stops at start-up, naming the variable.
+fn action_policy(env: &Env) -> Result<ActionPolicy, ConfigError> {
+    let allowed = env
+        .parse::<Actions>("ALLOWED_ACTIONS")?
+        .unwrap_or(Actions::SIGN_OUT);
+    let within = |name: &str, actions: Actions| {
+        if actions.is_within(allowed) {
+            Ok(actions)
+        } else {
+            Err(ConfigError::new(
+                name,
+                format!(
+                    "asks for {} but ALLOWED_ACTIONS is {allowed}",
+                    actions.beyond(allowed)
+                ),
+            ))
+        }
+    };
+    let default = within(
+        "ACTIONS",
+        env.parse::<Actions>("ACTIONS")?
+            .unwrap_or(Actions::SIGN_OUT),
+    )?;
+    let threat = |name: &str| -> Result<Actions, ConfigError> {
+        within(name, env.parse::<Actions>(name)?.unwrap_or(default))
+    };
+    Ok(ActionPolicy {
+        allowed,
+        default,
+        takeover: threat("THREAT_TAKEOVER_ACTIONS")?,
+        credentials: threat("THREAT_CREDENTIALS_ACTIONS")?,
+    })
 }
 
 /// The SDK's endpoint overrides the function reads: each must be a URL SQS, Cognito, DynamoDB
@@ -532,6 +572,49 @@ mod tests {
         assert_eq!(both.revocation_targets.scope(), Scope::CutoffsAndEvents);
         assert_eq!(both.revocation_targets.retention.as_secs(), 3600);
         assert_eq!(both.revocation_targets.source, "cognito-signout-responder");
+    }
+
+    #[test]
+    fn actions_default_to_the_sign_out_and_must_lie_within_the_bound() {
+        use crate::core::action::Action;
+        let c = config(&[]).unwrap();
+        assert_eq!(c.responder.policy.actions, ActionPolicy::default());
+        assert_eq!(
+            variable_of(config(&[("ACTIONS", "disable")])),
+            "ACTIONS",
+            "the default bound is the sign-out alone"
+        );
+        assert_eq!(
+            variable_of(config(&[
+                ("ALLOWED_ACTIONS", "sign-out,reset-password"),
+                ("THREAT_TAKEOVER_ACTIONS", "disable"),
+            ])),
+            "THREAT_TAKEOVER_ACTIONS"
+        );
+        assert_eq!(
+            variable_of(config(&[("ALLOWED_ACTIONS", "wipe")])),
+            "ALLOWED_ACTIONS"
+        );
+        let c = config(&[
+            ("ALLOWED_ACTIONS", "reset-password,disable"),
+            ("ACTIONS", "reset-password"),
+            ("THREAT_TAKEOVER_ACTIONS", "disable"),
+        ])
+        .unwrap();
+        let actions = c.responder.policy.actions;
+        assert_eq!(
+            actions.allowed.names(),
+            ["reset-password", "disable", "sign-out"]
+        );
+        assert_eq!(
+            actions.takeover,
+            Actions::of(&[Action::Disable, Action::SignOut])
+        );
+        assert_eq!(
+            actions.credentials,
+            Actions::of(&[Action::ResetPassword, Action::SignOut]),
+            "a threat variable not set takes ACTIONS's value"
+        );
     }
 
     #[test]

@@ -68,6 +68,7 @@ pub fn log_settlement(s: &Settlement, dry_run: bool) {
     let pool = s.target().map(|t| t.pool.as_str());
     let user = s.target().map(|t| t.user.as_str());
     let outcome = s.kind().as_str();
+    let actions = (!s.taken().is_empty()).then(|| s.taken().to_string());
     match s.outcome() {
         // A pool's log carries every sign-in: only a control message is worth INFO.
         Outcome::Ignored { reason, .. } if *reason == IgnoreReason::ControlMessage => {
@@ -95,6 +96,7 @@ pub fn log_settlement(s: &Settlement, dry_run: bool) {
             user_pool_id = pool,
             username = user,
             receive_count = s.receive_count(),
+            actions,
             dry_run,
             "alert settled"
         ),
@@ -115,6 +117,7 @@ pub fn log_settlement(s: &Settlement, dry_run: bool) {
                 user_pool_id = pool,
                 username = user,
                 receive_count = s.receive_count(),
+                actions,
                 dead_letter_error,
                 dry_run,
                 "alert settled"

@@ -65,9 +65,12 @@ pub use lambda_edge::logging;
 pub mod metrics;
 
 pub use crate::config::{Config, ConfigError};
+pub use crate::core::action::{Action, Actions, Asked, UnknownAction};
 pub use crate::core::alert::{parse_strict, AlertDecoder, JsonPointer};
 pub use crate::core::call_error::CallError;
-pub use crate::core::decision::{Admission, AllowedPools, Policy, UserNotFoundPolicy, Verdict};
+pub use crate::core::decision::{
+    ActionPolicy, Admission, AllowedPools, Policy, Request, UserNotFoundPolicy, Verdict,
+};
 pub use crate::core::error_class::ErrorClass;
 pub use crate::core::failure::Failure;
 pub use crate::core::identity::{NameError, Target, UserPoolId, Username};
@@ -75,7 +78,7 @@ pub use crate::core::letter::{
     BodyEncoding, DeadLetter, DeadLetterError, DeadLetterRoutes, QueueUrl, MAX_BATCH_ENTRIES,
     MAX_MESSAGE_BYTES,
 };
-pub use crate::core::outcome::{Outcome, OutcomeKind, Report, Settlement};
+pub use crate::core::outcome::{Outcome, OutcomeKind, Report, Settlement, Taken};
 pub use crate::core::payload::{Batch, Origin, Record, Source};
 pub use crate::core::plan::{plan, Call, Group, Mode, Plan, Step};
 pub use crate::core::revocation::{RevocationError, SignedOut};
@@ -87,8 +90,10 @@ pub use crate::responder::{Responder, Settings};
 pub use crate::revocation::aws::{event_detail, AwsRevocations, RevocationTargets};
 pub use crate::revocation::void::NoRevocations;
 pub use crate::revocation::{Revocations, Scope};
-pub use crate::sign_out::cognito::{lookup_error, sign_out_error, CognitoSignOut};
-pub use crate::sign_out::SignOut;
+pub use crate::sign_out::cognito::{
+    disable_error, lookup_error, reset_error, sign_out_error, CognitoSignOut,
+};
+pub use crate::sign_out::{SignOut, UserRecord};
 
 use aws_config::SdkConfig;
 use lambda_edge::Binary;

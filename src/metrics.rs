@@ -6,8 +6,9 @@
 //! `Retried`, `Ignored` (threat-protection records that call for no action), one
 //! `DeadLettered.<class>` / `Retried.<class>` per class seen,
 //! `DeadLetterRequests` (`SendMessageBatch` requests made), `CutoffsRecorded`,
-//! `CutoffFailures`, `EventsPublished`, `EventFailures` (revocation), and `CognitoCallLatency` (every
-//! call's milliseconds, so CloudWatch keeps percentiles).
+//! `CutoffFailures`, `EventsPublished`, `EventFailures` (revocation), `PasswordsReset` and
+//! `UsersDisabled` (containment), and `CognitoCallLatency` (every user-update call's
+//! milliseconds, so CloudWatch keeps percentiles).
 
 use std::collections::BTreeMap;
 
@@ -61,6 +62,8 @@ impl Measure for Report {
             ("CutoffFailures", self.cutoff_failures),
             ("EventsPublished", self.events_published),
             ("EventFailures", self.event_failures),
+            ("PasswordsReset", self.passwords_reset),
+            ("UsersDisabled", self.users_disabled),
         ] {
             counts.insert(name.to_owned(), value as u64);
         }

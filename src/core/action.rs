@@ -81,6 +81,28 @@ impl FromStr for Action {
 #[error("names an action other than sign-out, reset-password or disable")]
 pub struct UnknownAction;
 
+/// What an alert asks for, before the deployment's bound (`ALLOWED_ACTIONS`) is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asked {
+    /// Nothing: the source's default applies (`ACTIONS`, or a threat mapping).
+    Nothing,
+    /// These actions (the sign-out always among them).
+    Actions(Actions),
+    /// Something that is no list of actions: signed out, then dead-lettered `invalid`.
+    Unknown(UnknownAction),
+}
+
+impl Asked {
+    /// What was asked, `default` when nothing was (an unknown ask takes the default too:
+    /// the sign-out, at least, is taken).
+    pub fn or(self, default: Actions) -> Actions {
+        match self {
+            Asked::Actions(actions) => actions,
+            Asked::Nothing | Asked::Unknown(_) => default,
+        }
+    }
+}
+
 /// A set of actions, listed in [`Action::ORDER`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Actions(u8);
@@ -109,6 +131,11 @@ impl Actions {
     /// Both sets.
     pub fn union(self, other: Actions) -> Self {
         Actions(self.0 | other.0)
+    }
+
+    /// What both sets hold.
+    pub fn and(self, other: Actions) -> Self {
+        Actions(self.0 & other.0)
     }
 
     /// What this set holds beyond `other`.

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::core::action::{Actions, Asked, UnknownAction};
 pub use crate::core::document::parse_strict;
 use crate::core::document::{first_key, one_pool, pool, username, PoolForm};
 use crate::core::failure::Failure;
@@ -22,6 +23,8 @@ const USERNAME_KEYS: [&str; 2] = ["Username", "username"];
 const USER_POOL_ID_KEYS: [&str; 2] = ["UserPoolId", "userPoolId"];
 /// Keys that name the pool by ARN.
 const USER_POOL_ARN_KEYS: [&str; 2] = ["UserPoolArn", "userPoolArn"];
+/// Keys that ask for actions beyond the sign-out (contract section 10).
+const ACTIONS_KEYS: [&str; 2] = ["Actions", "actions"];
 
 /// An RFC 6901 JSON pointer (`USERNAME_POINTER`, `USER_POOL_ID_POINTER`), checked once at
 /// start-up: it starts with `/`, and every `~` is an escape (`~0` or `~1`).
@@ -58,6 +61,8 @@ pub struct AlertDecoder {
     pub username_pointer: Option<JsonPointer>,
     /// `USER_POOL_ID_POINTER`: where the pool id or ARN is.
     pub user_pool_pointer: Option<JsonPointer>,
+    /// `ACTIONS_POINTER`: where the actions asked are, when the alert is not a request.
+    pub actions_pointer: Option<JsonPointer>,
     /// `DEFAULT_USER_POOL_ID`: the pool of alerts that name a user but no pool.
     pub default_pool: Option<UserPoolId>,
 }
@@ -67,8 +72,18 @@ impl AlertDecoder {
     /// is refused as malformed: which of the two a reader takes differs between parsers, and
     /// an alert must not mean one user to the detector and another to the responder.
     pub fn decode(&self, body: &str) -> Result<Target, Failure> {
+        self.decode_alert(body).map(|(target, _)| target)
+    }
+
+    /// Decodes one alert document: its names, and the actions it asks for (key `Actions` or
+    /// `actions` beside the names, or at `ACTIONS_POINTER`).
+    pub fn decode_alert(&self, body: &str) -> Result<(Target, Asked), Failure> {
         let document = parse_strict(body).map_err(|e| Failure::NotJson(Arc::new(e)))?;
-        self.decode_value(&document)
+        let unwrapped = sns_message(&document)?;
+        let document = unwrapped.as_ref().unwrap_or(&document);
+        let request = request_object(document);
+        let target = self.names(document, request)?;
+        Ok((target, self.asked(document, request)))
     }
 
     /// Decodes one alert document already parsed as JSON.
@@ -82,9 +97,34 @@ impl AlertDecoder {
     /// evaluated on the finding; otherwise the names are its `ProductFields` `Username` and
     /// `UserPoolId` or `UserPoolArn` (then `DEFAULT_USER_POOL_ID`).
     pub fn decode_finding(&self, body: &str) -> Result<Target, Failure> {
+        self.decode_finding_alert(body).map(|(target, _)| target)
+    }
+
+    /// Decodes one Security Hub finding: its names, and the actions its `ProductFields`
+    /// (`Actions`, comma-separated) or `ACTIONS_POINTER` ask for.
+    pub fn decode_finding_alert(&self, body: &str) -> Result<(Target, Asked), Failure> {
         let finding = parse_strict(body).map_err(|e| Failure::NotJson(Arc::new(e)))?;
         let fields = finding.get("ProductFields").filter(|f| f.is_object());
-        self.names(&finding, fields)
+        let target = self.names(&finding, fields)?;
+        Ok((target, self.asked(&finding, fields)))
+    }
+
+    /// The actions `document` asks for: at `ACTIONS_POINTER`, else under `Actions` in
+    /// `request`. Two spellings naming different lists ask for nothing readable.
+    fn asked(&self, document: &Value, request: Option<&Value>) -> Asked {
+        let value = match self.pointed(document, self.actions_pointer.as_ref()) {
+            Some(value) => Some(value),
+            None => match request.map(|r| first_key(r, &ACTIONS_KEYS)) {
+                Some(Ok(found)) => found.map(|(_, value)| value),
+                Some(Err(_)) => return Asked::Unknown(UnknownAction),
+                None => None,
+            },
+        };
+        match value.map(Actions::from_json) {
+            None => Asked::Nothing,
+            Some(Ok(actions)) => Asked::Actions(actions),
+            Some(Err(unknown)) => Asked::Unknown(unknown),
+        }
     }
 
     /// The names in `document`: through the pointers, else from the keys of `request`.
@@ -236,6 +276,7 @@ mod tests {
         let decoder = AlertDecoder {
             username_pointer: Some("/detail/account/login".parse().unwrap()),
             user_pool_pointer: Some("/detail/tenant~1pool".parse().unwrap()),
+            actions_pointer: None,
             default_pool: None,
         };
         let body = r#"{"detail-type":"x","source":"siem","detail":{"account":{"login":"frank"},"tenant/pool":"ap-south-1_Zz9"}}"#;
@@ -428,6 +469,7 @@ mod tests {
         let decoder = AlertDecoder {
             username_pointer: Some("/Resources/0/Details/Other/login".parse().unwrap()),
             user_pool_pointer: None,
+            actions_pointer: None,
             default_pool: Some(UserPoolId::parse("eu-west-1_Dflt").unwrap()),
         };
         let pointed = r#"{"Resources":[{"Details":{"Other":{"login":"zoe"}}}],"ProductFields":{"Username":"ignored"}}"#;

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use std::str::FromStr;
 
+use crate::core::action::{Action, Actions, Asked};
 use crate::core::alert::AlertDecoder;
 use crate::core::error_class::ErrorClass;
 use crate::core::failure::Failure;
@@ -73,6 +74,84 @@ impl FromStr for AllowedPools {
     }
 }
 
+/// The actions a deployment takes (contract section 10), read once from its configuration;
+/// each is within `allowed` (the function refuses to start otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionPolicy {
+    /// `ALLOWED_ACTIONS`: the bound of everything an alert may get.
+    pub allowed: Actions,
+    /// `ACTIONS`: for an alert that asks none.
+    pub default: Actions,
+    /// `THREAT_TAKEOVER_ACTIONS`: for a threat-protection account takeover.
+    pub takeover: Actions,
+    /// `THREAT_CREDENTIALS_ACTIONS`: for compromised credentials.
+    pub credentials: Actions,
+}
+
+impl Default for ActionPolicy {
+    /// The sign-out alone, everywhere: a noisy detector must not lock thousands of users out
+    /// unless an operator opted in.
+    fn default() -> Self {
+        Self {
+            allowed: Actions::SIGN_OUT,
+            default: Actions::SIGN_OUT,
+            takeover: Actions::SIGN_OUT,
+            credentials: Actions::SIGN_OUT,
+        }
+    }
+}
+
+impl ActionPolicy {
+    /// What a record asking `asked` gets, with `default` for an alert that asks none.
+    pub fn request(&self, asked: Asked, default: Actions) -> Request {
+        match asked {
+            Asked::Nothing => Request {
+                take: default,
+                asked: default,
+                refused: None,
+            },
+            // Nothing readable was asked: the sign-out, which every alert gets, and no guess.
+            Asked::Unknown(unknown) => Request {
+                take: Actions::SIGN_OUT,
+                asked: Actions::SIGN_OUT,
+                refused: Some(Failure::UnknownAction(unknown)),
+            },
+            Asked::Actions(asked) => {
+                let beyond = asked.beyond(self.allowed);
+                Request {
+                    take: asked.beyond(beyond).with(Action::SignOut),
+                    asked,
+                    refused: (!beyond.is_empty()).then_some(Failure::ForbiddenAction(beyond)),
+                }
+            }
+        }
+    }
+}
+
+/// What an admitted record asks of its user's call.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The actions to take: what was asked and is allowed, the sign-out always among them.
+    pub take: Actions,
+    /// What the alert asked, refused actions included (its dead letter's `Actions`).
+    pub asked: Actions,
+    /// Why the record is dead-lettered once its user is signed out: it asked for an action
+    /// outside `ALLOWED_ACTIONS`, or for something that is no action.
+    pub refused: Option<Failure>,
+}
+
+/// The actions a Security Hub custom action asks for, read from the action target's ARN (the
+/// event's first resource): `SignOutUser`, `ResetUserPassword`, `DisableUser`.
+fn custom_action(source_arn: Option<&str>) -> Option<Asked> {
+    let id = source_arn?.split_once(":action/custom/")?.1;
+    Some(Asked::Actions(match id {
+        "SignOutUser" => Actions::SIGN_OUT,
+        "ResetUserPassword" => Actions::of(&[Action::ResetPassword, Action::SignOut]),
+        "DisableUser" => Actions::of(&[Action::Disable, Action::SignOut]),
+        _ => return None,
+    }))
+}
+
 /// The settings the decisions read.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -87,13 +166,15 @@ pub struct Policy {
     /// `THREAT_MIN_RISK_LEVEL`: the lowest risk level of an `AccountTakeover` that signs a
     /// user out.
     pub threat_min_risk_level: RiskLevel,
+    /// `ALLOWED_ACTIONS`, `ACTIONS`, `THREAT_*_ACTIONS`.
+    pub actions: ActionPolicy,
 }
 
 /// What may be done for one record, before any call.
 #[derive(Debug)]
 pub enum Admission {
-    /// Sign this user out.
-    Act(Target),
+    /// Act on this user, as the request says.
+    Act(Target, Request),
     /// Not an alert: count it and acknowledge it; the names are kept when valid.
     Ignore(IgnoreReason, Option<Target>),
     /// Dead-letter the record for this failure.
@@ -123,23 +204,43 @@ impl Policy {
     /// threat-protection log line (the threat rule first), a Security Hub finding, a control
     /// message or an undecodable log payload. Whatever acts passes the allow-list.
     pub fn assess(&self, record: &Record) -> Admission {
-        let target = match &record.origin {
-            Origin::Alert => self.decoder.decode(&record.body),
-            Origin::Finding { .. } => self.decoder.decode_finding(&record.body),
+        let actions = &self.actions;
+        let decoded = match &record.origin {
+            Origin::Alert => self
+                .decoder
+                .decode_alert(&record.body)
+                .map(|(target, asked)| (target, actions.request(asked, actions.default))),
+            Origin::Finding { .. } => {
+                self.decoder
+                    .decode_finding_alert(&record.body)
+                    .map(|(target, asked)| {
+                        let asked = custom_action(record.source_arn.as_deref()).unwrap_or(asked);
+                        (target, actions.request(asked, actions.default))
+                    })
+            }
             Origin::LogEvent => match threat::assess(
                 &record.body,
                 self.threat_min_risk_level,
                 self.decoder.default_pool.as_ref(),
             ) {
-                Ok(Assessment::Act(target)) => Ok(target),
+                Ok(Assessment::Act(target, threat)) => {
+                    let mut take = Actions::NONE;
+                    if threat.takeover {
+                        take = take.union(actions.takeover);
+                    }
+                    if threat.credentials {
+                        take = take.union(actions.credentials);
+                    }
+                    Ok((target, actions.request(Asked::Nothing, take)))
+                }
                 Ok(Assessment::Ignore(reason, target)) => return Admission::Ignore(reason, target),
                 Err(failure) => Err(failure),
             },
             Origin::Control => return Admission::Ignore(IgnoreReason::ControlMessage, None),
             Origin::Undecodable(reason) => Err(Failure::UndecodableLogs(reason.clone())),
         };
-        match target.and_then(|t| self.allowed(t)) {
-            Ok(target) => Admission::Act(target),
+        match decoded.and_then(|(t, request)| Ok((self.allowed(t)?, request))) {
+            Ok((target, request)) => Admission::Act(target, request),
             Err(failure) => Admission::Refuse(failure),
         }
     }
@@ -188,6 +289,7 @@ mod tests {
             user_not_found: UserNotFoundPolicy::DeadLetter,
             max_receive_count: Some(5),
             threat_min_risk_level: RiskLevel::High,
+            actions: ActionPolicy::default(),
         }
     }
 
@@ -295,7 +397,7 @@ mod tests {
             )
         };
         let act = policy.assess(&from(Origin::LogEvent, &takeover("eu-west-1_Ok")));
-        assert!(matches!(act, Admission::Act(_)), "{act:?}");
+        assert!(matches!(act, Admission::Act(..)), "{act:?}");
         let forbidden = policy.assess(&from(Origin::LogEvent, &takeover("eu-west-1_No")));
         assert!(
             matches!(&forbidden, Admission::Refuse(f) if f.class() == ErrorClass::ForbiddenPool),
@@ -310,7 +412,7 @@ mod tests {
         let finding = r#"{"ProductFields":{"Username":"a","UserPoolId":"eu-west-1_Ok"}}"#;
         assert!(matches!(
             policy.assess(&from(Origin::Finding { index: 0 }, finding)),
-            Admission::Act(_)
+            Admission::Act(..)
         ));
         // The same text as an alert document names no one.
         assert!(matches!(
@@ -340,6 +442,6 @@ mod tests {
             threat_min_risk_level: RiskLevel::Medium,
             ..policy()
         };
-        assert!(matches!(lower.assess(&record), Admission::Act(_)));
+        assert!(matches!(lower.assess(&record), Admission::Act(..)));
     }
 }

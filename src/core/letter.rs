@@ -16,6 +16,7 @@ use std::str::FromStr;
 
 use base64::Engine;
 
+use crate::core::action::Actions;
 use crate::core::call_error::CallError;
 use crate::core::error_class::ErrorClass;
 use crate::core::failure::Failure;
@@ -144,6 +145,19 @@ impl DeadLetter {
             },
         };
         letter.fitted()
+    }
+
+    /// The same letter, naming the actions its alert asked (`Actions`) and those taken on the
+    /// user for it (`ActionsTaken`, absent when none was), comma-separated in the order they
+    /// run.
+    pub fn with_actions(mut self, asked: Actions, taken: Actions) -> Self {
+        if !asked.is_empty() {
+            self.attributes.insert("Actions", asked.to_string());
+        }
+        if !taken.is_empty() {
+            self.attributes.insert("ActionsTaken", taken.to_string());
+        }
+        self.fitted()
     }
 
     /// The bytes SQS counts for this message: the body, and each attribute's name, type and

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::core::action::{Action, Actions};
 use crate::core::error_class::ErrorClass;
 use crate::core::failure::Failure;
 use crate::core::identity::Target;
@@ -133,6 +134,7 @@ pub struct Settlement {
     message_id: String,
     receive_count: Option<u32>,
     outcome: Outcome,
+    taken: Actions,
 }
 
 impl Settlement {
@@ -172,7 +174,21 @@ impl Settlement {
             message_id: record.message_id.clone(),
             receive_count: record.receive_count,
             outcome,
+            taken: Actions::NONE,
         }
+    }
+
+    /// The same settlement, naming the actions taken on its user for it (or, under
+    /// `DRY_RUN`, that would have been).
+    pub fn with_taken(mut self, taken: Actions) -> Self {
+        self.taken = taken;
+        self
+    }
+
+    /// The actions taken on the user for this alert, in the order they ran (none when no
+    /// call was made).
+    pub fn taken(&self) -> Actions {
+        self.taken
     }
 
     /// The record's message id (SQS `messageId`, EventBridge `id`, or the request id).
@@ -216,6 +232,39 @@ impl Settlement {
     }
 }
 
+/// What one user's shared call did: the actions taken, each failed action's failure, and a
+/// failure of what follows the sign-out (the cutoff, the event). Records that share the call
+/// each read it for the actions they asked ([`Taken::failure_for`]).
+#[derive(Debug, Clone, Default)]
+pub struct Taken {
+    /// The actions that succeeded (or held already: a reset skipped for a user in
+    /// `RESET_REQUIRED`).
+    pub actions: Actions,
+    /// Each action that failed, in the order they ran.
+    pub failed: Vec<(Action, Failure)>,
+    /// The bookkeeping after the sign-out failed: every caller is retried.
+    pub after: Option<Failure>,
+}
+
+impl Taken {
+    /// The failure a record asking `asked` ends with, if any: the worst of its actions' (a
+    /// failure that is retried over one that is dead-lettered, then the order the actions ran
+    /// in), then the bookkeeping's.
+    pub fn failure_for(&self, asked: Actions) -> Option<Failure> {
+        let mine = || {
+            self.failed
+                .iter()
+                .filter(|(action, _)| asked.contains(*action))
+                .map(|(_, failure)| failure)
+        };
+        mine()
+            .find(|f| f.class().is_retryable())
+            .or_else(|| mine().next())
+            .or(self.after.as_ref())
+            .cloned()
+    }
+}
+
 /// Everything an invocation settled, for the return value, logs and metrics.
 #[derive(Debug)]
 pub struct Report {
@@ -237,6 +286,10 @@ pub struct Report {
     pub events_published: usize,
     /// Signed-out events that could not be published (their records are retried).
     pub event_failures: usize,
+    /// Passwords reset (`AdminResetUserPassword` calls that succeeded).
+    pub passwords_reset: usize,
+    /// Users disabled (`AdminDisableUser` calls that succeeded).
+    pub users_disabled: usize,
 }
 
 impl Report {

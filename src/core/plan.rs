@@ -7,7 +7,8 @@
 
 use std::collections::HashMap;
 
-use crate::core::decision::{Admission, Policy};
+use crate::core::action::Actions;
+use crate::core::decision::{Admission, Policy, Request};
 use crate::core::failure::Failure;
 use crate::core::identity::Target;
 use crate::core::payload::{Batch, Source};
@@ -17,12 +18,14 @@ use crate::core::threat::IgnoreReason;
 #[derive(Debug)]
 pub enum Step {
     /// Settle the record with the result of the shared call `call` (an index into
-    /// [`Plan::calls`], which names the user).
+    /// [`Plan::calls`], which names the user), judged on the actions the record asked.
     Call {
         /// The record's index in the batch.
         record: usize,
         /// The shared call's index in [`Plan::calls`].
         call: usize,
+        /// What the record asks of the call.
+        request: Request,
     },
     /// `DRY_RUN`: the record would be acted on; settle it signed out, calling nothing.
     WouldSignOut {
@@ -30,6 +33,8 @@ pub enum Step {
         record: usize,
         /// The user it names.
         target: Target,
+        /// What it would ask.
+        request: Request,
     },
     /// `DRY_RUN`: the record would be refused; settle it dead-lettered, sending nothing.
     WouldRefuse {
@@ -86,6 +91,8 @@ pub struct Call {
     pub target: Target,
     /// The message ids of the records that share the call, in arrival order.
     pub callers: Vec<String>,
+    /// The actions to take: the union of what the callers asked and may have.
+    pub actions: Actions,
 }
 
 /// Whether the batch is acted on or only decided (`DRY_RUN`), chosen once at start-up.
@@ -119,23 +126,27 @@ pub fn plan(batch: &Batch, policy: &Policy, mode: Mode) -> Plan {
     let mut group_of: HashMap<&str, usize> = HashMap::new();
     for (record_index, record) in batch.records.iter().enumerate() {
         let step = match (policy.assess(record), mode) {
-            (Admission::Act(target), Mode::Act) => {
+            (Admission::Act(target, request), Mode::Act) => {
                 let call = *call_of.entry(target.clone()).or_insert_with(|| {
                     calls.push(Call {
                         target,
                         callers: Vec::new(),
+                        actions: Actions::NONE,
                     });
                     calls.len() - 1
                 });
                 calls[call].callers.push(record.message_id.clone());
+                calls[call].actions = calls[call].actions.union(request.take);
                 Step::Call {
                     record: record_index,
                     call,
+                    request,
                 }
             }
-            (Admission::Act(target), Mode::DryRun) => Step::WouldSignOut {
+            (Admission::Act(target, request), Mode::DryRun) => Step::WouldSignOut {
                 record: record_index,
                 target,
+                request,
             },
             (Admission::Refuse(failure), Mode::DryRun) => Step::WouldRefuse {
                 record: record_index,
@@ -186,6 +197,7 @@ mod tests {
             user_not_found: UserNotFoundPolicy::DeadLetter,
             max_receive_count: None,
             threat_min_risk_level: Default::default(),
+            actions: Default::default(),
         }
     }
 
@@ -242,6 +254,7 @@ mod tests {
         assert_eq!(plan.calls[0].target.user.as_str(), "alice");
         assert_eq!(plan.calls[0].callers, ["a", "c"]);
         assert_eq!(plan.calls[1].callers, ["b"]);
+        assert_eq!(plan.calls[0].actions, Actions::SIGN_OUT);
     }
 
     #[test]
@@ -331,5 +344,42 @@ mod tests {
         assert!(
             matches!(steps[1], Step::WouldRefuse { failure, .. } if failure.class() == ErrorClass::Malformed)
         );
+    }
+
+    #[test]
+    fn records_naming_one_user_share_the_union_of_their_allowed_actions() {
+        use crate::core::action::Action;
+        use crate::core::decision::ActionPolicy;
+        let mut policy = policy();
+        policy.actions = ActionPolicy {
+            allowed: Actions::of(&[Action::Disable, Action::ResetPassword, Action::SignOut]),
+            ..ActionPolicy::default()
+        };
+        let mut disable = record("a", "alice", None);
+        disable.body =
+            r#"{"UserPoolId":"eu-west-1_Ok","Username":"alice","Actions":["disable"]}"#.into();
+        let mut reset = record("b", "alice", None);
+        reset.body =
+            r#"{"UserPoolId":"eu-west-1_Ok","Username":"alice","Actions":"reset-password"}"#.into();
+        let plan = plan(
+            &batch(false, vec![disable, reset, record("c", "alice", None)]),
+            &policy,
+            Mode::Act,
+        );
+        assert_eq!(plan.calls.len(), 1);
+        assert_eq!(
+            plan.calls[0].actions.names(),
+            ["reset-password", "disable", "sign-out"]
+        );
+        let takes: Vec<Actions> = plan
+            .groups
+            .iter()
+            .flat_map(|g| &g.steps)
+            .map(|s| match s {
+                Step::Call { request, .. } => request.take,
+                _ => Actions::NONE,
+            })
+            .collect();
+        assert_eq!(takes[2], Actions::SIGN_OUT, "each record keeps its own ask");
     }
 }

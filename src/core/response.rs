@@ -44,7 +44,8 @@ pub enum Response {
     Sqs(BatchResponse),
     /// To EventBridge, a direct caller or a CloudWatch Logs subscription: the outcome of the
     /// alert, or of each alert when the payload held several.
-    Summary(Summary),
+    /// (Boxed: a summary is far larger than the batch response.)
+    Summary(Box<Summary>),
 }
 
 /// The outcome of an invocation that is not an SQS batch. With one alert, its outcome (the
@@ -71,6 +72,9 @@ pub struct Summary {
     /// The user named by the alert, when valid.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    /// The actions taken on the user, in the order they ran (one alert).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<&'static str>>,
     /// Decided under `DRY_RUN`: nothing was called.
     pub dry_run: bool,
     /// Each alert's outcome, when the invocation held other than one (the first
@@ -104,6 +108,9 @@ pub struct AlertSummary {
     /// The user named by the alert, when valid.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    /// The actions taken on the user for the alert, in the order they ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<&'static str>>,
 }
 
 impl AlertSummary {
@@ -119,6 +126,7 @@ impl AlertSummary {
             message_id: truncate(s.message_id(), LISTED_ID_MAX_BYTES),
             user_pool_id: s.target().map(|t| t.pool.to_string()),
             username: s.target().map(|t| t.user.to_string()),
+            actions: actions_of(s),
         }
     }
 }
@@ -167,7 +175,7 @@ pub fn respond(report: &Report) -> Result<Response, RetryInvocation> {
                 message: "the invocation held no alert".to_owned(),
             })
         }
-        (several, None) => return Ok(Response::Summary(summary_of_several(several, report))),
+        (several, None) => return Ok(Response::Summary(Box::new(summary_of_several(several, report)))),
     };
     if let Outcome::Retry {
         failure,
@@ -184,18 +192,25 @@ pub fn respond(report: &Report) -> Result<Response, RetryInvocation> {
         });
     }
     let failure = settlement.outcome().failure();
-    Ok(Response::Summary(Summary {
+    Ok(Response::Summary(Box::new(Summary {
         outcome: settlement.kind().as_str(),
         class: failure.map(|f| f.class().as_str()),
         code: failure.map(|f| f.code()),
         message_id: settlement.message_id().to_owned(),
         user_pool_id: settlement.target().map(|t| t.pool.to_string()),
         username: settlement.target().map(|t| t.user.to_string()),
+        actions: actions_of(settlement),
         dry_run: report.dry_run,
         alerts: None,
         counts: None,
         alerts_omitted: None,
-    }))
+    })))
+}
+
+/// The actions a settlement names, when any were taken.
+fn actions_of(settlement: &Settlement) -> Option<Vec<&'static str>> {
+    let taken = settlement.taken();
+    (!taken.is_empty()).then(|| taken.names())
 }
 
 /// The summary of an invocation that held other than one alert, none to be retried.
@@ -245,6 +260,7 @@ fn summary_of_several(settlements: &[Settlement], report: &Report) -> Summary {
         message_id: shared(ids).flatten().unwrap_or_default(),
         user_pool_id: None,
         username: None,
+        actions: None,
         dry_run: report.dry_run,
         alerts: Some(alerts),
         counts: (!counts.is_empty()).then_some(counts),
@@ -297,6 +313,8 @@ mod tests {
             cutoff_failures: 0,
             events_published: 0,
             event_failures: 0,
+            passwords_reset: 0,
+            users_disabled: 0,
         };
         let Ok(Response::Summary(summary)) = respond(&report) else {
             panic!("a summary")

@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use cognito_revocation::{Cutoff, Subject};
 
+use crate::core::action::Actions;
 use crate::core::call_error::CallError;
 use crate::core::error_class::ErrorClass;
 use crate::core::identity::Target;
@@ -31,6 +32,8 @@ pub struct SignedOut {
     pub signed_out_at: SystemTime,
     /// The alerts of this invocation that named the user.
     pub alert_message_ids: Vec<String>,
+    /// The actions taken on the user, in the order they ran (the sign-out last).
+    pub actions: Actions,
 }
 
 impl SignedOut {
@@ -46,6 +49,7 @@ impl SignedOut {
             retention,
             self.alert_message_ids.first().cloned().unwrap_or_default(),
         )
+        .with_actions(self.actions.names())
     }
 }
 
@@ -109,6 +113,7 @@ mod tests {
             sub: Subject::parse("7d8e9f00-1111-2222-3333-444455556666").unwrap(),
             signed_out_at: SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_250),
             alert_message_ids: vec!["m1".into(), "m2".into()],
+            actions: Actions::SIGN_OUT,
         }
     }
 
@@ -123,6 +128,7 @@ mod tests {
         );
         assert_eq!(cutoff.alert_message_id(), "m1");
         assert_eq!(cutoff.username(), "alice");
+        assert_eq!(cutoff.actions(), ["sign-out"]);
     }
 
     #[test]

@@ -120,11 +120,21 @@ impl fmt::Display for IgnoreReason {
     }
 }
 
+/// What a line the rule acts on says of the user: which of the two findings hold (both may),
+/// which decides the actions asked (`THREAT_TAKEOVER_ACTIONS`, `THREAT_CREDENTIALS_ACTIONS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Threat {
+    /// An account takeover at or above `THREAT_MIN_RISK_LEVEL`.
+    pub takeover: bool,
+    /// Compromised credentials were detected.
+    pub credentials: bool,
+}
+
 /// What the rule makes of one log line.
 #[derive(Debug)]
 pub enum Assessment {
-    /// Sign the user out.
-    Act(Target),
+    /// Act on the user, for this threat.
+    Act(Target, Threat),
     /// Count it, do nothing else; the names, when the record has valid ones, are kept for
     /// the log.
     Ignore(IgnoreReason, Option<Target>),
@@ -158,26 +168,35 @@ pub fn assess(
     }
     let names = || target(&document, record, default_pool);
     match verdict(record, min_level) {
-        None => names().map(Assessment::Act),
-        Some(reason) => Ok(Assessment::Ignore(reason, names().ok())),
+        Ok(threat) => names().map(|target| Assessment::Act(target, threat)),
+        Err(reason) => Ok(Assessment::Ignore(reason, names().ok())),
     }
 }
 
-/// `None` to act, or why not.
-fn verdict(record: &Value, min_level: RiskLevel) -> Option<IgnoreReason> {
-    if compromised_credentials(record) {
-        return None;
-    }
+/// The threat to act on, or why not to act.
+fn verdict(record: &Value, min_level: RiskLevel) -> Result<Threat, IgnoreReason> {
+    let credentials = compromised_credentials(record);
     let decision = field(record, &["riskDecision", "RiskDecision"])
         .map_or(Decision::NoRisk, |v| decision(&text_of(v)));
-    match decision {
+    let takeover = match decision {
         Decision::AccountTakeover => match level(record) {
-            Some(level) if level < min_level => Some(IgnoreReason::BelowThreshold(level)),
-            _ => None,
+            Some(level) if level < min_level => Err(IgnoreReason::BelowThreshold(level)),
+            _ => Ok(()),
         },
-        Decision::NoRisk => Some(IgnoreReason::NoRisk),
-        Decision::Block => Some(IgnoreReason::Blocked),
-        Decision::Other => Some(IgnoreReason::UnknownDecision),
+        Decision::NoRisk => Err(IgnoreReason::NoRisk),
+        Decision::Block => Err(IgnoreReason::Blocked),
+        Decision::Other => Err(IgnoreReason::UnknownDecision),
+    };
+    match (takeover, credentials) {
+        (Ok(()), credentials) => Ok(Threat {
+            takeover: true,
+            credentials,
+        }),
+        (Err(_), true) => Ok(Threat {
+            takeover: false,
+            credentials: true,
+        }),
+        (Err(reason), false) => Err(reason),
     }
 }
 
@@ -336,7 +355,7 @@ mod tests {
     }
 
     fn acts(line: &str, min: RiskLevel) -> bool {
-        matches!(assess(line, min, None), Ok(Assessment::Act(_)))
+        matches!(assess(line, min, None), Ok(Assessment::Act(..)))
     }
 
     fn ignored(line: &str, min: RiskLevel) -> Option<IgnoreReason> {
@@ -486,7 +505,7 @@ mod tests {
     fn the_pool_comes_from_the_record_or_the_log_source_then_the_default() {
         let pool = |l: &str, default: Option<&UserPoolId>| match assess(l, RiskLevel::High, default)
         {
-            Ok(Assessment::Act(t)) => Ok(t.pool.to_string()),
+            Ok(Assessment::Act(t, _)) => Ok(t.pool.to_string()),
             Ok(other) => panic!("{other:?}"),
             Err(f) => Err(f.class()),
         };
@@ -533,7 +552,16 @@ mod tests {
             r#"{{"eventSource":"USER_ACTIVITY","message":{{"eventType":"SignIn","userName":"alice","userPoolId":"{POOL}","riskDecision":"AccountTakeover","riskLevel":"High","deviceName":"evil\ud800","ipAddress":"\udfff"}},"logSourceId":{{"userPoolId":"{POOL}"}},"extra":1e99999}}"#
         );
         match assess(&hostile, RiskLevel::High, None) {
-            Ok(Assessment::Act(target)) => assert_eq!(target.user.as_str(), "alice"),
+            Ok(Assessment::Act(target, threat)) => {
+                assert_eq!(target.user.as_str(), "alice");
+                assert_eq!(
+                    threat,
+                    Threat {
+                        takeover: true,
+                        credentials: false
+                    }
+                );
+            }
             other => panic!("{other:?}"),
         }
         // The names themselves are still read strictly.

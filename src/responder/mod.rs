@@ -16,6 +16,7 @@ pub mod permit;
 pub mod rate;
 pub mod revoke;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -23,17 +24,18 @@ use futures_util::future::join_all;
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::time::Instant;
 
-use crate::core::decision::{Policy, Verdict};
+use crate::core::action::{Action, Actions};
+use crate::core::decision::{Policy, Request, Verdict};
 use crate::core::failure::Failure;
 use crate::core::identity::Target;
 use crate::core::letter::{DeadLetter, DeadLetterRoutes};
-use crate::core::outcome::{Outcome, Report, Settlement};
+use crate::core::outcome::{Outcome, Report, Settlement, Taken};
 use crate::core::payload::{Batch, Record};
 use crate::core::plan::{plan, Call, Group, Mode, Step};
 use crate::core::timeouts::Timeouts;
 use crate::dead_letters::DeadLetters;
 use crate::revocation::Revocations;
-use crate::sign_out::SignOut;
+use crate::sign_out::{SignOut, UserRecord};
 use mailroom::Mailroom;
 use permit::{in_time, Late};
 use rate::RateLimiter;
@@ -68,10 +70,6 @@ pub struct Responder<S, D, R> {
     timeouts: Timeouts,
 }
 
-/// The shared result of one Cognito call: `Err` holds the failure every record naming the
-/// user shares.
-type CallResult = Result<(), Failure>;
-
 /// One invocation's state: the plan's shared calls (each with its result once made), the
 /// mailroom, the revocation step, the latencies.
 struct Run<'a, S, D, R> {
@@ -79,10 +77,12 @@ struct Run<'a, S, D, R> {
     deadline: Instant,
     /// The time limits fitted to this invocation's remaining time.
     timeouts: Timeouts,
-    calls: Vec<(Call, OnceCell<CallResult>)>,
+    calls: Vec<(Call, OnceCell<Taken>)>,
     mailroom: Mailroom<'a, D>,
     revoke: Revoke<'a, S, R>,
     latencies: Mutex<Vec<Duration>>,
+    passwords_reset: AtomicUsize,
+    users_disabled: AtomicUsize,
 }
 
 impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
@@ -153,6 +153,8 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
                 deadline,
             ),
             latencies: Mutex::new(Vec::new()),
+            passwords_reset: AtomicUsize::new(0),
+            users_disabled: AtomicUsize::new(0),
         };
         let settled = join_all(plan.groups.into_iter().map(|g| self.settle_group(&run, g))).await;
         let mut settlements: Vec<(usize, Settlement)> = settled.into_iter().flatten().collect();
@@ -167,6 +169,8 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             cutoff_failures: counts.cutoff_failures,
             events_published: counts.events_published,
             event_failures: counts.event_failures,
+            passwords_reset: run.passwords_reset.load(Ordering::Relaxed),
+            users_disabled: run.users_disabled.load(Ordering::Relaxed),
             call_latencies: run
                 .latencies
                 .into_inner()
@@ -195,50 +199,132 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
     }
 
     async fn settle_step(&self, run: &Run<'_, S, D, R>, record: &Record, step: Step) -> Settlement {
-        let call = match step {
+        let (call, request) = match step {
             // A forbidden pool's names are valid: its dead letter and log line carry them.
             Step::Refuse { failure, .. } => {
                 let target = failure.target().cloned();
-                return self.dead_letter(run, record, target, failure).await;
+                return self.dead_letter(run, record, target, failure, None).await;
             }
             Step::WouldRefuse { failure, .. } => {
                 let target = failure.target().cloned();
                 return Settlement::dead_lettered(record, target, failure);
             }
-            Step::WouldSignOut { target, .. } => {
-                return Settlement::signed_out(record, target, None);
+            Step::WouldSignOut {
+                target, request, ..
+            } => {
+                let settlement = match request.refused {
+                    None => Settlement::signed_out(record, target, None),
+                    Some(refused) => Settlement::dead_lettered(record, Some(target), refused),
+                };
+                return settlement.with_taken(request.take);
             }
             Step::Ignore { reason, target, .. } => {
                 return Settlement::ignored(record, target, reason)
             }
-            Step::Call { call, .. } => call,
+            Step::Call { call, request, .. } => (call, request),
         };
         let (call, result) = &run.calls[call];
         let target = call.target.clone();
-        let result = result
-            .get_or_init(|| self.sign_out_and_revoke(run, call))
-            .await;
-        let failure = match result {
-            Ok(()) => return Settlement::signed_out(record, target, None),
-            Err(failure) => failure.clone(),
+        let taken = result.get_or_init(|| self.contain(run, call)).await;
+        let mine = taken.actions.and(request.take);
+        let settlement = match taken.failure_for(request.take) {
+            None => match request.refused.clone() {
+                None => Settlement::signed_out(record, target, None),
+                // Signed out as every alert naming a user of an allowed pool is; then
+                // dead-lettered for what it asked and may not have.
+                Some(refused) => {
+                    self.dead_letter(run, record, Some(target), refused, Some((&request, mine)))
+                        .await
+                }
+            },
+            Some(failure) => match self.settings.policy.judge(failure, record.receive_count) {
+                Verdict::SignedOut(failure) => {
+                    Settlement::signed_out(record, target, Some(failure))
+                }
+                Verdict::Retry(failure) => Settlement::retry(record, Some(target), failure, None),
+                Verdict::DeadLetter(failure) => {
+                    self.dead_letter(run, record, Some(target), failure, Some((&request, mine)))
+                        .await
+                }
+            },
         };
-        match self.settings.policy.judge(failure, record.receive_count) {
-            Verdict::SignedOut(failure) => Settlement::signed_out(record, target, Some(failure)),
-            Verdict::Retry(failure) => Settlement::retry(record, Some(target), failure, None),
-            Verdict::DeadLetter(failure) => {
-                self.dead_letter(run, record, Some(target), failure).await
+        settlement.with_taken(mine)
+    }
+
+    /// The shared call for one user: the lock actions asked (a reset, skipped for a user
+    /// already in `RESET_REQUIRED`, then a disable), the sign-out, then the revocation step
+    /// with the moment the sign-out, the last action, returned. A lock action that fails does
+    /// not stop the sign-out; a failed sign-out stops what follows it.
+    async fn contain(&self, run: &Run<'_, S, D, R>, call: &Call) -> Taken {
+        let target = &call.target;
+        let mut taken = Taken::default();
+        let mut known = None;
+        if call.actions.contains(Action::ResetPassword) {
+            match self.lookup(run, target).await {
+                Ok(user) if user.reset_required => {
+                    // Locked already: a second reset would only send a second code.
+                    taken.actions = taken.actions.with(Action::ResetPassword);
+                    known = Some(user.sub);
+                }
+                Ok(user) => {
+                    known = Some(user.sub);
+                    self.act(run, &mut taken, Action::ResetPassword, target)
+                        .await;
+                }
+                Err(failure) => taken.failed.push((Action::ResetPassword, failure)),
+            }
+        }
+        if call.actions.contains(Action::Disable) {
+            self.act(run, &mut taken, Action::Disable, target).await;
+        }
+        if !self.act(run, &mut taken, Action::SignOut, target).await {
+            return taken;
+        }
+        let signed_out_at = SystemTime::now();
+        if let Err(failure) = run
+            .revoke
+            .after_sign_out(call, taken.actions, known, signed_out_at)
+            .await
+        {
+            taken.after = Some(failure);
+        }
+        taken
+    }
+
+    /// Takes `action` on `target`, recording the outcome in `taken`; whether it succeeded.
+    async fn act(
+        &self,
+        run: &Run<'_, S, D, R>,
+        taken: &mut Taken,
+        action: Action,
+        target: &Target,
+    ) -> bool {
+        match self.call(run, action, target).await {
+            Ok(()) => {
+                taken.actions = taken.actions.with(action);
+                match action {
+                    Action::ResetPassword => &run.passwords_reset,
+                    Action::Disable => &run.users_disabled,
+                    Action::SignOut => return true,
+                }
+                .fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Err(failure) => {
+                taken.failed.push((action, failure));
+                false
             }
         }
     }
 
-    /// The shared call for one user: the sign-out, then the revocation step.
-    async fn sign_out_and_revoke(&self, run: &Run<'_, S, D, R>, call: &Call) -> CallResult {
-        self.call(run, &call.target).await?;
-        run.revoke.after_sign_out(call, SystemTime::now()).await
-    }
-
-    /// One Cognito call, if the deadline, the concurrency cap and the rate cap allow it.
-    async fn call(&self, run: &Run<'_, S, D, R>, target: &Target) -> CallResult {
+    /// One user-update call (`action`), if the deadline, the concurrency cap and the rate cap
+    /// allow it: the three actions share Cognito's user-update quota, so all three take a slot.
+    async fn call(
+        &self,
+        run: &Run<'_, S, D, R>,
+        action: Action,
+        target: &Target,
+    ) -> Result<(), Failure> {
         let latest = run
             .timeouts
             .latest_call_start(run.deadline)
@@ -247,7 +333,11 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
         let started = std::sync::OnceLock::new();
         let result = in_time(&self.calls, self.limiter.as_ref(), latest, cutoff, async {
             let _ = started.set(Instant::now());
-            self.signer.sign_out(target).await
+            match action {
+                Action::SignOut => self.signer.sign_out(target).await,
+                Action::ResetPassword => self.signer.reset_password(target).await,
+                Action::Disable => self.signer.disable(target).await,
+            }
         })
         .await;
         if let Some(started) = started.get() {
@@ -263,6 +353,29 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
         }
     }
 
+    /// One read of the user (`AdminGetUser`), under the lookups' own bound and no rate cap
+    /// (another Cognito quota category).
+    async fn lookup(&self, run: &Run<'_, S, D, R>, target: &Target) -> Result<UserRecord, Failure> {
+        let latest = run
+            .timeouts
+            .latest_call_start(run.deadline)
+            .ok_or(Failure::DeadlineReached)?;
+        let cutoff = run.timeouts.call_cutoff(run.deadline);
+        match in_time(
+            &self.lookups,
+            None,
+            latest,
+            cutoff,
+            self.signer.lookup(target),
+        )
+        .await
+        {
+            Ok(done) => done.map_err(|err| Failure::SignOut(Arc::new(err))),
+            Err(Late::NotStarted) => Err(Failure::DeadlineReached),
+            Err(Late::CutOff) => Err(Failure::CallCutOff),
+        }
+    }
+
     /// Dead-letters `record` for `failure`; a letter that is not stored leaves the record
     /// for redelivery.
     async fn dead_letter(
@@ -271,8 +384,12 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
         record: &Record,
         target: Option<Target>,
         failure: Failure,
+        actions: Option<(&Request, Actions)>,
     ) -> Settlement {
-        let letter = DeadLetter::new(record, &failure, target.as_ref());
+        let mut letter = DeadLetter::new(record, &failure, target.as_ref());
+        if let Some((request, taken)) = actions {
+            letter = letter.with_actions(request.asked, taken);
+        }
         match run.mailroom.post(letter).await {
             Ok(()) => Settlement::dead_lettered(record, target, failure),
             Err(err) => Settlement::retry(record, target, failure, Some(err)),

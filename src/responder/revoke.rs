@@ -11,6 +11,9 @@ use std::time::SystemTime;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
+use cognito_revocation::Subject;
+
+use crate::core::action::Actions;
 use crate::core::failure::Failure;
 use crate::core::plan::Call;
 use crate::core::revocation::{
@@ -87,11 +90,14 @@ impl<'a, S: SignOut, R: Revocations> Revoke<'a, S, R> {
         }
     }
 
-    /// After `call`'s sign-out returned at `signed_out_at`: the `sub`, the cutoff, the event;
-    /// nothing at all when the scope is off.
+    /// After `call`'s last action (the sign-out) returned at `signed_out_at`, having taken
+    /// `actions`: the `sub` (read now, unless a read before the actions gave it as `known`),
+    /// the cutoff, the event; nothing at all when the scope is off.
     pub async fn after_sign_out(
         &self,
         call: &Call,
+        actions: Actions,
+        known: Option<Subject>,
         signed_out_at: SystemTime,
     ) -> Result<(), Failure> {
         if self.scope == Scope::Off {
@@ -103,21 +109,28 @@ impl<'a, S: SignOut, R: Revocations> Revoke<'a, S, R> {
             .latest_call_start(self.deadline)
             .ok_or_else(cut_off)?;
         let cutoff_at = self.timeouts.call_cutoff(self.deadline);
-        let sub = in_time(
-            self.lookups,
-            None,
-            latest,
-            cutoff_at,
-            self.signer.subject(&call.target),
-        )
-        .await
-        .map_err(|_| cut_off())?
-        .map_err(Failure::from)?;
+        let sub = match known {
+            Some(sub) => sub,
+            None => {
+                in_time(
+                    self.lookups,
+                    None,
+                    latest,
+                    cutoff_at,
+                    self.signer.lookup(&call.target),
+                )
+                .await
+                .map_err(|_| cut_off())?
+                .map_err(Failure::from)?
+                .sub
+            }
+        };
         let user = SignedOut {
             target: call.target.clone(),
             sub,
             signed_out_at,
             alert_message_ids: call.callers.clone(),
+            actions,
         };
         if self.scope.cutoffs() {
             let recorded =

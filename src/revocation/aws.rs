@@ -184,6 +184,7 @@ pub fn event_detail(user: &SignedOut) -> String {
         "revokedBefore": UnixSeconds::ceil(user.signed_out_at).get(),
         "signedOutAt": rfc3339(user.signed_out_at),
         "alertMessageIds": user.alert_message_ids,
+        "actions": user.actions.names(),
     })
     .to_string()
 }
@@ -229,6 +230,7 @@ mod tests {
                 .unwrap(),
             signed_out_at: SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_250),
             alert_message_ids: vec!["m1".into(), "m2".into()],
+            actions: crate::core::action::Actions::SIGN_OUT,
         }
     }
 
@@ -241,5 +243,6 @@ mod tests {
         assert_eq!(detail["revokedBefore"], 1_700_000_001);
         assert_eq!(detail["signedOutAt"], "2023-11-14T22:13:20.25Z");
         assert_eq!(detail["alertMessageIds"], json!(["m1", "m2"]));
+        assert_eq!(detail["actions"], json!(["sign-out"]));
     }
 }

@@ -12,8 +12,11 @@ use std::sync::Mutex;
 
 use aws_config::{Region, SdkConfig};
 use aws_sdk_cognitoidentityprovider::error::SdkError;
+use aws_sdk_cognitoidentityprovider::operation::admin_disable_user::AdminDisableUserError as DisableApiError;
 use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError as LookupApiError;
+use aws_sdk_cognitoidentityprovider::operation::admin_reset_user_password::AdminResetUserPasswordError as ResetApiError;
 use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError as ApiError;
+use aws_sdk_cognitoidentityprovider::types::UserStatusType;
 use aws_sdk_cognitoidentityprovider::{Client, Config};
 use cognito_revocation::Subject;
 
@@ -22,7 +25,7 @@ use crate::core::call_error::CallError;
 use crate::core::error_class::ErrorClass;
 use crate::core::identity::Target;
 use crate::core::timeouts::Timeouts;
-use crate::sign_out::SignOut;
+use crate::sign_out::{SignOut, UserRecord};
 
 /// The most regional clients kept at once: more than the regions AWS has in any partition
 /// today, so a real deployment never evicts, and a flood of made-up regions cannot grow the
@@ -101,7 +104,29 @@ impl SignOut for CognitoSignOut {
             .map_err(|err| sign_out_error(&err))
     }
 
-    async fn subject(&self, target: &Target) -> Result<Subject, CallError> {
+    async fn reset_password(&self, target: &Target) -> Result<(), CallError> {
+        self.client(target.pool.region())
+            .admin_reset_user_password()
+            .user_pool_id(target.pool.as_str())
+            .username(target.user.as_str())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| reset_error(&err))
+    }
+
+    async fn disable(&self, target: &Target) -> Result<(), CallError> {
+        self.client(target.pool.region())
+            .admin_disable_user()
+            .user_pool_id(target.pool.as_str())
+            .username(target.user.as_str())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| disable_error(&err))
+    }
+
+    async fn lookup(&self, target: &Target) -> Result<UserRecord, CallError> {
         let user = self
             .client(target.pool.region())
             .admin_get_user()
@@ -110,7 +135,8 @@ impl SignOut for CognitoSignOut {
             .send()
             .await
             .map_err(|err| lookup_error(&err))?;
-        user.user_attributes()
+        let sub = user
+            .user_attributes()
             .iter()
             .find(|a| a.name() == "sub")
             .and_then(|a| a.value())
@@ -132,8 +158,100 @@ impl SignOut for CognitoSignOut {
                         "AdminGetUser named a sub that cannot name a cutoff",
                     )
                 })
-            })
+            })?;
+        Ok(UserRecord {
+            sub,
+            reset_required: user.user_status() == Some(&UserStatusType::ResetRequired),
+        })
     }
+}
+
+/// A failed `AdminResetUserPassword`. Beyond the sign-out's classes: a pool that cannot send
+/// the code (its email or SMS role refused) is `not-authorized`, for an operator to fix; a user
+/// with no verified email or phone is `invalid` (Cognito's `InvalidParameterException`); the
+/// pool's own Lambda trigger refusing is `invalid`, one failing is retried; `LimitExceeded`
+/// (a sending limit) is `throttled`.
+pub fn reset_error(err: &SdkError<ResetApiError>) -> CallError {
+    call_error("AdminResetUserPassword", err, |err| {
+        Some(match err {
+            ResetApiError::InvalidParameterException(_) => {
+                (ErrorClass::Invalid, "InvalidParameterException")
+            }
+            ResetApiError::UserNotFoundException(_) => {
+                (ErrorClass::UserNotFound, "UserNotFoundException")
+            }
+            ResetApiError::ResourceNotFoundException(_) => {
+                (ErrorClass::PoolNotFound, "ResourceNotFoundException")
+            }
+            ResetApiError::NotAuthorizedException(_) => {
+                (ErrorClass::NotAuthorized, "NotAuthorizedException")
+            }
+            ResetApiError::OperationNotEnabledException(_) => {
+                (ErrorClass::NotAuthorized, "OperationNotEnabledException")
+            }
+            ResetApiError::InvalidEmailRoleAccessPolicyException(_) => (
+                ErrorClass::NotAuthorized,
+                "InvalidEmailRoleAccessPolicyException",
+            ),
+            ResetApiError::InvalidSmsRoleAccessPolicyException(_) => (
+                ErrorClass::NotAuthorized,
+                "InvalidSmsRoleAccessPolicyException",
+            ),
+            ResetApiError::InvalidSmsRoleTrustRelationshipException(_) => (
+                ErrorClass::NotAuthorized,
+                "InvalidSmsRoleTrustRelationshipException",
+            ),
+            ResetApiError::UserLambdaValidationException(_) => {
+                (ErrorClass::Invalid, "UserLambdaValidationException")
+            }
+            ResetApiError::UnexpectedLambdaException(_) => {
+                (ErrorClass::Internal, "UnexpectedLambdaException")
+            }
+            ResetApiError::InvalidLambdaResponseException(_) => {
+                (ErrorClass::Unknown, "InvalidLambdaResponseException")
+            }
+            ResetApiError::TooManyRequestsException(_) => {
+                (ErrorClass::Throttled, "TooManyRequestsException")
+            }
+            ResetApiError::LimitExceededException(_) => {
+                (ErrorClass::Throttled, "LimitExceededException")
+            }
+            ResetApiError::InternalErrorException(_) => {
+                (ErrorClass::Internal, "InternalErrorException")
+            }
+            _ => return None,
+        })
+    })
+}
+
+/// A failed `AdminDisableUser`: the sign-out's classes.
+pub fn disable_error(err: &SdkError<DisableApiError>) -> CallError {
+    call_error("AdminDisableUser", err, |err| {
+        Some(match err {
+            DisableApiError::InvalidParameterException(_) => {
+                (ErrorClass::Invalid, "InvalidParameterException")
+            }
+            DisableApiError::UserNotFoundException(_) => {
+                (ErrorClass::UserNotFound, "UserNotFoundException")
+            }
+            DisableApiError::ResourceNotFoundException(_) => {
+                (ErrorClass::PoolNotFound, "ResourceNotFoundException")
+            }
+            DisableApiError::NotAuthorizedException(_) => {
+                (ErrorClass::NotAuthorized, "NotAuthorizedException")
+            }
+            DisableApiError::OperationNotEnabledException(_) => {
+                (ErrorClass::NotAuthorized, "OperationNotEnabledException")
+            }
+            DisableApiError::TooManyRequestsException(_) => {
+                (ErrorClass::Throttled, "TooManyRequestsException")
+            }
+            DisableApiError::InternalErrorException(_) => {
+                (ErrorClass::Internal, "InternalErrorException")
+            }
+            _ => return None,
+        })
+    })
 }
 
 /// A failed `AdminUserGlobalSignOut`, classed by the contract's table (section 2).

@@ -1,25 +1,46 @@
-//! The signing-out port and its AWS adapter.
+//! The Cognito port and its AWS adapter: what the responder asks of a user pool.
 //!
-//! [`SignOut`] is what the responder asks of Cognito (the sign-out, and the user's `sub` for
-//! the cutoff that follows it); [`cognito::CognitoSignOut`] is the real
-//! adapter (one SDK client per region), tests use in-memory fakes. What a failed call means
-//! is decided beside the SDK, in [`cognito`], as a plain [`CallError`].
+//! [`SignOut`] makes the user-update calls of the containment actions (the sign-out, and the
+//! lock actions `reset-password` and `disable`) and reads a user ([`UserRecord`]: the `sub`
+//! the cutoff is keyed by, and whether a reset is already pending);
+//! [`cognito::CognitoSignOut`] is the real adapter (one SDK client per region), tests use
+//! in-memory fakes. What a failed call means is decided beside the SDK, in [`cognito`], as a
+//! plain [`CallError`].
 
 pub mod cognito;
 
 use std::future::Future;
 
-use crate::core::call_error::CallError;
 use cognito_revocation::Subject;
 
+use crate::core::call_error::CallError;
 use crate::core::identity::Target;
 
-/// Signs one user out of every device (Cognito's `AdminUserGlobalSignOut`).
+/// What a read of the user (`AdminGetUser`) tells.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// The user's `sub`, as their tokens name them.
+    pub sub: Subject,
+    /// The user is in `RESET_REQUIRED`: a reset was asked already, and asking again would
+    /// send the user a second code.
+    pub reset_required: bool,
+}
+
+/// Acts on one user of a pool.
 pub trait SignOut: Send + Sync {
-    /// Signs `target` out; `Ok` once Cognito has revoked the user's refresh tokens.
+    /// Signs `target` out (`AdminUserGlobalSignOut`); `Ok` once Cognito has revoked the
+    /// user's refresh tokens.
     fn sign_out(&self, target: &Target) -> impl Future<Output = Result<(), CallError>> + Send;
 
-    /// The user's `sub` (Cognito's `AdminGetUser`), which the user's tokens carry and the
-    /// cutoff is keyed by.
-    fn subject(&self, target: &Target) -> impl Future<Output = Result<Subject, CallError>> + Send;
+    /// Resets `target`'s password (`AdminResetUserPassword`): the password stops working and
+    /// the user is sent a code to set a new one.
+    fn reset_password(&self, target: &Target)
+        -> impl Future<Output = Result<(), CallError>> + Send;
+
+    /// Disables `target` (`AdminDisableUser`): no sign-in until an operator enables them.
+    fn disable(&self, target: &Target) -> impl Future<Output = Result<(), CallError>> + Send;
+
+    /// Reads `target` (`AdminGetUser`): the `sub` and the status.
+    fn lookup(&self, target: &Target)
+        -> impl Future<Output = Result<UserRecord, CallError>> + Send;
 }

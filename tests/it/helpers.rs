@@ -22,9 +22,10 @@ use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
 use cognito_revocation::{Cutoff, Subject};
 use cognito_signout_responder::{
-    lookup_error, sign_out_error, Batch, BodyEncoding, CallError, Config, DeadLetter,
+    lookup_error, sign_out_error, Action, Batch, BodyEncoding, CallError, Config, DeadLetter,
     DeadLetterError, DeadLetters, ErrorClass, QueueUrl, Record, Report, Responder, RevocationError,
     RevocationTargets, Revocations, Scope, SignOut, SignedOut, Source, Target, Timeouts,
+    UserRecord,
 };
 use tokio::time::Instant;
 
@@ -134,9 +135,93 @@ pub struct FakeCognito {
     lookup_answers: Mutex<HashMap<String, Answer>>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+    /// Every user-update call: the action, the user, when it started and when it returned.
+    updates: Mutex<Vec<(Action, Target, Instant, Instant)>>,
+    /// Answers of the lock actions, per user and action (default `Ok`).
+    lock_answers: Mutex<HashMap<(String, Action), Answer>>,
+    /// Users whose status is `RESET_REQUIRED` (a successful reset puts them there).
+    reset_required: Mutex<std::collections::HashSet<String>>,
+    /// Users a successful disable disabled.
+    disabled: Mutex<std::collections::HashSet<String>>,
 }
 
 impl FakeCognito {
+    /// `action` on `user` answers `answer`.
+    pub fn lock_answer(self, user: &str, action: Action, answer: Answer) -> Self {
+        self.lock_answers
+            .lock()
+            .unwrap()
+            .insert((user.to_owned(), action), answer);
+        self
+    }
+
+    /// `user` starts in `RESET_REQUIRED`.
+    pub fn reset_pending(self, user: &str) -> Self {
+        self.reset_required.lock().unwrap().insert(user.to_owned());
+        self
+    }
+
+    /// Every user-update call made: action, user, start and return.
+    pub fn updates(&self) -> Vec<(Action, Target, Instant, Instant)> {
+        self.updates.lock().unwrap().clone()
+    }
+
+    /// The actions called on `user`, in the order they were made.
+    pub fn actions_on(&self, user: &str) -> Vec<Action> {
+        self.updates()
+            .into_iter()
+            .filter(|(_, t, _, _)| t.user.as_str() == user)
+            .map(|(a, _, _, _)| a)
+            .collect()
+    }
+
+    /// Whether `user` is disabled.
+    pub fn is_disabled(&self, user: &str) -> bool {
+        self.disabled.lock().unwrap().contains(user)
+    }
+
+    /// Whether `user` is in `RESET_REQUIRED`.
+    pub fn is_reset_required(&self, user: &str) -> bool {
+        self.reset_required.lock().unwrap().contains(user)
+    }
+
+    async fn lock(&self, action: Action, target: &Target) -> Result<(), CallError> {
+        let started = Instant::now();
+        if !self.delay.is_zero() {
+            tokio::time::sleep(self.delay).await;
+        }
+        self.updates
+            .lock()
+            .unwrap()
+            .push((action, target.clone(), started, Instant::now()));
+        let answer = self
+            .lock_answers
+            .lock()
+            .unwrap()
+            .get(&(target.user.as_str().to_owned(), action))
+            .copied()
+            .unwrap_or(Answer::Ok);
+        match answer {
+            Answer::Ok => {
+                let user = target.user.as_str().to_owned();
+                match action {
+                    Action::ResetPassword => self.reset_required.lock().unwrap().insert(user),
+                    Action::Disable => self.disabled.lock().unwrap().insert(user),
+                    Action::SignOut => false,
+                };
+                Ok(())
+            }
+            Answer::Fail(class) => {
+                let err = api_error(class);
+                Err(CallError::new(
+                    action.operation(),
+                    err.class(),
+                    err.code(),
+                    err.message(),
+                ))
+            }
+        }
+    }
     pub fn new() -> Self {
         Self::default()
     }
@@ -200,17 +285,32 @@ impl SignOut for FakeCognito {
             .push((target.clone(), Instant::now()));
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        let started = Instant::now();
         if !self.delay.is_zero() {
             tokio::time::sleep(self.delay).await;
         }
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.updates.lock().unwrap().push((
+            Action::SignOut,
+            target.clone(),
+            started,
+            Instant::now(),
+        ));
         match self.answer_for(target.user.as_str()) {
             Answer::Ok => Ok(()),
             Answer::Fail(class) => Err(api_error(class)),
         }
     }
 
-    async fn subject(&self, target: &Target) -> Result<Subject, CallError> {
+    async fn reset_password(&self, target: &Target) -> Result<(), CallError> {
+        self.lock(Action::ResetPassword, target).await
+    }
+
+    async fn disable(&self, target: &Target) -> Result<(), CallError> {
+        self.lock(Action::Disable, target).await
+    }
+
+    async fn lookup(&self, target: &Target) -> Result<UserRecord, CallError> {
         self.lookups.lock().unwrap().push(target.clone());
         match self.lookup_answers.lock().unwrap().get(target.user.as_str()) {
             Some(Answer::Fail(ErrorClass::UserNotFound)) => Err(lookup_error(
@@ -225,7 +325,10 @@ impl SignOut for FakeCognito {
                 aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserError,
                 HttpResponse,
             >::timeout_error("lookup timed out"))),
-            _ => Ok(Subject::parse(&format!("sub-{}", target.user.as_str())).expect("a sub")),
+            _ => Ok(UserRecord {
+                sub: Subject::parse(&format!("sub-{}", target.user.as_str())).expect("a sub"),
+                reset_required: self.is_reset_required(target.user.as_str()),
+            }),
         }
     }
 }

@@ -292,6 +292,7 @@ async fn a_huge_error_from_the_table_or_the_bus_stays_bounded() {
         sub: cognito_revocation::Subject::parse("sub-alice").unwrap(),
         signed_out_at: std::time::SystemTime::now(),
         alert_message_ids: vec!["m1".into()],
+        actions: cognito_signout_responder::Actions::SIGN_OUT,
     };
     let cutoff = adapter.record(&user).await.unwrap_err();
     let event = adapter.publish(std::slice::from_ref(&user)).await;

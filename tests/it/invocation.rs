@@ -66,6 +66,7 @@ async fn eventbridge_event_returns_a_summary() {
             "messageId": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
             "userPoolId": POOL,
             "username": "bob",
+            "actions": ["sign-out"],
             "dryRun": false
         })
     );

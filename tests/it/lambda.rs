@@ -78,7 +78,7 @@ async fn every_sample_event_returns_the_contracts_json_from_the_real_binary() {
         run.stdout
     );
 
-    let summary = |user: &str, id: &str| json!({"outcome": "signed-out", "class": null, "messageId": id, "userPoolId": pool.id, "username": user, "dryRun": false});
+    let summary = |user: &str, id: &str| json!({"outcome": "signed-out", "class": null, "messageId": id, "userPoolId": pool.id, "username": user, "actions": ["sign-out"], "dryRun": false});
     let empty = json!({"batchItemFailures": []});
     assert_eq!(
         run.answers["direct"],

@@ -112,6 +112,8 @@ fn latencies_beyond_one_hundred_are_sampled_by_rank_keeping_min_and_max() {
         cutoff_failures: 0,
         events_published: 0,
         event_failures: 0,
+        passwords_reset: 0,
+        users_disabled: 0,
     };
     let doc = document(&report, "ns", "fn", "req", 1_800_000_000_000);
     let values: Vec<f64> = doc["CognitoCallLatency"]

@@ -314,7 +314,8 @@ async fn the_custom_action_signs_out_the_selected_user_directly_or_through_the_q
     assert_eq!(
         summary(&report),
         json!({"outcome": "signed-out", "class": null, "messageId": event["id"],
-               "userPoolId": SAMPLE_POOL, "username": "alice", "dryRun": false})
+               "userPoolId": SAMPLE_POOL, "username": "alice", "actions": ["sign-out"],
+               "dryRun": false})
     );
 
     // The template routes the action's events to the alert queue: each arrives as the body

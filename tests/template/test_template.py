@@ -5,7 +5,9 @@ cannot: least privilege, the queue/function timing rules, one receive-count para
 the queue and the function, encryption and retention, that the pool allow-list and the IAM
 pool list are derived from the same parameter, and the revocation resources (the cutoff
 table's key, TTL, recovery, encryption and retention; the responder may only raise cutoffs,
-the authorizer only read them).
+the authorizer only read them), and containment (CONTRACT.md section 10): the lock actions
+are granted exactly when the AllowedActions parameter lists them, on the allowed pools only,
+and the threat-protection mappings can never exceed that bound.
 
 Every check is a plain function ``check_*(template) -> list[str]`` returning the problems it
 found (empty when the template is fine), so that the negative tests can run it on a broken
@@ -54,6 +56,12 @@ KNOWN_ENV = {
     "METRICS_NAMESPACE",
     # CONTRACT.md section 9.
     "THREAT_MIN_RISK_LEVEL",
+    # CONTRACT.md section 10.
+    "ALLOWED_ACTIONS",
+    "ACTIONS",
+    "ACTIONS_POINTER",
+    "THREAT_TAKEOVER_ACTIONS",
+    "THREAT_CREDENTIALS_ACTIONS",
     # CONTRACT.md section 7.
     "REVOCATION_TABLE",
     "REVOCATION_RETENTION_SECONDS",
@@ -70,8 +78,22 @@ AUTHORIZER_ENV = {
     "ON_LOOKUP_ERROR",
     "METRICS_NAMESPACE",
 }
-# The Cognito actions the responder's role may hold (sign-out; the sub lookup of section 7).
-COGNITO_ACTIONS = {"cognito-idp:AdminUserGlobalSignOut", "cognito-idp:AdminGetUser"}
+# The Cognito actions the responder's role may hold (sign-out; the sub lookup of section 7 and
+# the RESET_REQUIRED check of section 10; the lock actions of section 10).
+COGNITO_ACTIONS = {
+    "cognito-idp:AdminUserGlobalSignOut",
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminResetUserPassword",
+    "cognito-idp:AdminDisableUser",
+}
+# CONTRACT.md section 10: each action and the Cognito call it makes.
+ACTION_CALLS = {
+    "sign-out": "cognito-idp:AdminUserGlobalSignOut",
+    "reset-password": "cognito-idp:AdminResetUserPassword",
+    "disable": "cognito-idp:AdminDisableUser",
+}
+# The Security Hub action target ids and the lock action each asks besides the sign-out.
+SECURITY_HUB_TARGETS = {"SignOutUser": None, "ResetUserPassword": "reset-password", "DisableUser": "disable"}
 # Prefixes of actions that all support resource-level permissions: never "*" for them.
 SCOPED_PREFIXES = ("cognito-idp:", "sqs:", "dynamodb:", "events:")
 RESPONDER_BINARY = "cognito-signout-responder"
@@ -81,6 +103,7 @@ DEAD_LETTER_CLASSES = {
     "MALFORMED",
     "INVALID",
     "FORBIDDEN_POOL",
+    "FORBIDDEN_ACTION",
     "USER_NOT_FOUND",
     "POOL_NOT_FOUND",
     "NOT_AUTHORIZED",
@@ -501,7 +524,7 @@ def check_queues(t: dict) -> list[str]:
 
 def check_iam(t: dict) -> list[str]:
     """Least privilege: explicit statements, no wildcard actions, no "*" resources that can be
-    narrowed, and Cognito limited to AdminUserGlobalSignOut and AdminGetUser."""
+    narrowed, and Cognito limited to the sign-out, the lock actions and AdminGetUser."""
     problems = []
     for where, statement in iam_statements(t):
         if statement is None:
@@ -759,17 +782,22 @@ def check_threat_logs(t: dict) -> list[str]:
 
 
 def check_security_hub(t: dict) -> list[str]:
-    """Security Hub: off by default; the custom action's rule matches that action only and
-    delivers to the alert queue, whose policy admits exactly that rule; the imported-findings
-    rule keeps only new, active findings that name a user."""
+    """Security Hub: off by default; the custom actions are SignOutUser, and ResetUserPassword
+    and DisableUser only where AllowedActions allows their action; the custom-action rule
+    matches exactly the action targets that exist and delivers to the alert queue, whose policy
+    admits exactly that rule; the imported-findings rule keeps only new, active findings that
+    name a user."""
     problems = []
     actions = resources(t, "AWS::SecurityHub::ActionTarget")
-    if len(actions) != 1:
-        return [f"expected one Security Hub action target, found {sorted(actions)}"]
-    (action_id, action), = actions.items()
-    a = action["Properties"]
-    if not (len(a.get("Name", "")) < 20 and re.fullmatch(r"[A-Za-z0-9]{1,20}", a.get("Id", ""))):
-        problems.append(f"action target name/id outside Security Hub's limits: {a}")
+    by_id = {a.get("Properties", {}).get("Id"): name for name, a in actions.items()}
+    if set(by_id) != set(SECURITY_HUB_TARGETS) or len(by_id) != len(actions):
+        return [f"expected action targets {sorted(SECURITY_HUB_TARGETS)}, found {sorted(by_id)}"]
+    for name, action in actions.items():
+        a = action["Properties"]
+        if not (len(a.get("Name", "")) < 20 and re.fullmatch(r"[A-Za-z0-9]{1,20}", a.get("Id", ""))):
+            problems.append(f"action target name/id outside Security Hub's limits: {a}")
+        if is_created(t, action, {}):
+            problems.append(f"action target {name} is created by default")
     hub_rules = {k: v for k, v in resources(t, "AWS::Events::Rule").items()
                  if v["Properties"]["EventPattern"].get("source") == ["aws.securityhub"]}
     queue_policy = str(props(t, "AlertQueuePolicy")["PolicyDocument"])
@@ -786,8 +814,20 @@ def check_security_hub(t: dict) -> list[str]:
         if f"'Fn::GetAtt': ['{name}', 'Arn']" not in queue_policy:
             problems.append(f"the alert queue's policy does not admit {name}")
         if pattern.get("detail-type") == ["Security Hub Findings - Custom Action"]:
-            if [logical_id(r) for r in pattern.get("resources", [])] != [action_id]:
-                problems.append(f"{name} matches other custom actions than {action_id}")
+            for allowed in allowed_actions_values(t):
+                params = {**EVERY_SOURCE_ON, "AllowedActions": allowed}
+                created = {n for n, a in actions.items() if is_created(t, a, params)}
+                wanted = {by_id[i] for i, lock in SECURITY_HUB_TARGETS.items()
+                          if lock is None or lock in action_set(allowed)}
+                if created != wanted:
+                    problems.append(f"AllowedActions={allowed}: action targets {sorted(created)}, "
+                                    f"expected {sorted(wanted)}")
+                # A GetAtt evaluates to "<LogicalId.Attribute>".
+                matched = {str(r).strip("<>").split(".")[0]
+                           for r in as_list(evaluate(t, pattern.get("resources"), params))}
+                if matched != created:
+                    problems.append(f"AllowedActions={allowed}: {name} matches {sorted(matched)}, "
+                                    f"not exactly the action targets {sorted(created)}")
         else:
             findings = pattern.get("detail", {}).get("findings", {})
             wanted = {"ProductFields": {"Username": [{"exists": True}]},
@@ -797,6 +837,178 @@ def check_security_hub(t: dict) -> list[str]:
     kinds = sorted(str(r["Properties"]["EventPattern"].get("detail-type")) for r in hub_rules.values())
     if len(hub_rules) != 2:
         problems.append(f"expected a custom-action rule and an imported-findings rule: {kinds}")
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# Containment (CONTRACT.md section 10)
+# --------------------------------------------------------------------------------------------
+
+
+def is_created(t: dict, resource: dict, params: dict[str, Any]) -> bool:
+    condition = resource.get("Condition")
+    return condition is None or condition_holds(t, condition, params)
+
+
+def action_set(value: str | None) -> frozenset[str]:
+    """The actions a comma-separated value names, the sign-out always among them (as the
+    function reads ALLOWED_ACTIONS, ACTIONS and the THREAT_* variables)."""
+    names = {n.strip() for n in (value or "").split(",") if n.strip()}
+    return frozenset(names | {"sign-out"})
+
+
+def allowed_actions_values(t: dict) -> list[str]:
+    parameter = t.get("Parameters", {}).get("AllowedActions", {})
+    return list(parameter.get("AllowedValues") or [parameter.get("Default", "sign-out")])
+
+
+def resolved(t: dict, expr: Any, params: dict[str, Any]) -> Any:
+    """A whole property tree as CloudFormation would deploy it for these parameters: every
+    Fn::If decided, AWS::NoValue dropped (from lists and objects), references evaluated."""
+    if isinstance(expr, list):
+        return [v for v in (resolved(t, x, params) for x in expr) if v is not NO_VALUE]
+    if isinstance(expr, dict):
+        if len(expr) == 1:
+            (key, args), = expr.items()
+            if key == "Fn::If":
+                branch = args[1] if condition_holds(t, args[0], params) else args[2]
+                return resolved(t, branch, params)
+            if key == "Ref" or key.startswith("Fn::"):
+                return evaluate(t, expr, params)
+        out = {k: resolved(t, v, params) for k, v in expr.items()}
+        return {k: v for k, v in out.items() if v is not NO_VALUE}
+    return expr
+
+
+def responder_cognito_grants(t: dict, params: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(action, resources) of every Cognito grant of the responder's role, as deployed."""
+    role = t["Resources"][role_of(t, the_function(t)[1])]
+    policies = resolved(t, role["Properties"].get("Policies", []), params)
+    grants = []
+    for policy in policies:
+        for statement in as_list(policy.get("PolicyDocument", {}).get("Statement")):
+            if statement.get("Effect") != "Allow":
+                continue
+            for action in as_list(statement.get("Action")):
+                if str(action).lower().startswith("cognito-idp:"):
+                    grants.append((action, [str(r) for r in as_list(statement.get("Resource"))]))
+    return grants
+
+
+def rules_refusing(t: dict, params: dict[str, Any]) -> list[str]:
+    """The assertions of the template's Rules that refuse these parameter values."""
+
+    def ev(e: Any) -> Any:
+        if isinstance(e, list):
+            return [ev(x) for x in e]
+        if not (isinstance(e, dict) and len(e) == 1):
+            return e
+        (fn, args), = e.items()
+        if fn == "Ref":
+            return evaluate(t, e, params)
+        if fn == "Fn::Contains":
+            return ev(args[1]) in ev(args[0])
+        if fn == "Fn::Equals":
+            return ev(args[0]) == ev(args[1])
+        if fn == "Fn::Not":
+            return not ev(args[0])
+        if fn == "Fn::And":
+            return all(ev(a) for a in args)
+        if fn == "Fn::Or":
+            return any(ev(a) for a in args)
+        if fn == "Fn::EachMemberEquals":
+            return all(x == ev(args[1]) for x in ev(args[0]))
+        if fn == "Fn::EachMemberIn":
+            return all(x in ev(args[1]) for x in ev(args[0]))
+        raise NotImplementedError(fn)
+
+    refused = []
+    for name, rule in (t.get("Rules") or {}).items():
+        if "RuleCondition" in rule and not ev(rule["RuleCondition"]):
+            continue
+        for assertion in rule.get("Assertions", []):
+            if not ev(assertion.get("Assert")):
+                refused.append(f"{name}: {assertion.get('AssertDescription')}")
+    return refused
+
+
+def check_containment(t: dict) -> list[str]:
+    """AllowedActions bounds everything and defaults to the sign-out; it feeds ALLOWED_ACTIONS
+    and alone decides the grants: AdminResetUserPassword and AdminDisableUser exactly when it
+    lists their action, AdminGetUser when a reset or a cutoff/event needs it, each once and on
+    exactly the allowed pools; the THREAT_* variables are unset (the function's default) unless
+    their parameter is set, and the Rules keep them within AllowedActions."""
+    problems = []
+    parameters = t.get("Parameters", {})
+    env = environment(t)
+    allowed_param = parameters.get("AllowedActions")
+    if allowed_param is None:
+        return ["no AllowedActions parameter"]
+    if allowed_param.get("Default") != "sign-out":
+        problems.append(f"AllowedActions defaults to {allowed_param.get('Default')!r}, not sign-out")
+    values = allowed_actions_values(t)
+    every = {frozenset({"sign-out", *c}) for c in ((), ("reset-password",), ("disable",),
+                                                   ("reset-password", "disable"))}
+    if {action_set(v) for v in values} != every:
+        problems.append(f"AllowedActions does not offer every combination of the actions: {values}")
+    for value in values:
+        names = [n.strip() for n in value.split(",")]
+        if "sign-out" not in names or not set(names) <= set(ACTION_CALLS):
+            problems.append(f"AllowedActions value {value!r} lacks the sign-out or names an unknown action")
+    if "ALLOWED_ACTIONS" not in env:
+        problems.append("the function's environment misses ALLOWED_ACTIONS")
+
+    threat = {"ThreatTakeoverActions": "THREAT_TAKEOVER_ACTIONS",
+              "ThreatCredentialsActions": "THREAT_CREDENTIALS_ACTIONS"}
+    for name, variable in threat.items():
+        parameter = parameters.get(name)
+        if parameter is None:
+            problems.append(f"no {name} parameter")
+            continue
+        if action_set(parameter.get("Default")) != {"sign-out"}:
+            problems.append(f"{name} defaults to {parameter.get('Default')!r}, more than the sign-out")
+        for value in parameter.get("AllowedValues") or [parameter.get("Default")]:
+            got = evaluate(t, env.get(variable), {name: value})
+            if value == "" and got is not NO_VALUE:
+                problems.append(f"{variable} is set ({got!r}) when {name} is empty: the function's default must apply")
+            if value != "" and got != value:
+                problems.append(f"{variable} is {got!r} when {name}={value!r}")
+
+    pools = sample_pool_arns(2)
+    for allowed in values:
+        if evaluate(t, env.get("ALLOWED_ACTIONS"), {"AllowedActions": allowed}) != allowed:
+            problems.append(f"ALLOWED_ACTIONS is not AllowedActions={allowed!r}")
+        for revocation in ("true", "false"):
+            for bus in ("", "signed-out"):
+                params = {"AllowedActions": allowed, "UserPoolArns": pools,
+                          "EnableRevocation": revocation, "SignedOutEventBusName": bus}
+                where = f"AllowedActions={allowed} EnableRevocation={revocation} bus={bus!r}"
+                grants = responder_cognito_grants(t, params)
+                granted = [a for a, _ in grants]
+                wanted = {ACTION_CALLS[a] for a in action_set(allowed)}
+                if "reset-password" in action_set(allowed) or revocation == "true" or bus:
+                    wanted.add("cognito-idp:AdminGetUser")
+                if set(granted) != wanted:
+                    problems.append(f"{where}: the role grants {sorted(set(granted))}, expected {sorted(wanted)}")
+                for action in sorted(set(granted)):
+                    if granted.count(action) > 1:
+                        problems.append(f"{where}: {action} granted in {granted.count(action)} statements")
+                for action, resource in grants:
+                    if sorted(resource) != sorted(pools):
+                        problems.append(f"{where}: {action} on {resource}, not exactly the allowed pools")
+
+    for allowed in values:
+        for takeover in parameters.get("ThreatTakeoverActions", {}).get("AllowedValues") or [""]:
+            for credentials in parameters.get("ThreatCredentialsActions", {}).get("AllowedValues") or [""]:
+                params = {"AllowedActions": allowed, "ThreatTakeoverActions": takeover,
+                          "ThreatCredentialsActions": credentials}
+                within = (action_set(takeover) | action_set(credentials)) <= action_set(allowed)
+                refused = rules_refusing(t, params)
+                if within and refused:
+                    problems.append(f"{params}: refused although within AllowedActions: {refused}")
+                if not within and not refused:
+                    problems.append(f"{params}: a threat mapping beyond AllowedActions is accepted "
+                                    "(the function would refuse to start)")
     return problems
 
 
@@ -927,6 +1139,7 @@ CHECKS: list[Callable[[dict], list[str]]] = [
     check_pool_consistency,
     check_threat_logs,
     check_security_hub,
+    check_containment,
     check_revocation_table,
     check_revocation_grants,
     check_authorizer,
@@ -950,6 +1163,40 @@ def test_cfn_lint_reports_no_error_or_warning():
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
 def test_template_passes(check, template):
     assert check(template) == []
+
+
+def test_containment_parameters_default_to_the_sign_out_alone(template):
+    parameters = template["Parameters"]
+    assert parameters["AllowedActions"]["Default"] == "sign-out"
+    for name in ("ThreatTakeoverActions", "ThreatCredentialsActions"):
+        # Empty leaves the variable unset, so the function's default (the sign-out) applies.
+        assert parameters[name]["Default"] in ("", "sign-out")
+    granted = {a for a, _ in responder_cognito_grants(template, {})}
+    assert "cognito-idp:AdminResetUserPassword" not in granted
+    assert "cognito-idp:AdminDisableUser" not in granted
+    env = environment(template)
+    assert evaluate(template, env["ALLOWED_ACTIONS"], {}) == "sign-out"
+    assert evaluate(template, env["THREAT_TAKEOVER_ACTIONS"], {}) is NO_VALUE
+    assert evaluate(template, env["THREAT_CREDENTIALS_ACTIONS"], {}) is NO_VALUE
+    assert env["DLQ_URL_FORBIDDEN_ACTION"] == env["DLQ_URL_FORBIDDEN_POOL"]
+
+
+def test_every_lock_action_on_the_sign_out_pools_when_all_are_allowed(template):
+    pools = sample_pool_arns(3)
+    params = {"AllowedActions": "sign-out,reset-password,disable", "UserPoolArns": pools,
+              "EnableRevocation": "false"}
+    grants = dict(responder_cognito_grants(template, params))
+    assert set(grants) == COGNITO_ACTIONS
+    for action, resource in grants.items():
+        assert resource == pools, action
+
+
+def test_three_security_hub_actions_when_every_action_is_allowed(template):
+    params = {**EVERY_SOURCE_ON, "AllowedActions": "sign-out,reset-password,disable"}
+    targets = resources(template, "AWS::SecurityHub::ActionTarget").values()
+    assert {a["Properties"]["Id"] for a in targets if is_created(template, a, params)} == set(SECURITY_HUB_TARGETS)
+    for action in targets:
+        assert not is_created(template, action, {**params, "SecurityHubCustomAction": "false"})
 
 
 def test_allow_list_and_iam_name_the_same_two_pools(template):
@@ -984,6 +1231,31 @@ def fn_props(t: dict) -> dict:
 def role_statements(t: dict) -> list:
     role = t["Resources"][role_of(t, the_function(t)[1])]
     return role["Properties"]["Policies"][1]["PolicyDocument"]["Statement"]
+
+
+def cognito_statements(t: dict) -> list:
+    """The statements of the responder's Cognito policy (each lock action inside its Fn::If)."""
+    role = t["Resources"][role_of(t, the_function(t)[1])]
+    for policy in role["Properties"]["Policies"]:
+        statements = policy.get("PolicyDocument", {}).get("Statement", []) if "PolicyName" in policy else []
+        if "cognito-idp:AdminUserGlobalSignOut" in str(statements):
+            return statements
+    raise AssertionError("no Cognito policy")
+
+
+def guarded(t: dict, action: str) -> dict:
+    """The Fn::If that grants `action` in the Cognito policy."""
+    for statement in cognito_statements(t):
+        if "Fn::If" in statement and action in str(statement["Fn::If"][1].get("Action")):
+            return statement
+    raise AssertionError(f"no conditional statement for {action}")
+
+
+def unguard(t: dict, action: str) -> None:
+    """Grant `action` unconditionally: its Fn::If replaced by the statement it guards."""
+    statements = cognito_statements(t)
+    wrapper = guarded(t, action)
+    statements[statements.index(wrapper)] = wrapper["Fn::If"][1]
 
 
 def authorizer_statements(t: dict) -> list:
@@ -1163,6 +1435,44 @@ BREAKAGES: dict[str, tuple[Callable[[dict], list[str]], Callable[[dict], None]]]
             USER_POOLS="x")),
     "authorizer always deployed": (
         check_authorizer, lambda t: t["Resources"][the_authorizer(t)[0]].pop("Condition")),
+    "reset-password granted whatever AllowedActions says": (
+        check_containment, lambda t: unguard(t, "cognito-idp:AdminResetUserPassword")),
+    "disable granted under the reset-password condition": (
+        check_containment, lambda t: guarded(t, "cognito-idp:AdminDisableUser")["Fn::If"].__setitem__(
+            0, "AllowsResetPassword")),
+    "disable granted on a fixed pool": (
+        check_containment, lambda t: guarded(t, "cognito-idp:AdminDisableUser")["Fn::If"][1].update(
+            Resource="arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Fixed")),
+    "reset-password granted on every pool": (
+        check_iam, lambda t: guarded(t, "cognito-idp:AdminResetUserPassword")["Fn::If"][1].update(
+            Resource={"Fn::Sub": "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/*"})),
+    "AdminGetUser granted twice": (
+        check_containment, lambda t: cognito_statements(t).append(
+            {"Fn::If": ["AllowsResetPassword",
+                        {"Effect": "Allow", "Action": "cognito-idp:AdminGetUser",
+                         "Resource": {"Ref": "UserPoolArns"}},
+                        {"Ref": "AWS::NoValue"}]})),
+    "no AdminGetUser for a reset without revocation": (
+        check_containment, lambda t: guarded(t, "cognito-idp:AdminGetUser")["Fn::If"].__setitem__(
+            0, "NeedsUserSub")),
+    "AllowedActions defaults to disable": (
+        check_containment, lambda t: t["Parameters"]["AllowedActions"].update(Default="sign-out,disable")),
+    "no ALLOWED_ACTIONS": (
+        check_containment, lambda t: fn_props(t)["Environment"]["Variables"].pop("ALLOWED_ACTIONS")),
+    "THREAT_TAKEOVER_ACTIONS set even when empty": (
+        check_containment, lambda t: fn_props(t)["Environment"]["Variables"].update(
+            THREAT_TAKEOVER_ACTIONS={"Ref": "ThreatTakeoverActions"})),
+    "threat credentials mapped to the takeover parameter": (
+        check_containment, lambda t: fn_props(t)["Environment"]["Variables"].update(
+            THREAT_CREDENTIALS_ACTIONS={"Fn::If": ["HasThreatTakeoverActions", {"Ref": "ThreatTakeoverActions"},
+                                                   {"Ref": "AWS::NoValue"}]})),
+    "a threat mapping may disable beyond AllowedActions": (
+        check_containment, lambda t: t["Rules"].pop("ThreatDisableNeedsAllowedActions")),
+    "Disable user offered when disable is not allowed": (
+        check_security_hub, lambda t: t["Resources"]["SecurityHubDisableAction"].update(
+            Condition="IsSecurityHubActionEnabled")),
+    "custom action rule misses the Reset user password target": (
+        check_security_hub, lambda t: props(t, "SecurityHubActionRule")["EventPattern"]["resources"].pop(1)),
 }
 
 

@@ -98,6 +98,7 @@ pub struct Cutoff {
     revoked_before: UnixSeconds,
     expires_at: UnixSeconds,
     alert_message_id: String,
+    actions: Vec<String>,
 }
 
 impl Cutoff {
@@ -121,7 +122,21 @@ impl Cutoff {
             revoked_before,
             expires_at: revoked_before.plus(retention),
             alert_message_id: alert_message_id.into(),
+            actions: vec!["sign-out".to_owned()],
         }
+    }
+
+    /// The same cutoff, recording the actions taken on the user, in the order they ran (the
+    /// responder's containment actions: `reset-password`, `disable`, `sign-out`). A cutoff
+    /// made by [`Cutoff::new`] records the sign-out alone.
+    pub fn with_actions<S: Into<String>>(mut self, actions: impl IntoIterator<Item = S>) -> Self {
+        self.actions = actions.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The actions taken on the user, in order (for people reading the table).
+    pub fn actions(&self) -> &[String] {
+        &self.actions
     }
 
     /// The table key, `<userPoolId>#<sub>`.

@@ -77,7 +77,7 @@ impl CutoffStore for DynamoDbCutoffStore {
             .table_name(&self.table)
             .key(KEY_ATTRIBUTE, AttributeValue::S(cutoff.key().as_str().to_owned()))
             .update_expression(
-                "SET #rb = :rb, #exp = :exp, #pool = :pool, #user = :user, #sub = :sub, #msg = :msg",
+                "SET #rb = :rb, #exp = :exp, #pool = :pool, #user = :user, #sub = :sub, #msg = :msg, #act = :act",
             )
             .condition_expression("attribute_not_exists(#rb) OR #rb < :rb")
             .expression_attribute_names("#rb", REVOKED_BEFORE_ATTRIBUTE)
@@ -86,6 +86,7 @@ impl CutoffStore for DynamoDbCutoffStore {
             .expression_attribute_names("#user", "username")
             .expression_attribute_names("#sub", "sub")
             .expression_attribute_names("#msg", "alertMessageId")
+            .expression_attribute_names("#act", "actions")
             .expression_attribute_values(
                 ":rb",
                 AttributeValue::N(cutoff.revoked_before().to_string()),
@@ -97,6 +98,16 @@ impl CutoffStore for DynamoDbCutoffStore {
             .expression_attribute_values(
                 ":msg",
                 AttributeValue::S(cutoff.alert_message_id().to_owned()),
+            )
+            .expression_attribute_values(
+                ":act",
+                AttributeValue::L(
+                    cutoff
+                        .actions()
+                        .iter()
+                        .map(|a| AttributeValue::S(a.clone()))
+                        .collect(),
+                ),
             )
             .send()
             .await;
