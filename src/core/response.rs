@@ -175,7 +175,11 @@ pub fn respond(report: &Report) -> Result<Response, RetryInvocation> {
                 message: "the invocation held no alert".to_owned(),
             })
         }
-        (several, None) => return Ok(Response::Summary(Box::new(summary_of_several(several, report)))),
+        (several, None) => {
+            return Ok(Response::Summary(Box::new(summary_of_several(
+                several, report,
+            ))))
+        }
     };
     if let Outcome::Retry {
         failure,
