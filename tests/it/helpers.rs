@@ -686,3 +686,29 @@ pub fn batch_from_json(json: &str) -> Batch {
         serde_json::from_str(json).expect("payload is JSON");
     Batch::from_payload(&raw, "request-1")
 }
+
+/// A CloudWatch Logs subscription payload (base64 of gzip) carrying `lines` as log events of
+/// a user pool's exported user-activity log.
+pub fn log_payload_batch(lines: &[String]) -> Batch {
+    use base64::Engine;
+    use std::io::Write;
+    let events: Vec<serde_json::Value> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::json!({"id": format!("e{i}"), "timestamp": 1_700_000_000_000u64 + i as u64, "message": line})
+        })
+        .collect();
+    let data = serde_json::json!({
+        "messageType": "DATA_MESSAGE",
+        "owner": "123456789012",
+        "logGroup": "/aws/cognito/userpool/userauthevents",
+        "logStream": "stream",
+        "subscriptionFilters": ["alerts"],
+        "logEvents": events,
+    });
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gzip.write_all(data.to_string().as_bytes()).expect("gzip");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(gzip.finish().expect("gzip"));
+    batch_from_json(&serde_json::json!({"awslogs": {"data": encoded}}).to_string())
+}

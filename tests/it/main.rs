@@ -3,6 +3,7 @@
 
 mod architecture;
 mod aws;
+mod containment;
 mod faults;
 mod helpers;
 mod hostile;
