@@ -63,7 +63,7 @@ pub const LOGGED_VALUE_MAX_BYTES: usize = 1024;
 pub fn log_settlement(s: &Settlement, dry_run: bool) {
     let failure = s.outcome().failure();
     let class = failure.map(|f| f.class().as_str());
-    let code = failure.map(|f| loggable(&f.code(), LOGGED_VALUE_MAX_BYTES));
+    let code = s.code().map(|code| loggable(&code, LOGGED_VALUE_MAX_BYTES));
     let message_id = loggable(s.message_id(), LOGGED_VALUE_MAX_BYTES);
     let pool = s.target().map(|t| t.pool.as_str());
     let user = s.target().map(|t| t.user.as_str());

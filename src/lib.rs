@@ -67,6 +67,7 @@ pub mod metrics;
 pub use crate::config::{Config, ConfigError};
 pub use crate::core::action::{Action, Actions, Asked, UnknownAction};
 pub use crate::core::alert::{parse_strict, AlertDecoder, JsonPointer};
+pub use crate::core::already::{is_already_handled, Recorded};
 pub use crate::core::call_error::CallError;
 pub use crate::core::decision::{
     ActionPolicy, Admission, AllowedPools, Policy, Request, UserNotFoundPolicy, Verdict,
@@ -79,7 +80,7 @@ pub use crate::core::letter::{
     MAX_MESSAGE_BYTES,
 };
 pub use crate::core::outcome::{Outcome, OutcomeKind, Report, Settlement, Taken};
-pub use crate::core::payload::{Batch, Origin, Record, Source};
+pub use crate::core::payload::{Batch, Origin, Provenance, Record, Source};
 pub use crate::core::plan::{plan, Call, Group, Mode, Plan, Step};
 pub use crate::core::revocation::{RevocationError, SignedOut};
 pub use crate::core::threat::{IgnoreReason, RiskLevel};

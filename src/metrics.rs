@@ -7,7 +7,7 @@
 //! `DeadLettered.<class>` / `Retried.<class>` per class seen,
 //! `DeadLetterRequests` (`SendMessageBatch` requests made), `CutoffsRecorded`,
 //! `CutoffFailures`, `EventsPublished`, `EventFailures` (revocation), `PasswordsReset` and
-//! `UsersDisabled` (containment), and `CognitoCallLatency` (every user-update call's
+//! `UsersDisabled` (containment), `AlreadySignedOut` (alerts settled with no call), and `CognitoCallLatency` (every user-update call's
 //! milliseconds, so CloudWatch keeps percentiles).
 
 use std::collections::BTreeMap;
@@ -64,6 +64,7 @@ impl Measure for Report {
             ("EventFailures", self.event_failures),
             ("PasswordsReset", self.passwords_reset),
             ("UsersDisabled", self.users_disabled),
+            ("AlreadySignedOut", self.already_signed_out),
         ] {
             counts.insert(name.to_owned(), value as u64);
         }

@@ -6,6 +6,8 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use crate::core::action::{Action, Actions, Asked};
+use cognito_revocation::Subject;
+
 use crate::core::alert::AlertDecoder;
 use crate::core::error_class::ErrorClass;
 use crate::core::failure::Failure;
@@ -109,12 +111,16 @@ impl ActionPolicy {
                 take: default,
                 asked: default,
                 refused: None,
+                cognito_sub: None,
+                raised_at_ms: None,
             },
             // Nothing readable was asked: the sign-out, which every alert gets, and no guess.
             Asked::Unknown(unknown) => Request {
                 take: Actions::SIGN_OUT,
                 asked: Actions::SIGN_OUT,
                 refused: Some(Failure::UnknownAction(unknown)),
+                cognito_sub: None,
+                raised_at_ms: None,
             },
             Asked::Actions(asked) => {
                 let beyond = asked.beyond(self.allowed);
@@ -122,6 +128,8 @@ impl ActionPolicy {
                     take: asked.beyond(beyond).with(Action::SignOut),
                     asked,
                     refused: (!beyond.is_empty()).then_some(Failure::ForbiddenAction(beyond)),
+                    cognito_sub: None,
+                    raised_at_ms: None,
                 }
             }
         }
@@ -138,6 +146,12 @@ pub struct Request {
     /// Why the record is dead-lettered once its user is signed out: it asked for an action
     /// outside `ALLOWED_ACTIONS`, or for something that is no action.
     pub refused: Option<Failure>,
+    /// The user's `sub` as Cognito itself named it (a threat-protection line of the
+    /// function's own account); never a `sub` from a producer's own document, which could
+    /// point a cutoff at someone else.
+    pub cognito_sub: Option<Subject>,
+    /// When the alert was raised (milliseconds since the epoch), if the delivery says.
+    pub raised_at_ms: Option<u64>,
 }
 
 /// The actions a Security Hub custom action asks for, read from the action target's ARN (the
@@ -231,7 +245,11 @@ impl Policy {
                     if threat.credentials {
                         take = take.union(actions.credentials);
                     }
-                    Ok((target, actions.request(Asked::Nothing, take)))
+                    let mut request = actions.request(Asked::Nothing, take);
+                    if record.provenance.cognito_log {
+                        request.cognito_sub = threat.sub;
+                    }
+                    Ok((target, request))
                 }
                 Ok(Assessment::Ignore(reason, target)) => return Admission::Ignore(reason, target),
                 Err(failure) => Err(failure),
@@ -240,7 +258,10 @@ impl Policy {
             Origin::Undecodable(reason) => Err(Failure::UndecodableLogs(reason.clone())),
         };
         match decoded.and_then(|(t, request)| Ok((self.allowed(t)?, request))) {
-            Ok((target, request)) => Admission::Act(target, request),
+            Ok((target, mut request)) => {
+                request.raised_at_ms = record.provenance.raised_at_ms;
+                Admission::Act(target, request)
+            }
             Err(failure) => Admission::Refuse(failure),
         }
     }
@@ -301,6 +322,7 @@ mod tests {
             group_id: None,
             source_arn: None,
             origin: Default::default(),
+            provenance: Default::default(),
         }
     }
 

@@ -361,6 +361,7 @@ mod tests {
             group_id: None,
             source_arn: Some("arn:aws:sqs:eu-west-1:123456789012:alerts".into()),
             origin: Default::default(),
+            provenance: Default::default(),
         }
     }
 

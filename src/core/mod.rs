@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod alert;
+pub mod already;
 pub mod call_error;
 pub mod decision;
 pub mod document;

@@ -24,6 +24,9 @@ pub enum Outcome {
         target: Target,
         /// The failure counted as signed out, if any.
         ignored: Option<Failure>,
+        /// No call was made: the user's whole sequence was recorded after the alert was
+        /// raised, with every action it asks (code `AlreadySignedOut`, contract section 12).
+        already: bool,
     },
     /// The alert is stored in the dead-letter queue of its failure's class.
     DeadLettered {
@@ -140,7 +143,27 @@ pub struct Settlement {
 impl Settlement {
     /// `record`'s user was signed out (or `ignored` counts as signed out).
     pub fn signed_out(record: &Record, target: Target, ignored: Option<Failure>) -> Self {
-        Self::new(record, Outcome::SignedOut { target, ignored })
+        Self::new(
+            record,
+            Outcome::SignedOut {
+                target,
+                ignored,
+                already: false,
+            },
+        )
+    }
+
+    /// `record`'s user was signed out after the alert was raised, with every action it asks:
+    /// settled with no call.
+    pub fn already_signed_out(record: &Record, target: Target) -> Self {
+        Self::new(
+            record,
+            Outcome::SignedOut {
+                target,
+                ignored: None,
+                already: true,
+            },
+        )
     }
 
     /// `record` is stored in the dead-letter queue of `failure`'s class.
@@ -226,11 +249,28 @@ impl Settlement {
         }
     }
 
+    /// The code logs and summaries give the outcome: the failure's (as in a dead letter's
+    /// `ErrorCode`), or `AlreadySignedOut`.
+    pub fn code(&self) -> Option<String> {
+        match &self.outcome {
+            Outcome::SignedOut { already: true, .. } => Some(ALREADY_SIGNED_OUT.to_owned()),
+            outcome => outcome.failure().map(Failure::code),
+        }
+    }
+
+    /// Whether the alert was settled with no call, its user already signed out.
+    pub fn is_already_signed_out(&self) -> bool {
+        matches!(self.outcome, Outcome::SignedOut { already: true, .. })
+    }
+
     /// The error class of the outcome's failure, if it has one.
     pub fn class(&self) -> Option<ErrorClass> {
         self.outcome.failure().map(Failure::class)
     }
 }
+
+/// The code of an alert settled with no call, its user already signed out.
+pub const ALREADY_SIGNED_OUT: &str = "AlreadySignedOut";
 
 /// What one user's shared call did: the actions taken, each failed action's failure, and a
 /// failure of what follows the sign-out (the cutoff, the event). Records that share the call
@@ -290,6 +330,8 @@ pub struct Report {
     pub passwords_reset: usize,
     /// Users disabled (`AdminDisableUser` calls that succeeded).
     pub users_disabled: usize,
+    /// Alerts settled with no call, their user already signed out.
+    pub already_signed_out: usize,
 }
 
 impl Report {

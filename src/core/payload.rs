@@ -47,6 +47,22 @@ pub struct Record {
     pub source_arn: Option<String>,
     /// What kind of document the body is, which decides how it is read.
     pub origin: Origin,
+    /// What the delivery says of the alert beyond its document.
+    pub provenance: Provenance,
+}
+
+/// What the delivery says of an alert beyond its document: when it was raised, and whether
+/// Cognito itself wrote it (which makes the `sub` it names trustworthy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Provenance {
+    /// When the alert was raised, in milliseconds since the epoch: the SQS record's
+    /// `SentTimestamp`, else the EventBridge event's `time`, else the log event's
+    /// `timestamp`. `None`: an alert with no time is never skipped as already handled.
+    pub raised_at_ms: Option<u64>,
+    /// A line of a CloudWatch Logs payload whose `owner` is the function's own account: a
+    /// user pool's own activity log (CloudWatch Logs delivers to a function of its own account
+    /// only), so the `userSub` it names is Cognito's, not a producer's.
+    pub cognito_log: bool,
 }
 
 /// What kind of document a [`Record`]'s body is.
@@ -104,6 +120,13 @@ impl Batch {
     /// field (a number too large, an escape that is no character such as a lone surrogate)
     /// can turn an SQS batch into something else or fail its records.
     pub fn from_payload(payload: &RawValue, request_id: &str) -> Self {
+        Self::from_payload_in(payload, request_id, None)
+    }
+
+    /// Reads an invocation payload delivered to a function of `account` (read from the
+    /// invoked function's ARN): the lines of a CloudWatch Logs payload that account owns are
+    /// Cognito's own log ([`Provenance::cognito_log`]).
+    pub fn from_payload_in(payload: &RawValue, request_id: &str, account: Option<&str>) -> Self {
         let envelope: Envelope = serde_json::from_str(payload.get()).unwrap_or_default();
         if let Some(records) = envelope.records.and_then(sqs_records) {
             let fifo = records.iter().any(|r| {
@@ -119,7 +142,7 @@ impl Batch {
         if let Some(logs) = envelope.awslogs {
             return Self {
                 source: Source::CloudWatchLogs,
-                records: log_records(logs, payload.get(), request_id),
+                records: log_records(logs, payload.get(), request_id, account),
             };
         }
         let body = payload.get().to_owned();
@@ -131,6 +154,10 @@ impl Batch {
                 group_id: None,
                 source_arn: hub.resource.clone(),
                 origin: Origin::Alert,
+                provenance: Provenance {
+                    raised_at_ms: hub.time_ms,
+                    cognito_log: false,
+                },
             };
             let records = hub.records(&delivery);
             return Self {
@@ -153,6 +180,10 @@ impl Batch {
                     .and_then(|r| serde_json::from_str::<Vec<&RawValue>>(r.get()).ok())
                     .and_then(|r| r.first().and_then(|first| text(first))),
                 origin: Origin::Alert,
+                provenance: Provenance {
+                    raised_at_ms: envelope.time.and_then(text).as_deref().and_then(epoch_ms),
+                    cognito_log: false,
+                },
             };
             return Self {
                 source: Source::EventBridge,
@@ -168,6 +199,7 @@ impl Batch {
                 group_id: None,
                 source_arn: None,
                 origin: Origin::Alert,
+                provenance: Provenance::default(),
             }],
         }
     }
@@ -190,6 +222,8 @@ struct Envelope<'a> {
     resources: Option<&'a RawValue>,
     #[serde(borrow, default)]
     awslogs: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    time: Option<&'a RawValue>,
 }
 
 /// The fields of one SQS record the function reads.
@@ -214,6 +248,8 @@ struct SqsAttributes<'a> {
     receive_count: Option<&'a RawValue>,
     #[serde(rename = "MessageGroupId", borrow, default)]
     group_id: Option<&'a RawValue>,
+    #[serde(rename = "SentTimestamp", borrow, default)]
+    sent_timestamp: Option<&'a RawValue>,
 }
 
 /// The records of an SQS event: a non-empty `Records` array whose entries all say
@@ -265,13 +301,25 @@ fn sqs_record(record: &SqsRecord) -> Record {
         group_id: attributes.group_id.and_then(text),
         source_arn: record.event_source_arn.and_then(text),
         origin: Origin::Alert,
+        provenance: Provenance {
+            raised_at_ms: attributes
+                .sent_timestamp
+                .and_then(text)
+                .and_then(|t| t.parse().ok()),
+            cognito_log: false,
+        },
     }
 }
 
 /// The records of a CloudWatch Logs payload: one per log event; one `Control` record for a
 /// `CONTROL_MESSAGE`; one `Undecodable` record holding the whole payload when it cannot be
 /// read.
-fn log_records(awslogs: &RawValue, payload: &str, request_id: &str) -> Vec<Record> {
+fn log_records(
+    awslogs: &RawValue,
+    payload: &str,
+    request_id: &str,
+    account: Option<&str>,
+) -> Vec<Record> {
     let whole = |origin: Origin| Record {
         message_id: request_id.to_owned(),
         body: payload.to_owned(),
@@ -279,6 +327,7 @@ fn log_records(awslogs: &RawValue, payload: &str, request_id: &str) -> Vec<Recor
         group_id: None,
         source_arn: None,
         origin,
+        provenance: Provenance::default(),
     };
     let data = match decode_log_data(awslogs) {
         Ok(data) => data,
@@ -298,6 +347,7 @@ fn log_records(awslogs: &RawValue, payload: &str, request_id: &str) -> Vec<Recor
             ..whole(Origin::Control)
         }];
     }
+    let own = account.is_some() && parsed.owner.and_then(text).as_deref() == account;
     let events: Vec<&RawValue> = match parsed
         .log_events
         .and_then(|e| serde_json::from_str(e.get()).ok())
@@ -328,6 +378,10 @@ fn log_records(awslogs: &RawValue, payload: &str, request_id: &str) -> Vec<Recor
                 group_id: None,
                 source_arn: None,
                 origin: Origin::LogEvent,
+                provenance: Provenance {
+                    raised_at_ms: event.timestamp,
+                    cognito_log: own,
+                },
             }
         })
         .collect()
@@ -372,6 +426,8 @@ struct AwsLogs<'a> {
 struct LogData<'a> {
     #[serde(rename = "messageType", borrow, default)]
     message_type: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    owner: Option<&'a RawValue>,
     #[serde(rename = "logEvents", borrow, default)]
     log_events: Option<&'a RawValue>,
 }
@@ -380,6 +436,8 @@ struct LogData<'a> {
 struct LogEvent<'a> {
     #[serde(borrow, default)]
     id: Option<&'a RawValue>,
+    #[serde(default, deserialize_with = "lenient_u64")]
+    timestamp: Option<u64>,
     #[serde(borrow, default)]
     message: Option<&'a RawValue>,
 }
@@ -389,12 +447,15 @@ struct LogEvent<'a> {
 /// any other EventBridge event, and dead-lettered as naming no one.)
 struct SecurityHubEvent {
     id: Option<String>,
+    time_ms: Option<u64>,
     resource: Option<String>,
     findings: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct HubEnvelope<'a> {
+    #[serde(borrow, default)]
+    time: Option<&'a RawValue>,
     #[serde(borrow, default)]
     source: Option<&'a RawValue>,
     #[serde(rename = "detail-type", borrow, default)]
@@ -432,6 +493,7 @@ impl SecurityHubEvent {
         }
         Some(Self {
             id: envelope.id.and_then(text),
+            time_ms: envelope.time.and_then(text).as_deref().and_then(epoch_ms),
             resource: envelope
                 .resources
                 .and_then(|r| serde_json::from_str::<Vec<&RawValue>>(r.get()).ok())
@@ -453,6 +515,48 @@ impl SecurityHubEvent {
             })
             .collect()
     }
+}
+
+/// A number that may be anything else: read when it is a whole number, `None` otherwise, so
+/// that an odd timestamp cannot make a log event unreadable.
+fn lenient_u64<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let raw: Option<&RawValue> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(raw.and_then(|r| serde_json::from_str::<u64>(r.get()).ok()))
+}
+
+/// Milliseconds since the epoch of an RFC 3339 UTC time as EventBridge writes it
+/// (`2026-11-30T23:22:43Z`, fractions of a second allowed); `None` for anything else.
+pub fn epoch_ms(time: &str) -> Option<u64> {
+    let time = time.strip_suffix('Z')?;
+    let (date, clock) = time.split_once('T')?;
+    let mut date = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (year, month, day) = (date.next()??, date.next()??, date.next()??);
+    let (clock, fraction) = match clock.split_once('.') {
+        Some((clock, fraction)) => (clock, fraction),
+        None => (clock, ""),
+    };
+    let mut clock = clock.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (hour, minute, second) = (clock.next()??, clock.next()??, clock.next()??);
+    let valid = (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && (0..24).contains(&hour)
+        && (0..60).contains(&minute)
+        && (0..=60).contains(&second)
+        && fraction.bytes().all(|b| b.is_ascii_digit());
+    if !valid {
+        return None;
+    }
+    let millis: i64 = format!("{fraction:0<3}")[..3].parse().ok()?;
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let ms = ((days * 86_400 + hour * 3_600 + minute * 60 + second) * 1_000) + millis;
+    u64::try_from(ms).ok()
 }
 
 /// The string a raw JSON value holds, if it is a string of characters.

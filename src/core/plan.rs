@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use cognito_revocation::Subject;
+
 use crate::core::action::Actions;
 use crate::core::decision::{Admission, Policy, Request};
 use crate::core::failure::Failure;
@@ -93,6 +95,8 @@ pub struct Call {
     pub callers: Vec<String>,
     /// The actions to take: the union of what the callers asked and may have.
     pub actions: Actions,
+    /// The user's `sub` as Cognito itself named it in a caller, if one did.
+    pub cognito_sub: Option<Subject>,
 }
 
 /// Whether the batch is acted on or only decided (`DRY_RUN`), chosen once at start-up.
@@ -132,11 +136,15 @@ pub fn plan(batch: &Batch, policy: &Policy, mode: Mode) -> Plan {
                         target,
                         callers: Vec::new(),
                         actions: Actions::NONE,
+                        cognito_sub: None,
                     });
                     calls.len() - 1
                 });
                 calls[call].callers.push(record.message_id.clone());
                 calls[call].actions = calls[call].actions.union(request.take);
+                if calls[call].cognito_sub.is_none() {
+                    calls[call].cognito_sub = request.cognito_sub.clone();
+                }
                 Step::Call {
                     record: record_index,
                     call,
@@ -209,6 +217,7 @@ mod tests {
             group_id: group.map(str::to_owned),
             source_arn: None,
             origin: Default::default(),
+            provenance: Default::default(),
         }
     }
 

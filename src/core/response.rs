@@ -121,7 +121,7 @@ impl AlertSummary {
             class: failure.map(|f| f.class().as_str()),
             code: match s.outcome() {
                 Outcome::Ignored { reason, .. } => Some(reason.code().to_owned()),
-                _ => failure.map(|f| truncate(&f.code(), LISTED_ID_MAX_BYTES)),
+                _ => s.code().map(|code| truncate(&code, LISTED_ID_MAX_BYTES)),
             },
             message_id: truncate(s.message_id(), LISTED_ID_MAX_BYTES),
             user_pool_id: s.target().map(|t| t.pool.to_string()),
@@ -199,7 +199,7 @@ pub fn respond(report: &Report) -> Result<Response, RetryInvocation> {
     Ok(Response::Summary(Box::new(Summary {
         outcome: settlement.kind().as_str(),
         class: failure.map(|f| f.class().as_str()),
-        code: failure.map(|f| f.code()),
+        code: settlement.code(),
         message_id: settlement.message_id().to_owned(),
         user_pool_id: settlement.target().map(|t| t.pool.to_string()),
         username: settlement.target().map(|t| t.user.to_string()),
@@ -287,6 +287,7 @@ mod tests {
             group_id: None,
             source_arn: None,
             origin: Default::default(),
+            provenance: Default::default(),
         }
     }
 
@@ -319,6 +320,7 @@ mod tests {
             event_failures: 0,
             passwords_reset: 0,
             users_disabled: 0,
+            already_signed_out: 0,
         };
         let Ok(Response::Summary(summary)) = respond(&report) else {
             panic!("a summary")

@@ -24,6 +24,8 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
+use cognito_revocation::Subject;
+
 use crate::core::document::{one_pool, parse_only, pool, username, Member, PoolForm};
 use crate::core::failure::Failure;
 use crate::core::identity::{Target, UserPoolId};
@@ -122,12 +124,15 @@ impl fmt::Display for IgnoreReason {
 
 /// What a line the rule acts on says of the user: which of the two findings hold (both may),
 /// which decides the actions asked (`THREAT_TAKEOVER_ACTIONS`, `THREAT_CREDENTIALS_ACTIONS`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Threat {
     /// An account takeover at or above `THREAT_MIN_RISK_LEVEL`.
     pub takeover: bool,
     /// Compromised credentials were detected.
     pub credentials: bool,
+    /// The record's `userSub`, when it names a usable one. Trusted only when Cognito itself
+    /// wrote the line (the runner is told by the record's provenance).
+    pub sub: Option<Subject>,
 }
 
 /// What the rule makes of one log line.
@@ -168,7 +173,12 @@ pub fn assess(
     }
     let names = || target(&document, record, default_pool);
     match verdict(record, min_level) {
-        Ok(threat) => names().map(|target| Assessment::Act(target, threat)),
+        Ok(mut threat) => {
+            threat.sub = non_empty(record, "userSub")
+                .and_then(Value::as_str)
+                .and_then(|s| Subject::parse(s).ok());
+            names().map(|target| Assessment::Act(target, threat))
+        }
         Err(reason) => Ok(Assessment::Ignore(reason, names().ok())),
     }
 }
@@ -191,10 +201,12 @@ fn verdict(record: &Value, min_level: RiskLevel) -> Result<Threat, IgnoreReason>
         (Ok(()), credentials) => Ok(Threat {
             takeover: true,
             credentials,
+            sub: None,
         }),
         (Err(_), true) => Ok(Threat {
             takeover: false,
             credentials: true,
+            sub: None,
         }),
         (Err(reason), false) => Err(reason),
     }
@@ -558,7 +570,8 @@ mod tests {
                     threat,
                     Threat {
                         takeover: true,
-                        credentials: false
+                        credentials: false,
+                        sub: None,
                     }
                 );
             }

@@ -12,6 +12,7 @@
 
 pub mod gather;
 pub mod mailroom;
+pub mod memory;
 pub mod permit;
 pub mod rate;
 pub mod revoke;
@@ -24,7 +25,10 @@ use futures_util::future::join_all;
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::time::Instant;
 
+use cognito_revocation::{Subject, UnixSeconds};
+
 use crate::core::action::{Action, Actions};
+use crate::core::already::{is_already_handled, Recorded};
 use crate::core::decision::{Policy, Request, Verdict};
 use crate::core::failure::Failure;
 use crate::core::identity::Target;
@@ -34,9 +38,10 @@ use crate::core::payload::{Batch, Record};
 use crate::core::plan::{plan, Call, Group, Mode, Step};
 use crate::core::timeouts::Timeouts;
 use crate::dead_letters::DeadLetters;
-use crate::revocation::Revocations;
+use crate::revocation::{Revocations, Scope};
 use crate::sign_out::{SignOut, UserRecord};
 use mailroom::Mailroom;
+use memory::Memory;
 use permit::{in_time, Late};
 use rate::RateLimiter;
 use revoke::Revoke;
@@ -68,6 +73,7 @@ pub struct Responder<S, D, R> {
     sends: Semaphore,
     limiter: Option<RateLimiter>,
     timeouts: Timeouts,
+    memory: Memory,
 }
 
 /// One invocation's state: the plan's shared calls (each with its result once made), the
@@ -77,12 +83,13 @@ struct Run<'a, S, D, R> {
     deadline: Instant,
     /// The time limits fitted to this invocation's remaining time.
     timeouts: Timeouts,
-    calls: Vec<(Call, OnceCell<Taken>)>,
+    calls: Vec<(Call, OnceCell<Taken>, OnceCell<Option<Recorded>>)>,
     mailroom: Mailroom<'a, D>,
     revoke: Revoke<'a, S, R>,
     latencies: Mutex<Vec<Duration>>,
     passwords_reset: AtomicUsize,
     users_disabled: AtomicUsize,
+    already_signed_out: AtomicUsize,
 }
 
 impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
@@ -103,6 +110,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             lookups: Semaphore::new(settings.max_concurrency),
             sends: Semaphore::new(settings.max_concurrency),
             limiter: settings.max_requests_per_second.map(RateLimiter::new),
+            memory: Memory::default(),
             settings,
             timeouts,
         }
@@ -123,6 +131,12 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
         &self.revocations
     }
 
+    /// How many users the instance remembers as signed out (bounded by
+    /// [`memory::MEMORY_USERS`]).
+    pub fn remembered_users(&self) -> usize {
+        self.memory.len()
+    }
+
     /// Settles every record of `batch` before `deadline`.
     pub async fn settle(&self, batch: &Batch, deadline: Instant) -> Report {
         let plan = plan(batch, &self.settings.policy, self.settings.mode);
@@ -136,7 +150,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             calls: plan
                 .calls
                 .into_iter()
-                .map(|call| (call, OnceCell::new()))
+                .map(|call| (call, OnceCell::new(), OnceCell::new()))
                 .collect(),
             mailroom: Mailroom::new(
                 &self.dead_letters,
@@ -155,6 +169,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             latencies: Mutex::new(Vec::new()),
             passwords_reset: AtomicUsize::new(0),
             users_disabled: AtomicUsize::new(0),
+            already_signed_out: AtomicUsize::new(0),
         };
         let settled = join_all(plan.groups.into_iter().map(|g| self.settle_group(&run, g))).await;
         let mut settlements: Vec<(usize, Settlement)> = settled.into_iter().flatten().collect();
@@ -171,6 +186,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             event_failures: counts.event_failures,
             passwords_reset: run.passwords_reset.load(Ordering::Relaxed),
             users_disabled: run.users_disabled.load(Ordering::Relaxed),
+            already_signed_out: run.already_signed_out.load(Ordering::Relaxed),
             call_latencies: run
                 .latencies
                 .into_inner()
@@ -223,8 +239,14 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             }
             Step::Call { call, request, .. } => (call, request),
         };
-        let (call, result) = &run.calls[call];
+        let (call, result, recorded) = &run.calls[call];
         let target = call.target.clone();
+        if let Some(done) = self.recorded(run, call, recorded).await {
+            if is_already_handled(request.raised_at_ms, request.asked, &done) {
+                run.already_signed_out.fetch_add(1, Ordering::Relaxed);
+                return Settlement::already_signed_out(record, target);
+            }
+        }
         let taken = result.get_or_init(|| self.contain(run, call)).await;
         let mine = taken.actions.and(request.take);
         let settlement = match taken.failure_for(request.take) {
@@ -251,11 +273,110 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
         settlement.with_taken(mine)
     }
 
+    /// What is recorded of `call`'s user: the instance's memory, and, when Cognito itself
+    /// named the user's `sub` and cutoffs are kept, the cutoff table (one strongly consistent
+    /// read per user and invocation, before the sign-out: the price of not spending a
+    /// quota-bound write; a failed read skips nothing).
+    async fn recorded(
+        &self,
+        run: &Run<'_, S, D, R>,
+        call: &Call,
+        read: &OnceCell<Option<Recorded>>,
+    ) -> Option<Recorded> {
+        let remembered = self.memory.recall(&call.target);
+        let sub = match (&call.cognito_sub, self.revocations.scope().cutoffs()) {
+            (Some(sub), true) => sub,
+            _ => return remembered,
+        };
+        let stored = read
+            .get_or_init(|| async {
+                let latest = run.timeouts.latest_call_start(run.deadline)?;
+                let cutoff = run.timeouts.call_cutoff(run.deadline);
+                let found = in_time(
+                    &self.lookups,
+                    None,
+                    latest,
+                    cutoff,
+                    self.revocations.recorded(&call.target, sub),
+                )
+                .await;
+                match found {
+                    Ok(Ok(found)) => found,
+                    Ok(Err(err)) => {
+                        tracing::warn!(
+                            user_pool_id = call.target.pool.as_str(),
+                            username = call.target.user.as_str(),
+                            error = %err,
+                            "the cutoff table could not be read: nothing is skipped"
+                        );
+                        None
+                    }
+                    Err(_) => None,
+                }
+            })
+            .await;
+        match (remembered, *stored) {
+            (Some(a), Some(b)) => Some(a.merge(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// The shared call for one user: the lock actions asked (a reset, skipped for a user
     /// already in `RESET_REQUIRED`, then a disable), the sign-out, then the revocation step
     /// with the moment the sign-out, the last action, returned. A lock action that fails does
-    /// not stop the sign-out; a failed sign-out stops what follows it.
+    /// not stop the sign-out; a failed sign-out stops what follows it. The `sub` the
+    /// revocation step needs is read while the actions run (it does not depend on them),
+    /// unless Cognito named it or the reset's status read gives it. A user whose whole
+    /// sequence succeeded is remembered.
     async fn contain(&self, run: &Run<'_, S, D, R>, call: &Call) -> Taken {
+        let target = &call.target;
+        let resetting = call.actions.contains(Action::ResetPassword);
+        let read_alongside =
+            self.revocations.scope() != Scope::Off && call.cognito_sub.is_none() && !resetting;
+        let alongside = async {
+            if read_alongside {
+                Some(self.lookup(run, target).await)
+            } else {
+                None
+            }
+        };
+        let ((mut taken, from_reset), looked) =
+            futures_util::future::join(self.take_actions(run, call), alongside).await;
+        if !taken.actions.contains(Action::SignOut) {
+            return taken;
+        }
+        let signed_out_at = SystemTime::now();
+        let known = match (call.cognito_sub.clone().or(from_reset), looked) {
+            (Some(sub), _) => Some(sub),
+            (None, Some(Ok(user))) => Some(user.sub),
+            (None, Some(Err(failure))) => {
+                taken.after = Some(failure);
+                return taken;
+            }
+            (None, None) => None,
+        };
+        if let Err(failure) = run
+            .revoke
+            .after_sign_out(call, taken.actions, known, signed_out_at)
+            .await
+        {
+            taken.after = Some(failure);
+        }
+        if taken.failed.is_empty() && taken.after.is_none() {
+            self.memory.remember(
+                target,
+                Recorded {
+                    revoked_before: UnixSeconds::ceil(signed_out_at),
+                    actions: taken.actions,
+                },
+            );
+        }
+        taken
+    }
+
+    /// The user-update calls, in order: the reset (after a status read, which also gives
+    /// the `sub`), the disable, the sign-out. Returns what was taken and the `sub` read.
+    async fn take_actions(&self, run: &Run<'_, S, D, R>, call: &Call) -> (Taken, Option<Subject>) {
         let target = &call.target;
         let mut taken = Taken::default();
         let mut known = None;
@@ -277,18 +398,8 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
         if call.actions.contains(Action::Disable) {
             self.act(run, &mut taken, Action::Disable, target).await;
         }
-        if !self.act(run, &mut taken, Action::SignOut, target).await {
-            return taken;
-        }
-        let signed_out_at = SystemTime::now();
-        if let Err(failure) = run
-            .revoke
-            .after_sign_out(call, taken.actions, known, signed_out_at)
-            .await
-        {
-            taken.after = Some(failure);
-        }
-        taken
+        self.act(run, &mut taken, Action::SignOut, target).await;
+        (taken, known)
     }
 
     /// Takes `action` on `target`, recording the outcome in `taken`; whether it succeeded.

@@ -1,8 +1,9 @@
 //! The revocation step: what follows one user's sign-out when the revocation port's
-//! [`Scope`] is not off. The user's `sub` (`AdminGetUser`, under the lookups' own bound and
-//! no rate cap: another Cognito quota category, made at most once per signed-out user), then
-//! the cutoff, then the signed-out event, gathered with the other users' into `PutEvents`
-//! requests. Every call waits for its turn and is cut off in time ([`in_time`]). A failure
+//! [`Scope`] is not off. The user's `sub` (given, or `AdminGetUser` under the lookups' own
+//! bound and no rate cap: another Cognito quota category), then the signed-out event,
+//! gathered with the other users' into `PutEvents` requests, then the cutoff, **last**: a
+//! stored cutoff means every step before it succeeded, which is what lets a later alert be
+//! skipped on the strength of the table (contract sections 7 and 12). Every call waits for its turn and is cut off in time ([`in_time`]). A failure
 //! makes the records that named the user retries; the whole sequence is idempotent.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -132,26 +133,13 @@ impl<'a, S: SignOut, R: Revocations> Revoke<'a, S, R> {
             alert_message_ids: call.callers.clone(),
             actions,
         };
-        if self.scope.cutoffs() {
-            let recorded =
-                match tokio::time::timeout_at(cutoff_at, self.revocations.record(&user)).await {
-                    Ok(result) => result,
-                    Err(_) => Err(RevocationError::CutOff),
-                };
-            let counter = match recorded {
-                Ok(()) => &self.cutoffs_recorded,
-                Err(_) => &self.cutoff_failures,
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
-            recorded.map_err(|err| Failure::Revocation(std::sync::Arc::new(err)))?;
-        }
         if self.scope.events() {
             let size = event_detail(&user).len() + 256;
             let published = self
                 .events
                 .post(
                     (),
-                    user,
+                    user.clone(),
                     size,
                     latest,
                     |(), users| self.publish(users),
@@ -164,6 +152,19 @@ impl<'a, S: SignOut, R: Revocations> Revoke<'a, S, R> {
             };
             counter.fetch_add(1, Ordering::Relaxed);
             published.map_err(|err| Failure::Revocation(std::sync::Arc::new(err)))?;
+        }
+        if self.scope.cutoffs() {
+            let recorded =
+                match tokio::time::timeout_at(cutoff_at, self.revocations.record(&user)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(RevocationError::CutOff),
+                };
+            let counter = match recorded {
+                Ok(()) => &self.cutoffs_recorded,
+                Err(_) => &self.cutoff_failures,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            recorded.map_err(|err| Failure::Revocation(std::sync::Arc::new(err)))?;
         }
         Ok(())
     }

@@ -12,13 +12,16 @@ use aws_sdk_eventbridge::error::SdkError;
 use aws_sdk_eventbridge::operation::put_events::PutEventsError;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use cognito_revocation::{
-    CutoffStore, DynamoDbCutoffStore, StoreError, StoreErrorClass, UnixSeconds,
+    CutoffKey, CutoffStore, DynamoDbCutoffStore, StoreError, StoreErrorClass, Subject, UnixSeconds,
 };
 use serde_json::json;
 
 use crate::aws_error::{call_error, class_by_code};
+use crate::core::action::{Action, Actions};
+use crate::core::already::Recorded;
 use crate::core::call_error::CallError;
 use crate::core::error_class::ErrorClass;
+use crate::core::identity::Target;
 use crate::core::revocation::{RevocationError, SignedOut, EVENT_DETAIL_TYPE};
 use crate::core::text::loggable;
 use crate::core::timeouts::Timeouts;
@@ -107,7 +110,7 @@ impl Revocations for AwsRevocations {
         self.store(table)
             .raise(&cutoff)
             .await
-            .map_err(|err| RevocationError::Cutoff(store_error(&err)))?;
+            .map_err(|err| RevocationError::Cutoff(store_error(&err, "UpdateItem")))?;
         tracing::info!(
             user_pool_id = user.target.pool.as_str(),
             username = user.target.user.as_str(),
@@ -117,6 +120,29 @@ impl Revocations for AwsRevocations {
             "cutoff recorded"
         );
         Ok(())
+    }
+
+    async fn recorded(
+        &self,
+        target: &Target,
+        sub: &Subject,
+    ) -> Result<Option<Recorded>, RevocationError> {
+        let Some(table) = &self.targets.table else {
+            return Ok(None);
+        };
+        let found = self
+            .store(table)
+            .recorded(&CutoffKey::new(&target.pool, sub))
+            .await
+            .map_err(|err| RevocationError::Cutoff(store_error(&err, "GetItem")))?;
+        Ok(found.map(|(revoked_before, names)| Recorded {
+            revoked_before,
+            // An action name this version does not know is no action it can count as taken.
+            actions: names
+                .iter()
+                .filter_map(|name| name.parse::<Action>().ok())
+                .fold(Actions::NONE, Actions::with),
+        }))
     }
 
     async fn publish(&self, users: &[SignedOut]) -> Vec<Result<(), RevocationError>> {
@@ -205,14 +231,14 @@ fn put_events_error(err: &SdkError<PutEventsError>) -> CallError {
 }
 
 /// A failed cutoff write, classed by the revocation library, its text bounded here.
-fn store_error(err: &StoreError) -> CallError {
+fn store_error(err: &StoreError, operation: &'static str) -> CallError {
     let class = match err.class() {
         StoreErrorClass::Throttled => ErrorClass::Throttled,
         StoreErrorClass::Internal => ErrorClass::Internal,
         StoreErrorClass::Transport => ErrorClass::Transport,
         StoreErrorClass::Unknown => ErrorClass::Unknown,
     };
-    CallError::new("UpdateItem", class, err.code(), err.to_string())
+    CallError::new(operation, class, err.code(), err.to_string())
 }
 
 #[cfg(test)]

@@ -12,6 +12,10 @@ pub mod void;
 
 use std::future::Future;
 
+use cognito_revocation::Subject;
+
+use crate::core::already::Recorded;
+use crate::core::identity::Target;
 use crate::core::revocation::{RevocationError, SignedOut};
 
 /// What a revocation adapter writes after a sign-out, fixed when it is built.
@@ -58,6 +62,14 @@ pub trait Revocations: Send + Sync {
     /// Records `user`'s cutoff, only ever raising a stored one; `Ok` also when a later cutoff
     /// was already there.
     fn record(&self, user: &SignedOut) -> impl Future<Output = Result<(), RevocationError>> + Send;
+
+    /// The user's sequence as the cutoff table records it (a strongly consistent read), `None`
+    /// when it holds none; asked only when the scope records cutoffs.
+    fn recorded(
+        &self,
+        target: &Target,
+        sub: &Subject,
+    ) -> impl Future<Output = Result<Option<Recorded>, RevocationError>> + Send;
 
     /// Publishes one `Cognito User Signed Out` event per user in `users` (at most
     /// [`crate::core::revocation::MAX_EVENTS_PER_REQUEST`]) in one request; one result per

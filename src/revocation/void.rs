@@ -1,6 +1,10 @@
 //! [`NoRevocations`]: the adapter of a deployment with neither a cutoff table nor an event
 //! bus. Its scope is [`Scope::Off`], so the runner never asks it for anything.
 
+use cognito_revocation::Subject;
+
+use crate::core::already::Recorded;
+use crate::core::identity::Target;
 use crate::core::revocation::{RevocationError, SignedOut};
 use crate::revocation::{Revocations, Scope};
 
@@ -15,6 +19,14 @@ impl Revocations for NoRevocations {
 
     async fn record(&self, _user: &SignedOut) -> Result<(), RevocationError> {
         Ok(())
+    }
+
+    async fn recorded(
+        &self,
+        _target: &Target,
+        _sub: &Subject,
+    ) -> Result<Option<Recorded>, RevocationError> {
+        Ok(None)
     }
 
     async fn publish(&self, users: &[SignedOut]) -> Vec<Result<(), RevocationError>> {

@@ -73,6 +73,7 @@ fn sqs_record(id: &str, body: String, group: Option<&str>) -> Record {
         group_id: group.map(str::to_owned),
         source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".to_owned()),
         origin: Default::default(),
+        provenance: Default::default(),
     }
 }
 

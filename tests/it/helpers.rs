@@ -23,9 +23,9 @@ use aws_smithy_types::body::SdkBody;
 use cognito_revocation::{Cutoff, Subject};
 use cognito_signout_responder::{
     lookup_error, sign_out_error, Action, Batch, BodyEncoding, CallError, Config, DeadLetter,
-    DeadLetterError, DeadLetters, ErrorClass, QueueUrl, Record, Report, Responder, RevocationError,
-    RevocationTargets, Revocations, Scope, SignOut, SignedOut, Source, Target, Timeouts,
-    UserRecord,
+    DeadLetterError, DeadLetters, ErrorClass, QueueUrl, Record, Recorded, Report, Responder,
+    RevocationError, RevocationTargets, Revocations, Scope, SignOut, SignedOut, Source, Target,
+    Timeouts, UserRecord,
 };
 use tokio::time::Instant;
 
@@ -354,6 +354,8 @@ impl FakeCognito {
 /// to (cutoffs or events).
 #[derive(Debug, Default, Clone)]
 pub struct FakeRevocations {
+    /// Strongly consistent reads of the table made.
+    reads: Arc<Mutex<usize>>,
     /// What it writes: set from the test's configuration by [`TestApp::spawn_revoking`].
     targets: Arc<Mutex<RevocationTargets>>,
     cutoffs: Arc<Mutex<Vec<Cutoff>>>,
@@ -394,6 +396,17 @@ impl FakeRevocations {
         self.events.lock().unwrap().clone()
     }
 
+    /// Reads of the table made (the already-signed-out check).
+    pub fn reads(&self) -> usize {
+        *self.reads.lock().unwrap()
+    }
+
+    /// Stores `cutoff` as if another instance had recorded it.
+    pub fn seeded(self, cutoff: Cutoff) -> Self {
+        self.cutoffs.lock().unwrap().push(cutoff);
+        self
+    }
+
     /// `PutEvents` requests made.
     pub fn event_requests(&self) -> usize {
         *self.requests.lock().unwrap()
@@ -419,6 +432,32 @@ impl Revocations for FakeRevocations {
         }
         self.cutoffs.lock().unwrap().push(cutoff);
         Ok(())
+    }
+
+    async fn recorded(
+        &self,
+        target: &Target,
+        sub: &Subject,
+    ) -> Result<Option<Recorded>, RevocationError> {
+        *self.reads.lock().unwrap() += 1;
+        let key = format!("{}#{}", target.pool.as_str(), sub.as_str());
+        Ok(self
+            .cutoffs
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| c.key().as_str() == key)
+            .map(|c| Recorded {
+                revoked_before: c.revoked_before(),
+                actions: c
+                    .actions()
+                    .iter()
+                    .filter_map(|a| a.parse::<Action>().ok())
+                    .fold(cognito_signout_responder::Actions::NONE, |set, a| {
+                        set.with(a)
+                    }),
+            })
+            .reduce(Recorded::merge))
     }
 
     async fn publish(&self, users: &[SignedOut]) -> Vec<Result<(), RevocationError>> {
@@ -658,6 +697,7 @@ pub fn record(id: &str, body: &str) -> Record {
         group_id: None,
         source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".to_owned()),
         origin: Default::default(),
+        provenance: Default::default(),
     }
 }
 

@@ -114,6 +114,7 @@ fn latencies_beyond_one_hundred_are_sampled_by_rank_keeping_min_and_max() {
         event_failures: 0,
         passwords_reset: 0,
         users_disabled: 0,
+        already_signed_out: 0,
     };
     let doc = document(&report, "ns", "fn", "req", 1_800_000_000_000);
     let values: Vec<f64> = doc["CognitoCallLatency"]

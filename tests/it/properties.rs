@@ -102,6 +102,7 @@ fn check(case: Case) -> Result<(), TestCaseError> {
                     group_id: group.clone(),
                     source_arn: None,
                     origin: Default::default(),
+                    provenance: Default::default(),
                 })
                 .collect(),
         };

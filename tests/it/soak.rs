@@ -149,6 +149,7 @@ async fn ten_thousand_alerts_under_random_faults_are_all_accounted_for() {
                     group_id: None,
                     source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".into()),
                     origin: Default::default(),
+                    provenance: Default::default(),
                 }
             })
             .collect();

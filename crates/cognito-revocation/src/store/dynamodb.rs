@@ -44,6 +44,43 @@ impl DynamoDbCutoffStore {
     pub fn table(&self) -> &str {
         &self.table
     }
+
+    /// `key`'s cutoff as recorded, read strongly consistent: its `revokedBefore` and the
+    /// actions it lists (`["sign-out"]` for an item written before actions were recorded).
+    /// The responder reads it to skip an alert whose whole sequence already ran.
+    pub async fn recorded(
+        &self,
+        key: &CutoffKey,
+    ) -> Result<Option<(UnixSeconds, Vec<String>)>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY_ATTRIBUTE, AttributeValue::S(key.as_str().to_owned()))
+            .projection_expression("#rb, #act")
+            .expression_attribute_names("#rb", REVOKED_BEFORE_ATTRIBUTE)
+            .expression_attribute_names("#act", "actions")
+            .consistent_read(true)
+            .send()
+            .await?;
+        let Some(item) = output.item() else {
+            return Ok(None);
+        };
+        let revoked_before = match item.get(REVOKED_BEFORE_ATTRIBUTE) {
+            Some(AttributeValue::N(n)) => n
+                .parse::<u64>()
+                .map(UnixSeconds::new)
+                .map_err(|_| StoreError::Unreadable { key: key.clone() })?,
+            _ => return Err(StoreError::Unreadable { key: key.clone() }),
+        };
+        let actions = match item.get("actions") {
+            Some(AttributeValue::L(list)) => {
+                list.iter().filter_map(|v| v.as_s().ok().cloned()).collect()
+            }
+            _ => vec!["sign-out".to_owned()],
+        };
+        Ok(Some((revoked_before, actions)))
+    }
 }
 
 impl CutoffStore for DynamoDbCutoffStore {
