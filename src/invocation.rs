@@ -39,7 +39,11 @@ pub async fn handle<S: SignOut, D: DeadLetters, R: Revocations>(
     event: LambdaEvent<Box<RawValue>>,
 ) -> Result<Response, RetryInvocation> {
     let deadline = instant_of(event.context.deadline());
-    let batch = Batch::from_payload(&event.payload, &event.context.request_id);
+    let batch = Batch::from_payload_in(
+        &event.payload,
+        &event.context.request_id,
+        account_of(&event.context.invoked_function_arn),
+    );
     tracing::debug!(
         records = batch.records.len(),
         source = ?batch.source,
@@ -126,6 +130,13 @@ pub fn log_settlement(s: &Settlement, dry_run: bool) {
     }
 }
 
+/// The account of a function ARN (`arn:aws:lambda:<region>:<account>:function:<name>`), if it
+/// is one.
+pub fn account_of(function_arn: &str) -> Option<&str> {
+    let account = function_arn.split(':').nth(4)?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
+}
+
 /// Lambda's longest timeout: the deadline assumed when the runtime gives none that is real.
 pub const LAMBDA_MAX_TIMEOUT: Duration = Duration::from_secs(900);
 
@@ -146,6 +157,16 @@ pub fn instant_of(deadline: SystemTime) -> Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_account_is_read_from_the_invoked_functions_arn() {
+        assert_eq!(
+            account_of("arn:aws:lambda:eu-west-1:123456789012:function:responder"),
+            Some("123456789012")
+        );
+        assert_eq!(account_of("not an arn"), None);
+        assert_eq!(account_of("arn:aws:lambda:eu-west-1:12:function:x"), None);
+    }
 
     #[test]
     fn a_deadline_in_the_future_leaves_its_remaining_time() {

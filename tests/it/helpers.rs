@@ -678,6 +678,29 @@ impl TestApp {
     }
 }
 
+/// The wall clock in milliseconds since the epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis() as u64
+}
+
+/// A standard-queue SQS batch of `(id, body)` records sent (`SentTimestamp`) at `sent_ms`.
+pub fn sqs_batch_sent(records: &[(&str, &str)], sent_ms: u64) -> Batch {
+    let records: Vec<serde_json::Value> = records
+        .iter()
+        .map(|(id, body)| {
+            serde_json::json!({
+                "messageId": id, "body": body, "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:alerts",
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": sent_ms.to_string()},
+            })
+        })
+        .collect();
+    batch_from_json(&serde_json::json!({ "Records": records }).to_string())
+}
+
 /// A far deadline: no record is cut short by it.
 pub fn far_deadline() -> Instant {
     Instant::now() + Duration::from_secs(3600)
@@ -730,18 +753,26 @@ pub fn batch_from_json(json: &str) -> Batch {
 /// A CloudWatch Logs subscription payload (base64 of gzip) carrying `lines` as log events of
 /// a user pool's exported user-activity log.
 pub fn log_payload_batch(lines: &[String]) -> Batch {
+    log_payload_batch_in(lines, None)
+}
+
+/// The account that owns the test log group (the payload's `owner`).
+pub const LOG_OWNER: &str = "123456789012";
+
+/// [`log_payload_batch`], delivered to a function of `account`.
+pub fn log_payload_batch_in(lines: &[String], account: Option<&str>) -> Batch {
     use base64::Engine;
     use std::io::Write;
     let events: Vec<serde_json::Value> = lines
         .iter()
         .enumerate()
         .map(|(i, line)| {
-            serde_json::json!({"id": format!("e{i}"), "timestamp": 1_700_000_000_000u64 + i as u64, "message": line})
+            serde_json::json!({"id": format!("e{i}"), "timestamp": now_ms() - 10_000 + i as u64, "message": line})
         })
         .collect();
     let data = serde_json::json!({
         "messageType": "DATA_MESSAGE",
-        "owner": "123456789012",
+        "owner": LOG_OWNER,
         "logGroup": "/aws/cognito/userpool/userauthevents",
         "logStream": "stream",
         "subscriptionFilters": ["alerts"],
@@ -750,5 +781,7 @@ pub fn log_payload_batch(lines: &[String]) -> Batch {
     let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gzip.write_all(data.to_string().as_bytes()).expect("gzip");
     let encoded = base64::engine::general_purpose::STANDARD.encode(gzip.finish().expect("gzip"));
-    batch_from_json(&serde_json::json!({"awslogs": {"data": encoded}}).to_string())
+    let payload = serde_json::json!({"awslogs": {"data": encoded}}).to_string();
+    let raw: Box<serde_json::value::RawValue> = serde_json::from_str(&payload).expect("JSON");
+    Batch::from_payload_in(&raw, "request-1", account)
 }

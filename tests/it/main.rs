@@ -16,3 +16,4 @@ mod revocation;
 mod revocation_e2e;
 mod soak;
 mod sources;
+mod storm;

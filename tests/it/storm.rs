@@ -1,0 +1,183 @@
+//! Alert storms (contract section 12): a user whose whole sequence was recorded after an
+//! alert was raised costs no Cognito write for that alert, from the instance's memory or,
+//! when Cognito itself named the `sub`, from the cutoff table; alerts raised later still act.
+
+use cognito_signout_responder::{Action, OutcomeKind};
+use serde_json::json;
+
+use crate::helpers::*;
+
+fn storm_batch(
+    users: std::ops::Range<usize>,
+    round: usize,
+    sent_ms: u64,
+) -> cognito_signout_responder::Batch {
+    let bodies: Vec<(String, String)> = users
+        .map(|u| (format!("r{round}-u{u}"), request(&format!("user{u}"))))
+        .collect();
+    let refs: Vec<(&str, &str)> = bodies
+        .iter()
+        .map(|(i, b)| (i.as_str(), b.as_str()))
+        .collect();
+    sqs_batch_sent(&refs, sent_ms)
+}
+
+#[tokio::test]
+async fn a_storm_of_ten_alerts_per_user_over_ten_invocations_costs_one_sign_out_per_user() {
+    let app = TestApp::with_vars(&[
+        ("MAX_REQUESTS_PER_SECOND", "10000"),
+        ("MAX_CONCURRENCY", "50"),
+    ]);
+    // Every alert was raised before the first sign-out (a detector firing at every attempt).
+    let raised = now_ms() - 60_000;
+    for round in 0..10 {
+        // Ten invocations, each naming every user once.
+        let report = app.settle(&storm_batch(0..100, round, raised)).await;
+        assert_eq!(report.count(OutcomeKind::SignedOut), 100, "round {round}");
+        if round > 0 {
+            assert_eq!(report.already_signed_out, 100, "round {round}");
+            assert!(report
+                .settlements
+                .iter()
+                .all(|s| s.code().as_deref() == Some("AlreadySignedOut")));
+        }
+    }
+    assert_eq!(app.cognito().calls().len(), 100, "was 1,000 before");
+    assert_eq!(app.responder.remembered_users(), 100);
+}
+
+#[tokio::test]
+async fn an_alert_raised_after_the_sign_out_signs_the_user_out_again() {
+    let app = TestApp::with_vars(&[]);
+    app.settle(&storm_batch(0..1, 0, now_ms() - 60_000)).await;
+    // Raised a few seconds from now: after the recorded sign-out, so acted on.
+    let later = app.settle(&storm_batch(0..1, 1, now_ms() + 5_000)).await;
+    assert_eq!(later.already_signed_out, 0);
+    assert_eq!(app.cognito().calls().len(), 2);
+    // An alert with no time is never skipped.
+    app.send_alerts(&[("m-no-time", &request("user0"))]).await;
+    assert_eq!(app.cognito().calls().len(), 3);
+}
+
+#[tokio::test]
+async fn an_alert_asking_more_than_was_taken_is_acted_on() {
+    let app = TestApp::with_vars(&[("ALLOWED_ACTIONS", "sign-out,disable")]);
+    let raised = now_ms() - 60_000;
+    app.settle(&sqs_batch_sent(&[("m1", &request("alice"))], raised))
+        .await;
+    let disable =
+        json!({"UserPoolId": POOL, "Username": "alice", "Actions": ["disable"]}).to_string();
+    let report = app
+        .settle(&sqs_batch_sent(&[("m2", &disable)], raised))
+        .await;
+    assert_eq!(report.already_signed_out, 0);
+    assert_eq!(
+        app.cognito().actions_on("alice"),
+        [Action::SignOut, Action::Disable, Action::SignOut]
+    );
+    // Now both were taken: the same ask again is skipped.
+    let again = app
+        .settle(&sqs_batch_sent(&[("m3", &disable)], raised))
+        .await;
+    assert_eq!(again.already_signed_out, 1);
+}
+
+#[tokio::test]
+async fn a_dry_run_remembers_nothing() {
+    let app = TestApp::with_vars(&[("DRY_RUN", "true")]);
+    let raised = now_ms() - 60_000;
+    app.settle(&storm_batch(0..5, 0, raised)).await;
+    let second = app.settle(&storm_batch(0..5, 1, raised)).await;
+    assert_eq!(second.already_signed_out, 0);
+    assert_eq!(app.responder.remembered_users(), 0);
+}
+
+#[tokio::test]
+async fn a_failed_sequence_is_not_remembered() {
+    let app = TestApp::spawn_revoking(
+        FakeCognito::new(),
+        FakeDeadLetters::new(),
+        FakeRevocations::new().failing_cutoff("alice"),
+        &[("REVOCATION_TABLE", "cutoffs")],
+    );
+    let raised = now_ms() - 60_000;
+    app.settle(&sqs_batch_sent(&[("m1", &request("alice"))], raised))
+        .await;
+    let second = app
+        .settle(&sqs_batch_sent(&[("m2", &request("alice"))], raised))
+        .await;
+    assert_eq!(second.already_signed_out, 0);
+    assert_eq!(app.cognito().calls_for("alice"), 2);
+}
+
+fn takeover_line(user: &str, sub: &str) -> String {
+    json!({"eventSource": "USER_ACTIVITY", "logSourceId": {"userPoolId": POOL},
+           "message": {"eventType": "SignIn", "userName": user, "userSub": sub, "userPoolId": POOL,
+                       "riskDecision": "AccountTakeover", "riskLevel": "High"}})
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_second_instance_skips_through_the_table_when_cognito_named_the_sub() {
+    let vars = [("REVOCATION_TABLE", "cutoffs")];
+    let shared = FakeRevocations::new();
+    let first = TestApp::spawn_revoking(
+        FakeCognito::new(),
+        FakeDeadLetters::new(),
+        shared.clone(),
+        &vars,
+    );
+    let line = takeover_line("alice", "sub-alice");
+    first
+        .settle(&log_payload_batch_in(
+            std::slice::from_ref(&line),
+            Some(LOG_OWNER),
+        ))
+        .await;
+    assert_eq!(first.cognito().calls_for("alice"), 1);
+    assert_eq!(
+        first.cognito().lookups().len(),
+        0,
+        "Cognito named the sub: no AdminGetUser"
+    );
+    assert_eq!(shared.cutoffs()[0].sub().as_str(), "sub-alice");
+
+    // Another instance (an empty memory), the same table: the line, raised before the cutoff,
+    // is skipped after one read.
+    let second = TestApp::spawn_revoking(
+        FakeCognito::new(),
+        FakeDeadLetters::new(),
+        shared.clone(),
+        &vars,
+    );
+    let report = second
+        .settle(&log_payload_batch_in(&[line.clone()], Some(LOG_OWNER)))
+        .await;
+    assert_eq!(report.already_signed_out, 1);
+    assert_eq!(second.cognito().calls_for("alice"), 0);
+    assert_eq!(
+        shared.reads(),
+        2,
+        "one read per instance, before the sign-out"
+    );
+
+    // The same line from a log of another account (or one a producer wrote): its sub is not
+    // trusted, nothing is read, and the user is signed out.
+    let third = TestApp::spawn_revoking(
+        FakeCognito::new(),
+        FakeDeadLetters::new(),
+        shared.clone(),
+        &vars,
+    );
+    let report = third
+        .settle(&log_payload_batch_in(&[line], Some("999999999999")))
+        .await;
+    assert_eq!(report.already_signed_out, 0);
+    assert_eq!(third.cognito().calls_for("alice"), 1);
+    assert_eq!(
+        third.cognito().lookups().len(),
+        1,
+        "the sub is read from Cognito"
+    );
+    assert_eq!(shared.reads(), 2);
+}
