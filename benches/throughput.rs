@@ -265,6 +265,7 @@ fn batch(size: usize, duplicates: bool, salt: usize) -> (Batch, usize) {
                 group_id: None,
                 source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".into()),
                 origin: Default::default(),
+                provenance: Default::default(),
             }
         })
         .collect();
@@ -438,6 +439,7 @@ async fn defaults_and_floods(stub: &StubProcess, url: &str, latency_ms: u64) {
                     group_id: None,
                     source_arn: Some("arn:aws:sqs:us-east-1:123456789012:alerts".into()),
                     origin: Default::default(),
+                    provenance: Default::default(),
                 })
                 .collect(),
         };

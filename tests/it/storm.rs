@@ -151,7 +151,10 @@ async fn a_second_instance_skips_through_the_table_when_cognito_named_the_sub() 
         &vars,
     );
     let report = second
-        .settle(&log_payload_batch_in(&[line.clone()], Some(LOG_OWNER)))
+        .settle(&log_payload_batch_in(
+            std::slice::from_ref(&line),
+            Some(LOG_OWNER),
+        ))
         .await;
     assert_eq!(report.already_signed_out, 1);
     assert_eq!(second.cognito().calls_for("alice"), 0);
