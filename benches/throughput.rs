@@ -289,6 +289,24 @@ async fn revoking_responder(
     rps: Option<u64>,
     revocation: bool,
 ) -> AwsResponder {
+    let extra: &[(&str, &str)] = if revocation {
+        &[
+            ("REVOCATION_TABLE", "cutoffs"),
+            ("EVENT_BUS_NAME", "security"),
+        ]
+    } else {
+        &[]
+    };
+    responder_with(stub, concurrency, rps, extra).await
+}
+
+/// The responder with `extra` variables.
+async fn responder_with(
+    stub: &str,
+    concurrency: u64,
+    rps: Option<u64>,
+    extra: &[(&str, &str)],
+) -> AwsResponder {
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(stub)
@@ -307,12 +325,22 @@ async fn revoking_responder(
         ("MAX_CONCURRENCY".to_owned(), concurrency.to_string()),
         ("MAX_REQUESTS_PER_SECOND".to_owned(), rate),
     ];
-    if revocation {
-        vars.push(("REVOCATION_TABLE".to_owned(), "cutoffs".to_owned()));
-        vars.push(("EVENT_BUS_NAME".to_owned(), "security".to_owned()));
-    }
+    vars.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     let config = Config::from_vars(vars).expect("bench configuration");
     aws_responder(&sdk, &config, Timeouts::default())
+}
+
+/// Whether the section `name` runs: all of them, unless `BENCH_ONLY` lists some
+/// (`throughput`, `defaults`, `revocation`, `containment`, `storm`, `cold`, `sizes`).
+fn runs(name: &str) -> bool {
+    match std::env::var("BENCH_ONLY") {
+        Ok(only) => only.split(',').any(|s| s.trim() == name),
+        Err(_) => true,
+    }
 }
 
 async fn bench() {
@@ -330,7 +358,12 @@ async fn bench() {
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     let mut salt = 0;
-    for cap in [None, Some(rps)] {
+    let caps = if runs("throughput") {
+        vec![None, Some(rps)]
+    } else {
+        Vec::new()
+    };
+    for cap in caps {
         let responder = responder(&url, concurrency, cap).await;
         // Warm up: connections, regional client, allocator.
         let (warm, _) = batch(20, false, 999_999);
@@ -386,17 +419,145 @@ async fn bench() {
         }
     }
     println!();
-    defaults_and_floods(&stub, &url, latency_ms).await;
-    println!();
-    revocation_cost(&stub, &url, latency_ms).await;
-    println!();
+    if runs("defaults") {
+        defaults_and_floods(&stub, &url, latency_ms).await;
+        println!();
+    }
+    if runs("revocation") {
+        revocation_cost(&stub, &url, latency_ms).await;
+        println!();
+    }
+    if runs("containment") {
+        containment_cost(&stub, &url, latency_ms).await;
+        println!();
+    }
+    if runs("storm") {
+        storm(&stub, &url, latency_ms).await;
+        println!();
+    }
     println!(
         "peak resident memory of the handler process: {} MiB",
         peak_rss_kb() / 1024
     );
     drop(stub);
-    cold_start().await;
-    sizes();
+    if runs("cold") {
+        cold_start().await;
+    }
+    if runs("sizes") {
+        sizes();
+    }
+}
+
+/// What each containment action set costs: 100 unique alerts asking it, no cap,
+/// `MAX_CONCURRENCY=10`, revocation off; every call (the actions, the reset's status read)
+/// answered after the same latency.
+async fn containment_cost(stub: &StubProcess, url: &str, latency_ms: u64) {
+    println!("## What containment adds (100 unique alerts, no cap, MAX_CONCURRENCY=10, every call {latency_ms} ms)");
+    println!();
+    println!("| actions | user-update calls | time (ms) | per alert, wall (ms) | CPU/alert (us) |");
+    println!("|---|---|---|---|---|");
+    let allowed = [("ALLOWED_ACTIONS", "sign-out,reset-password,disable")];
+    for (round, actions) in [
+        "sign-out",
+        "disable",
+        "reset-password",
+        "reset-password,disable",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let responder = responder_with(url, 10, None, &allowed).await;
+        let records: Vec<Record> = (0..100)
+            .map(|i| Record {
+                message_id: format!("c{round}-{i}"),
+                body: serde_json::json!({"UserPoolId": "us-east-1_Bench", "Username": format!("contain{round}-{i}"), "Actions": actions}).to_string(),
+                receive_count: Some(1),
+                group_id: None,
+                source_arn: None,
+                origin: Default::default(),
+                provenance: Default::default(),
+            })
+            .collect();
+        let batch = Batch {
+            source: Source::Sqs { fifo: false },
+            records,
+        };
+        let cpu_before = process_cpu_time();
+        let started = Instant::now();
+        let report = responder.settle(&batch, far()).await;
+        let elapsed = started.elapsed();
+        let cpu = process_cpu_time() - cpu_before;
+        assert_eq!(
+            report.count(OutcomeKind::SignedOut),
+            100,
+            "every alert signed out"
+        );
+        let calls = stub.arrivals().len();
+        println!(
+            "| {actions} | {calls} | {:.0} | {:.1} | {:.0} |",
+            elapsed.as_secs_f64() * 1000.0,
+            elapsed.as_secs_f64() * 1000.0 / 100.0,
+            cpu.as_secs_f64() * 1e6 / 100.0,
+        );
+    }
+}
+
+/// An alert storm: 100 users, each named by one alert in each of 10 invocations of one
+/// instance (a detector firing at every sign-in attempt). Alerts that carry the time they were
+/// raised (SQS `SentTimestamp`, before the first sign-out) are skipped once their user is
+/// signed out; alerts without a time (the behaviour before issue 18, where nothing was
+/// remembered) cost one call each per invocation.
+async fn storm(stub: &StubProcess, url: &str, latency_ms: u64) {
+    println!("## An alert storm (100 users x 10 alerts over 10 invocations of one instance, MAX_CONCURRENCY=10, no cap, every call {latency_ms} ms)");
+    println!();
+    println!("| alerts carry their time | sign-out calls | time for the 10 invocations (ms) | already signed out |");
+    println!("|---|---|---|---|");
+    let raised = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+        .saturating_sub(60_000);
+    for timed in [false, true] {
+        let responder = responder(url, 10, None).await;
+        stub.arrivals();
+        let started = Instant::now();
+        let mut skipped = 0;
+        for round in 0..10 {
+            let records: Vec<serde_json::Value> = (0..100)
+                .map(|u| {
+                    let mut attributes = serde_json::json!({"ApproximateReceiveCount": "1"});
+                    if timed {
+                        attributes["SentTimestamp"] = serde_json::json!(raised.to_string());
+                    }
+                    serde_json::json!({
+                        "messageId": format!("s{timed}-{round}-{u}"),
+                        "eventSource": "aws:sqs",
+                        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:alerts",
+                        "body": serde_json::json!({"UserPoolId": "us-east-1_Bench", "Username": format!("storm{timed}-{u}")}).to_string(),
+                        "attributes": attributes,
+                    })
+                })
+                .collect();
+            let payload = serde_json::json!({"Records": records}).to_string();
+            let raw: Box<serde_json::value::RawValue> =
+                serde_json::from_str(&payload).expect("JSON");
+            let batch = Batch::from_payload(&raw, "storm");
+            let report = responder.settle(&batch, far()).await;
+            assert_eq!(report.count(OutcomeKind::SignedOut), 100);
+            skipped += report.already_signed_out;
+        }
+        let elapsed = started.elapsed();
+        println!(
+            "| {} | {} | {:.0} | {skipped} |",
+            if timed {
+                "yes (SentTimestamp)"
+            } else {
+                "no (as before)"
+            },
+            stub.arrivals().len(),
+            elapsed.as_secs_f64() * 1000.0,
+        );
+    }
 }
 
 /// Two cases a user feels: a small batch on an idle instance at the default settings

@@ -30,7 +30,8 @@ pub const THROTTLING_CODES: [&str; 9] = [
 /// The class of an error the operation does not model, from its code, else its HTTP status.
 pub fn class_by_code(code: Option<&str>, status: u16) -> ErrorClass {
     match code {
-        Some("AccessDeniedException") => ErrorClass::NotAuthorized,
+        // `AccessDenied` is the query protocols' spelling (STS's refused `AssumeRole`).
+        Some("AccessDeniedException" | "AccessDenied") => ErrorClass::NotAuthorized,
         Some(code) if THROTTLING_CODES.contains(&code) => ErrorClass::Throttled,
         Some("InternalFailure" | "InternalServerError" | "InternalException") => {
             ErrorClass::Internal

@@ -49,6 +49,8 @@ pub struct Config {
     pub metrics_namespace: String,
     /// `REVOCATION_TABLE`, `EVENT_BUS_NAME`, `EVENT_SOURCE`: where cutoffs and events go.
     pub revocation_targets: RevocationTargets,
+    /// `CROSS_ACCOUNT_ROLE_NAME`, `CROSS_ACCOUNT_EXTERNAL_ID`: pools in other accounts.
+    pub cross_account: Option<CrossAccount>,
 }
 
 /// `MAX_RECEIVE_COUNT`: a whole number from 1.
@@ -191,11 +193,13 @@ impl Config {
         for name in ENDPOINT_VARIABLES {
             env.parse::<EndpointUrl>(name)?;
         }
+        let cross_account = cross_account(env)?;
         let policy = Policy {
             decoder: AlertDecoder {
                 username_pointer: env.parse::<JsonPointer>("USERNAME_POINTER")?,
                 user_pool_pointer: env.parse::<JsonPointer>("USER_POOL_ID_POINTER")?,
                 actions_pointer: env.parse::<JsonPointer>("ACTIONS_POINTER")?,
+                finding_accounts: cross_account.is_some(),
                 default_pool: env.parse::<PoolName>("DEFAULT_USER_POOL_ID")?.map(|p| p.0),
             },
             allowed_pools: allowed_pools(env)?,
@@ -205,7 +209,15 @@ impl Config {
                 .map(|m| m.0),
             threat_min_risk_level: env.parse("THREAT_MIN_RISK_LEVEL")?.unwrap_or_default(),
             actions: action_policy(env)?,
+            cross_account: cross_account.is_some(),
         };
+        if cross_account.is_some() && policy.allowed_pools.is_none() {
+            return Err(ConfigError::new(
+                "ALLOWED_USER_POOL_IDS",
+                "required when CROSS_ACCOUNT_ROLE_NAME is set: a producer must not reach every \
+                 member account",
+            ));
+        }
         let revocation_targets = RevocationTargets {
             table: env.parse::<TableName>("REVOCATION_TABLE")?.map(|t| t.0),
             bus: env.parse::<BusName>("EVENT_BUS_NAME")?.map(|b| b.0),
@@ -236,7 +248,75 @@ impl Config {
                 .parse::<MetricsNamespace>("METRICS_NAMESPACE")?
                 .map_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned(), |n| n.0),
             revocation_targets,
+            cross_account,
         })
+    }
+}
+
+/// `CROSS_ACCOUNT_ROLE_NAME`: an IAM role name (1-64 of letters, digits and `+=,.@_-`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleName(pub String);
+
+impl FromStr for RoleName {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let ok = (1..=64).contains(&raw.len())
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+        ok.then(|| Self(raw.to_owned()))
+            .ok_or("must be an IAM role name: 1-64 letters, digits or +=,.@_-")
+    }
+}
+
+/// `CROSS_ACCOUNT_EXTERNAL_ID`: 2-1224 of letters, digits and `+=,.@:/_-` (STS's rule).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ExternalId(pub String);
+
+impl std::fmt::Debug for ExternalId {
+    /// A shared secret between two accounts: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExternalId(..)")
+    }
+}
+
+impl FromStr for ExternalId {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let ok = (2..=1224).contains(&raw.len())
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@:/_-".contains(&b));
+        ok.then(|| Self(raw.to_owned()))
+            .ok_or("must be 2-1224 letters, digits or +=,.@:/_-")
+    }
+}
+
+/// The role assumed in another account for its pools (contract section 12).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrossAccount {
+    /// `CROSS_ACCOUNT_ROLE_NAME`: `arn:<partition>:iam::<account>:role/<name>` is assumed.
+    pub role_name: String,
+    /// `CROSS_ACCOUNT_EXTERNAL_ID`, passed to `AssumeRole` when set.
+    pub external_id: Option<ExternalId>,
+}
+
+/// `CROSS_ACCOUNT_ROLE_NAME` and `CROSS_ACCOUNT_EXTERNAL_ID`.
+fn cross_account(env: &Env) -> Result<Option<CrossAccount>, ConfigError> {
+    let role = env.parse::<RoleName>("CROSS_ACCOUNT_ROLE_NAME")?;
+    let external_id = env.parse::<ExternalId>("CROSS_ACCOUNT_EXTERNAL_ID")?;
+    match (role, external_id) {
+        (Some(role), external_id) => Ok(Some(CrossAccount {
+            role_name: role.0,
+            external_id,
+        })),
+        (None, Some(_)) => Err(ConfigError::new(
+            "CROSS_ACCOUNT_EXTERNAL_ID",
+            "is set but CROSS_ACCOUNT_ROLE_NAME is not",
+        )),
+        (None, None) => Ok(None),
     }
 }
 
@@ -615,6 +695,38 @@ mod tests {
             Actions::of(&[Action::ResetPassword, Action::SignOut]),
             "a threat variable not set takes ACTIONS's value"
         );
+    }
+
+    #[test]
+    fn cross_account_needs_an_allow_list_and_checks_its_names() {
+        assert_eq!(
+            variable_of(config(&[("CROSS_ACCOUNT_ROLE_NAME", "member")])),
+            "ALLOWED_USER_POOL_IDS"
+        );
+        assert_eq!(
+            variable_of(config(&[("CROSS_ACCOUNT_EXTERNAL_ID", "abc123")])),
+            "CROSS_ACCOUNT_EXTERNAL_ID"
+        );
+        assert_eq!(
+            variable_of(config(&[
+                ("CROSS_ACCOUNT_ROLE_NAME", "no spaces please"),
+                ("ALLOWED_USER_POOL_IDS", "eu-west-1_A"),
+            ])),
+            "CROSS_ACCOUNT_ROLE_NAME"
+        );
+        let c = config(&[
+            ("CROSS_ACCOUNT_ROLE_NAME", "member"),
+            ("CROSS_ACCOUNT_EXTERNAL_ID", "s3cret-id"),
+            (
+                "ALLOWED_USER_POOL_IDS",
+                "arn:aws:cognito-idp:eu-west-1:222222222222:userpool/eu-west-1_B",
+            ),
+        ])
+        .unwrap();
+        let cross = c.cross_account.unwrap();
+        assert_eq!(cross.role_name, "member");
+        assert!(!format!("{cross:?}").contains("s3cret"), "never printed");
+        assert!(c.responder.policy.cross_account);
     }
 
     #[test]

@@ -114,7 +114,7 @@ pub type AwsResponder = Responder<CognitoSignOut, SqsDeadLetters, AwsRevocations
 /// configuration and the remote calls' time limits.
 pub fn aws_responder(sdk: &SdkConfig, config: &Config, timeouts: Timeouts) -> AwsResponder {
     Responder::new(
-        CognitoSignOut::new(sdk, &timeouts),
+        CognitoSignOut::new(sdk, &timeouts).with_cross_account(sdk, config.cross_account.clone()),
         SqsDeadLetters::new(sdk, &timeouts),
         AwsRevocations::new(sdk, &timeouts, config.revocation_targets.clone()),
         config.responder.clone(),

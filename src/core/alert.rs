@@ -63,6 +63,8 @@ pub struct AlertDecoder {
     pub user_pool_pointer: Option<JsonPointer>,
     /// `ACTIONS_POINTER`: where the actions asked are, when the alert is not a request.
     pub actions_pointer: Option<JsonPointer>,
+    /// `CROSS_ACCOUNT_ROLE_NAME` is set: a finding's `AwsAccountId` names its pool's account.
+    pub finding_accounts: bool,
     /// `DEFAULT_USER_POOL_ID`: the pool of alerts that name a user but no pool.
     pub default_pool: Option<UserPoolId>,
 }
@@ -106,6 +108,21 @@ impl AlertDecoder {
         let finding = parse_strict(body).map_err(|e| Failure::NotJson(Arc::new(e)))?;
         let fields = finding.get("ProductFields").filter(|f| f.is_object());
         let target = self.names(&finding, fields)?;
+        // A delegated administrator's finding names the member account it came from: the
+        // pool is in that account, and a pool ARN naming another account is no one pool.
+        let target = match finding.get("AwsAccountId").and_then(Value::as_str) {
+            Some(account) if self.finding_accounts && UserPoolId::is_account(account) => {
+                match target.pool.account() {
+                    Some(named) if named != account => return Err(Failure::ConflictingPools),
+                    Some(_) => target,
+                    None => Target {
+                        pool: target.pool.in_account(Some(account)),
+                        user: target.user,
+                    },
+                }
+            }
+            _ => target,
+        };
         Ok((target, self.asked(&finding, fields)))
     }
 
@@ -277,6 +294,7 @@ mod tests {
             username_pointer: Some("/detail/account/login".parse().unwrap()),
             user_pool_pointer: Some("/detail/tenant~1pool".parse().unwrap()),
             actions_pointer: None,
+            finding_accounts: false,
             default_pool: None,
         };
         let body = r#"{"detail-type":"x","source":"siem","detail":{"account":{"login":"frank"},"tenant/pool":"ap-south-1_Zz9"}}"#;
@@ -470,6 +488,7 @@ mod tests {
             username_pointer: Some("/Resources/0/Details/Other/login".parse().unwrap()),
             user_pool_pointer: None,
             actions_pointer: None,
+            finding_accounts: false,
             default_pool: Some(UserPoolId::parse("eu-west-1_Dflt").unwrap()),
         };
         let pointed = r#"{"Resources":[{"Details":{"Other":{"login":"zoe"}}}],"ProductFields":{"Username":"ignored"}}"#;

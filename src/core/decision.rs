@@ -43,9 +43,29 @@ impl FromStr for UserNotFoundPolicy {
 pub struct AllowedPools(BTreeSet<UserPoolId>);
 
 impl AllowedPools {
-    /// Whether `pool` is allowed.
+    /// Whether `pool` is allowed (by id).
     pub fn contains(&self, pool: &UserPoolId) -> bool {
         self.0.contains(pool)
+    }
+
+    /// Whether `pool` is allowed, its account compared too when `by_account`: an entry named
+    /// by id alone, or by an ARN of `own`, is in the function's own account.
+    pub fn admits(&self, pool: &UserPoolId, own: Option<&str>, by_account: bool) -> bool {
+        match self.0.get(pool) {
+            None => false,
+            Some(_) if !by_account => true,
+            Some(entry) => {
+                let entry_account = entry.account().filter(|a| Some(*a) != own);
+                entry_account == pool.account()
+            }
+        }
+    }
+
+    /// Whether any entry names a pool of another account than `own`.
+    pub fn names_other_accounts(&self, own: Option<&str>) -> bool {
+        self.0
+            .iter()
+            .any(|p| p.account().is_some_and(|a| Some(a) != own))
     }
 
     /// How many pools are allowed.
@@ -182,6 +202,9 @@ pub struct Policy {
     pub threat_min_risk_level: RiskLevel,
     /// `ALLOWED_ACTIONS`, `ACTIONS`, `THREAT_*_ACTIONS`.
     pub actions: ActionPolicy,
+    /// `CROSS_ACCOUNT_ROLE_NAME` is set: a pool named by an ARN of another account is acted on
+    /// in that account, and the allow-list is read account by account.
+    pub cross_account: bool,
 }
 
 /// What may be done for one record, before any call.
@@ -211,7 +234,8 @@ impl Policy {
     /// The target of `record`, or why no call may be made for it: decoding, validation,
     /// then the allow-list.
     pub fn admit(&self, record: &Record) -> Result<Target, Failure> {
-        self.allowed(self.decoder.decode(&record.body)?)
+        let own = record.provenance.own_account.as_deref();
+        self.allowed(self.decoder.decode(&record.body)?, own)
     }
 
     /// What may be done for `record`, read as its [`Origin`] says: an alert document, a
@@ -257,7 +281,8 @@ impl Policy {
             Origin::Control => return Admission::Ignore(IgnoreReason::ControlMessage, None),
             Origin::Undecodable(reason) => Err(Failure::UndecodableLogs(reason.clone())),
         };
-        match decoded.and_then(|(t, request)| Ok((self.allowed(t)?, request))) {
+        let own = record.provenance.own_account.as_deref();
+        match decoded.and_then(|(t, request)| Ok((self.allowed(t, own)?, request))) {
             Ok((target, mut request)) => {
                 request.raised_at_ms = record.provenance.raised_at_ms;
                 Admission::Act(target, request)
@@ -266,9 +291,29 @@ impl Policy {
         }
     }
 
-    fn allowed(&self, target: Target) -> Result<Target, Failure> {
+    /// `target` if its pool may be acted on. Without cross-account mode an ARN's account is
+    /// not used (the call goes to the function's own account, as always). In cross-account
+    /// mode a pool's account is its ARN's, the function's own (`own`) when it is named by id
+    /// alone, and the allow-list entry must name the same account: a producer naming an ARN of
+    /// another account reaches only what the operator listed.
+    fn allowed(&self, target: Target, own: Option<&str>) -> Result<Target, Failure> {
+        let target = if self.cross_account {
+            let account = target.pool.account().filter(|a| Some(*a) != own);
+            let account = account.map(str::to_owned);
+            Target {
+                pool: target.pool.in_account(account.as_deref()),
+                user: target.user,
+            }
+        } else {
+            Target {
+                pool: target.pool.in_account(None),
+                user: target.user,
+            }
+        };
         match &self.allowed_pools {
-            Some(allowed) if !allowed.contains(&target.pool) => Err(Failure::ForbiddenPool(target)),
+            Some(allowed) if !allowed.admits(&target.pool, own, self.cross_account) => {
+                Err(Failure::ForbiddenPool(target))
+            }
             _ => Ok(target),
         }
     }
@@ -311,6 +356,7 @@ mod tests {
             max_receive_count: Some(5),
             threat_min_risk_level: RiskLevel::High,
             actions: ActionPolicy::default(),
+            cross_account: false,
         }
     }
 

@@ -53,7 +53,7 @@ pub struct Record {
 
 /// What the delivery says of an alert beyond its document: when it was raised, and whether
 /// Cognito itself wrote it (which makes the `sub` it names trustworthy).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Provenance {
     /// When the alert was raised, in milliseconds since the epoch: the SQS record's
     /// `SentTimestamp`, else the EventBridge event's `time`, else the log event's
@@ -63,6 +63,9 @@ pub struct Provenance {
     /// user pool's own activity log (CloudWatch Logs delivers to a function of its own account
     /// only), so the `userSub` it names is Cognito's, not a producer's.
     pub cognito_log: bool,
+    /// The function's own account (from the invoked function's ARN), against which a pool
+    /// named by an ARN is told to be in this account or another.
+    pub own_account: Option<String>,
 }
 
 /// What kind of document a [`Record`]'s body is.
@@ -127,6 +130,16 @@ impl Batch {
     /// invoked function's ARN): the lines of a CloudWatch Logs payload that account owns are
     /// Cognito's own log ([`Provenance::cognito_log`]).
     pub fn from_payload_in(payload: &RawValue, request_id: &str, account: Option<&str>) -> Self {
+        let mut batch = Self::read(payload, request_id, account);
+        if let Some(account) = account {
+            for record in &mut batch.records {
+                record.provenance.own_account = Some(account.to_owned());
+            }
+        }
+        batch
+    }
+
+    fn read(payload: &RawValue, request_id: &str, account: Option<&str>) -> Self {
         let envelope: Envelope = serde_json::from_str(payload.get()).unwrap_or_default();
         if let Some(records) = envelope.records.and_then(sqs_records) {
             let fifo = records.iter().any(|r| {
@@ -156,7 +169,7 @@ impl Batch {
                 origin: Origin::Alert,
                 provenance: Provenance {
                     raised_at_ms: hub.time_ms,
-                    cognito_log: false,
+                    ..Provenance::default()
                 },
             };
             let records = hub.records(&delivery);
@@ -182,7 +195,7 @@ impl Batch {
                 origin: Origin::Alert,
                 provenance: Provenance {
                     raised_at_ms: envelope.time.and_then(text).as_deref().and_then(epoch_ms),
-                    cognito_log: false,
+                    ..Provenance::default()
                 },
             };
             return Self {
@@ -306,7 +319,7 @@ fn sqs_record(record: &SqsRecord) -> Record {
                 .sent_timestamp
                 .and_then(text)
                 .and_then(|t| t.parse().ok()),
-            cognito_log: false,
+            ..Provenance::default()
         },
     }
 }
@@ -381,6 +394,7 @@ fn log_records(
                 provenance: Provenance {
                     raised_at_ms: event.timestamp,
                     cognito_log: own,
+                    ..Provenance::default()
                 },
             }
         })

@@ -206,6 +206,7 @@ mod tests {
             max_receive_count: None,
             threat_min_risk_level: Default::default(),
             actions: Default::default(),
+            cross_account: false,
         }
     }
 

@@ -21,10 +21,12 @@ use aws_sdk_cognitoidentityprovider::{Client, Config};
 use cognito_revocation::Subject;
 
 use crate::aws_error::call_error;
+use crate::config::CrossAccount;
 use crate::core::call_error::CallError;
 use crate::core::error_class::ErrorClass;
 use crate::core::identity::Target;
 use crate::core::timeouts::Timeouts;
+use crate::sign_out::accounts::Accounts;
 use crate::sign_out::{SignOut, UserRecord};
 
 /// The most regional clients kept at once: more than the regions AWS has in any partition
@@ -38,7 +40,15 @@ pub struct CognitoSignOut {
     base: Config,
     /// `(region, client)`, most recently used last.
     clients: Mutex<VecDeque<(String, Client)>>,
+    /// Credentials in other accounts, when `CROSS_ACCOUNT_ROLE_NAME` is set.
+    accounts: Option<Accounts>,
+    /// `((region, account), access key id, client)` for pools in other accounts, most
+    /// recently used last; a client is rebuilt when its account's credentials were renewed.
+    account_clients: Mutex<VecDeque<AccountClient>>,
 }
+
+/// A client for one region of another account: `((region, account), access key id, client)`.
+type AccountClient = ((String, String), String, Client);
 
 impl CognitoSignOut {
     /// Builds the adapter from the start-up SDK configuration and the call time limits.
@@ -60,7 +70,54 @@ impl CognitoSignOut {
         Self {
             base,
             clients: Mutex::new(VecDeque::new()),
+            accounts: None,
+            account_clients: Mutex::new(VecDeque::new()),
         }
+    }
+
+    /// The same adapter, acting on pools of other accounts with the credentials of `role`
+    /// there (assumed with `sdk`'s own credentials).
+    pub fn with_cross_account(mut self, sdk: &SdkConfig, role: Option<CrossAccount>) -> Self {
+        self.accounts = role.map(|role| Accounts::new(sdk, role));
+        self
+    }
+
+    /// The client for `target`'s pool: its region's, with the credentials of its account
+    /// when the pool is in another account and cross-account mode is on.
+    async fn client_for(&self, target: &Target) -> Result<Client, CallError> {
+        let region = target.pool.region();
+        let (Some(account), Some(accounts)) = (target.pool.account(), &self.accounts) else {
+            return Ok(self.client(region));
+        };
+        // Boxed: the assume-role provider's future is large, and lives on the heap only on
+        // this rare path.
+        let credentials = Box::pin(accounts.credentials(account, region)).await?;
+        let key = (region.to_owned(), account.to_owned());
+        let mut clients = self
+            .account_clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(at) = clients.iter().position(|(k, _, _)| *k == key) {
+            if let Some(entry) = clients.remove(at) {
+                if entry.1 == credentials.access_key_id() {
+                    let client = entry.2.clone();
+                    clients.push_back(entry);
+                    return Ok(client);
+                }
+            }
+        }
+        let conf = self
+            .base
+            .to_builder()
+            .region(Region::new(region.to_owned()))
+            .credentials_provider(credentials.clone())
+            .build();
+        let client = Client::from_conf(conf);
+        if clients.len() >= MAX_REGIONAL_CLIENTS {
+            clients.pop_front();
+        }
+        clients.push_back((key, credentials.access_key_id().to_owned(), client.clone()));
+        Ok(client)
     }
 
     /// The client for `region`, built on first use.
@@ -86,6 +143,11 @@ impl CognitoSignOut {
         client
     }
 
+    /// How many accounts' credentials are kept (cross-account mode).
+    pub fn accounts_in_use(&self) -> usize {
+        self.accounts.as_ref().map_or(0, Accounts::accounts_in_use)
+    }
+
     /// How many regional clients exist so far.
     pub fn regions_in_use(&self) -> usize {
         self.clients.lock().unwrap_or_else(|p| p.into_inner()).len()
@@ -94,7 +156,8 @@ impl CognitoSignOut {
 
 impl SignOut for CognitoSignOut {
     async fn sign_out(&self, target: &Target) -> Result<(), CallError> {
-        self.client(target.pool.region())
+        self.client_for(target)
+            .await?
             .admin_user_global_sign_out()
             .user_pool_id(target.pool.as_str())
             .username(target.user.as_str())
@@ -105,7 +168,8 @@ impl SignOut for CognitoSignOut {
     }
 
     async fn reset_password(&self, target: &Target) -> Result<(), CallError> {
-        self.client(target.pool.region())
+        self.client_for(target)
+            .await?
             .admin_reset_user_password()
             .user_pool_id(target.pool.as_str())
             .username(target.user.as_str())
@@ -116,7 +180,8 @@ impl SignOut for CognitoSignOut {
     }
 
     async fn disable(&self, target: &Target) -> Result<(), CallError> {
-        self.client(target.pool.region())
+        self.client_for(target)
+            .await?
             .admin_disable_user()
             .user_pool_id(target.pool.as_str())
             .username(target.user.as_str())
@@ -128,7 +193,8 @@ impl SignOut for CognitoSignOut {
 
     async fn lookup(&self, target: &Target) -> Result<UserRecord, CallError> {
         let user = self
-            .client(target.pool.region())
+            .client_for(target)
+            .await?
             .admin_get_user()
             .user_pool_id(target.pool.as_str())
             .username(target.user.as_str())

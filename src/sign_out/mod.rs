@@ -7,6 +7,7 @@
 //! in-memory fakes. What a failed call means is decided beside the SDK, in [`cognito`], as a
 //! plain [`CallError`].
 
+pub mod accounts;
 pub mod cognito;
 
 use std::future::Future;

@@ -1,6 +1,7 @@
 //! Integration tests, compiled as one binary. `helpers` holds the fakes, the local AWS
 //! (moto), the HTTP stub and the Lambda Runtime API emulator they share.
 
+mod accounts;
 mod architecture;
 mod aws;
 mod containment;

@@ -4,10 +4,13 @@ cfn-lint proves the template is valid CloudFormation/SAM; the checks below prove
 cannot: least privilege, the queue/function timing rules, one receive-count parameter shared by
 the queue and the function, encryption and retention, that the pool allow-list and the IAM
 pool list are derived from the same parameter, and the revocation resources (the cutoff
-table's key, TTL, recovery, encryption and retention; the responder may only raise cutoffs,
-the authorizer only read them), and containment (CONTRACT.md section 10): the lock actions
-are granted exactly when the AllowedActions parameter lists them, on the allowed pools only,
-and the threat-protection mappings can never exceed that bound.
+table's key, TTL, recovery, encryption and retention; the responder may only raise and read
+cutoffs, the authorizer only read them), containment (CONTRACT.md section 10): the lock
+actions are granted exactly when the AllowedActions parameter lists them, on the allowed pools
+only, and the threat-protection mappings can never exceed that bound, and pools in other
+accounts (CONTRACT.md section 12): sts:AssumeRole and the CROSS_ACCOUNT_* variables exactly
+when a member role name is given, on roles of that name only. The dashboard is checked in
+test_dashboard.py, member-role.yaml in test_member_role.py.
 
 Every check is a plain function ``check_*(template) -> list[str]`` returning the problems it
 found (empty when the template is fine), so that the negative tests can run it on a broken
@@ -19,6 +22,7 @@ Run from the repository root: ``python -m pytest tests/template`` (needs cfn-lin
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 import subprocess
 import sys
@@ -67,6 +71,9 @@ KNOWN_ENV = {
     "REVOCATION_RETENTION_SECONDS",
     "EVENT_BUS_NAME",
     "EVENT_SOURCE",
+    # CONTRACT.md section 12.
+    "CROSS_ACCOUNT_ROLE_NAME",
+    "CROSS_ACCOUNT_EXTERNAL_ID",
 }
 # CONTRACT.md section 8, plus METRICS_NAMESPACE.
 AUTHORIZER_ENV = {
@@ -95,7 +102,11 @@ ACTION_CALLS = {
 # The Security Hub action target ids and the lock action each asks besides the sign-out.
 SECURITY_HUB_TARGETS = {"SignOutUser": None, "ResetUserPassword": "reset-password", "DisableUser": "disable"}
 # Prefixes of actions that all support resource-level permissions: never "*" for them.
-SCOPED_PREFIXES = ("cognito-idp:", "sqs:", "dynamodb:", "events:")
+SCOPED_PREFIXES = ("cognito-idp:", "sqs:", "dynamodb:", "events:", "sts:")
+# The one wildcard allowed on a scoped action: sts:AssumeRole on the member role of every
+# account (CONTRACT.md section 12), a role name from this parameter, which refuses wildcards.
+MEMBER_ROLE_PARAMETER = "CrossAccountRoleName"
+MEMBER_ROLE_ARN = "arn:${AWS::Partition}:iam::*:role/${%s}" % MEMBER_ROLE_PARAMETER
 RESPONDER_BINARY = "cognito-signout-responder"
 AUTHORIZER_BINARY = "revocation-authorizer"
 # CONTRACT.md section 2: the classes that can be dead-lettered, as DLQ_URL_<CLASS> suffixes.
@@ -550,9 +561,22 @@ def check_iam(t: dict) -> list[str]:
                 starred = [s for s in strings_in(alternative) if "*" in s]
                 if not starred:
                     continue
+                if [a.lower() for a in actions] == ["sts:assumerole"] and is_member_role_arn(t, alternative):
+                    continue
                 if scoped or not star_only:
                     problems.append(f"{where}: {actions} on wildcard resource {starred}")
     return problems
+
+
+def is_member_role_arn(t: dict, expr: Any) -> bool:
+    """Whether `expr` is the member role in any account, named by a parameter that refuses
+    wildcards and paths: the account is the statement's only wildcard."""
+    if expr != {"Fn::Sub": MEMBER_ROLE_ARN}:
+        return False
+    pattern = t.get("Parameters", {}).get(MEMBER_ROLE_PARAMETER, {}).get("AllowedPattern")
+    return bool(pattern) and not any(
+        re.fullmatch(pattern, bad) for bad in ("*", "member*", "*-member", "path/member", "member?")
+    )
 
 
 def check_queue_policies(t: dict) -> list[str]:
@@ -1052,13 +1076,14 @@ def check_revocation_table(t: dict) -> list[str]:
 
 
 def check_revocation_grants(t: dict) -> list[str]:
-    """The responder may only raise cutoffs (UpdateItem) and the authorizer only read them
-    (GetItem), both on the table alone; the responder's env names the table; the event bus
-    grant names one bus."""
+    """The responder may only raise cutoffs (UpdateItem) and read them (GetItem: an alert
+    storm's already-signed-out check, CONTRACT.md section 12), the authorizer only read them
+    (GetItem), both on the table alone and only with the table; the responder's env names the
+    table; the event bus grant names one bus."""
     tables = sorted(resources(t, "AWS::DynamoDB::Table"))
     problems = []
     expected = {
-        RESPONDER_BINARY: {"dynamodb:UpdateItem"},
+        RESPONDER_BINARY: {"dynamodb:UpdateItem", "dynamodb:GetItem"},
         AUTHORIZER_BINARY: {"dynamodb:GetItem"},
     }
     for binary, allowed in expected.items():
@@ -1081,6 +1106,16 @@ def check_revocation_grants(t: dict) -> list[str]:
                         problems.append(f"{where}: events:PutEvents on {resource!r}, not one bus")
         if granted != allowed:
             problems.append(f"{fn_id} role grants {sorted(granted)} on the table, expected {sorted(allowed)}")
+    # As deployed: the responder's table grants exist exactly when the table does.
+    role = t["Resources"][role_of(t, the_function(t)[1])]
+    for revocation, bus in itertools.product(("true", "false"), ("", "signed-out")):
+        params = {"EnableRevocation": revocation, "SignedOutEventBusName": bus}
+        policies = resolved(t, role["Properties"].get("Policies", []), params)
+        dynamo = {a for p in policies for st in as_list(p.get("PolicyDocument", {}).get("Statement"))
+                  for a in as_list(st.get("Action")) if str(a).lower().startswith("dynamodb:")}
+        want = expected[RESPONDER_BINARY] if revocation == "true" else set()
+        if dynamo != want:
+            problems.append(f"{params}: the responder's role grants {sorted(dynamo)} on the table")
     env = environment(t)
     if logical_id(next(alternatives(env.get("REVOCATION_TABLE")), None)) not in tables:
         problems.append("the responder's REVOCATION_TABLE does not name the cutoff table")
@@ -1125,6 +1160,72 @@ def check_authorizer(t: dict) -> list[str]:
     return problems
 
 
+def responder_statements(t: dict, params: dict[str, Any]) -> list[dict]:
+    """Every statement of the responder's role as deployed with these parameters."""
+    role = t["Resources"][role_of(t, the_function(t)[1])]
+    policies = resolved(t, role["Properties"].get("Policies", []), params)
+    return [st for p in policies for st in as_list(p.get("PolicyDocument", {}).get("Statement"))]
+
+
+def check_cross_account(t: dict) -> list[str]:
+    """Pools in other accounts (CONTRACT.md section 12): CrossAccountRoleName and
+    CrossAccountExternalId default to empty (the external id hidden); CROSS_ACCOUNT_ROLE_NAME
+    and CROSS_ACCOUNT_EXTERNAL_ID are set only when given (the id only with a role name, which
+    a Rule demands); sts:AssumeRole is granted exactly when a role name is given, in one
+    statement on roles of that name alone; the authorizer never gets it; the role's ARN is an
+    output (member-role.yaml's ResponderRoleArn)."""
+    problems = []
+    parameters = t.get("Parameters", {})
+    name_param = parameters.get(MEMBER_ROLE_PARAMETER)
+    id_param = parameters.get("CrossAccountExternalId")
+    if name_param is None or id_param is None:
+        return ["no CrossAccountRoleName or CrossAccountExternalId parameter"]
+    for name, parameter in ((MEMBER_ROLE_PARAMETER, name_param), ("CrossAccountExternalId", id_param)):
+        if parameter.get("Default") != "":
+            problems.append(f"{name} defaults to {parameter.get('Default')!r}, not empty")
+    if str(id_param.get("NoEcho")).lower() != "true":
+        problems.append("CrossAccountExternalId is not NoEcho")
+    pattern = name_param.get("AllowedPattern") or ".*"
+    for good in ("cognito-signout-responder-member", "Member.Role@x_1", ""):
+        if not re.fullmatch(pattern, good):
+            problems.append(f"{MEMBER_ROLE_PARAMETER} refuses {good!r}")
+    env = environment(t)
+    cases = [("", ""), ("member", ""), ("member", "ext-123"), ("", "ext-123")]
+    for role_name, external_id in cases:
+        params = {MEMBER_ROLE_PARAMETER: role_name, "CrossAccountExternalId": external_id}
+        where = f"CrossAccountRoleName={role_name!r} CrossAccountExternalId={external_id!r}"
+        refused = rules_refusing(t, params)
+        if bool(external_id and not role_name) != bool(refused):
+            problems.append(f"{where}: the stack's rules refuse it: {refused}")
+        got_name = evaluate(t, env.get("CROSS_ACCOUNT_ROLE_NAME"), params)
+        if (got_name is NO_VALUE) != (role_name == "") or (role_name and got_name != role_name):
+            problems.append(f"{where}: CROSS_ACCOUNT_ROLE_NAME is {got_name!r}")
+        got_id = evaluate(t, env.get("CROSS_ACCOUNT_EXTERNAL_ID"), params)
+        wanted_id = external_id if role_name and external_id else NO_VALUE
+        if got_id != wanted_id:
+            problems.append(f"{where}: CROSS_ACCOUNT_EXTERNAL_ID is {got_id!r}")
+        sts = [st for st in responder_statements(t, params)
+               if any(str(a).lower().startswith("sts:") for a in as_list(st.get("Action")))]
+        if not role_name:
+            if sts:
+                problems.append(f"{where}: sts granted without a member role: {sts}")
+            continue
+        wanted = [{"Effect": "Allow", "Action": ["sts:AssumeRole"],
+                   "Resource": [f"arn:aws:iam::*:role/{role_name}"]}]
+        got = [{"Effect": st.get("Effect"), "Action": as_list(st.get("Action")),
+                "Resource": as_list(st.get("Resource"))} for st in sts]
+        if got != wanted or any("Condition" in st for st in sts):
+            problems.append(f"{where}: sts statements {sts}, expected sts:AssumeRole on the member role only")
+    for where, statement in iam_statements(t):
+        if where.startswith(f"{role_of(t, the_authorizer(t)[1])}/") and statement and \
+                any(str(a).lower().startswith("sts:") for a in as_list(statement.get("Action"))):
+            problems.append(f"{where}: the authorizer may assume roles")
+    role_id = role_of(t, the_function(t)[1])
+    if not any(o.get("Value") == {"Fn::GetAtt": [role_id, "Arn"]} for o in t.get("Outputs", {}).values()):
+        problems.append(f"no output gives {role_id}'s ARN (member-role.yaml's ResponderRoleArn)")
+    return problems
+
+
 CHECKS: list[Callable[[dict], list[str]]] = [
     check_function_basics,
     check_environment,
@@ -1143,6 +1244,7 @@ CHECKS: list[Callable[[dict], list[str]]] = [
     check_revocation_table,
     check_revocation_grants,
     check_authorizer,
+    check_cross_account,
 ]
 
 
@@ -1256,6 +1358,31 @@ def unguard(t: dict, action: str) -> None:
     statements = cognito_statements(t)
     wrapper = guarded(t, action)
     statements[statements.index(wrapper)] = wrapper["Fn::If"][1]
+
+
+def cross_account_policy(t: dict) -> dict:
+    """The Fn::If that adds the responder's cross-account policy."""
+    role = t["Resources"][role_of(t, the_function(t)[1])]
+    for policy in role["Properties"]["Policies"]:
+        if "Fn::If" in policy and "sts:AssumeRole" in str(policy):
+            return policy
+    raise AssertionError("no conditional sts policy")
+
+
+def cutoff_read(t: dict) -> dict:
+    """The Fn::If granting the responder dynamodb:GetItem on the table."""
+    for statement in revocation_statements(t):
+        if "Fn::If" in statement and "dynamodb:GetItem" in str(statement):
+            return statement
+    raise AssertionError("no cutoff read")
+
+
+def revocation_statements(t: dict) -> list:
+    role = t["Resources"][role_of(t, the_function(t)[1])]
+    for policy in role["Properties"]["Policies"]:
+        if "Fn::If" in policy and "dynamodb:UpdateItem" in str(policy):
+            return policy["Fn::If"][1]["PolicyDocument"]["Statement"]
+    raise AssertionError("no revocation policy")
 
 
 def authorizer_statements(t: dict) -> list:
@@ -1408,7 +1535,7 @@ BREAKAGES: dict[str, tuple[Callable[[dict], list[str]], Callable[[dict], None]]]
     "authorizer may write cutoffs": (
         check_revocation_grants, lambda t: authorizer_statements(t)[0].update(
             Action=["dynamodb:GetItem", "dynamodb:PutItem"])),
-    "responder may read or delete cutoffs": (
+    "responder may delete cutoffs": (
         check_revocation_grants, lambda t: role_statements(t).append(
             {"Effect": "Allow", "Action": "dynamodb:DeleteItem",
              "Resource": {"Fn::GetAtt": ["RevocationTable", "Arn"]}})),
@@ -1471,6 +1598,46 @@ BREAKAGES: dict[str, tuple[Callable[[dict], list[str]], Callable[[dict], None]]]
     "Disable user offered when disable is not allowed": (
         check_security_hub, lambda t: t["Resources"]["SecurityHubDisableAction"].update(
             Condition="IsSecurityHubActionEnabled")),
+    "responder may not read cutoffs": (
+        check_revocation_grants, lambda t: revocation_statements(t).remove(cutoff_read(t))),
+    "cutoff read granted without the table": (
+        check_revocation_grants, lambda t: revocation_statements(t).__setitem__(
+            revocation_statements(t).index(cutoff_read(t)), cutoff_read(t)["Fn::If"][1])),
+    "responder may put cutoffs": (
+        check_revocation_grants, lambda t: cutoff_read(t)["Fn::If"][1].update(
+            Action=["dynamodb:GetItem", "dynamodb:PutItem"])),
+    "sts:AssumeRole on every role": (
+        check_iam, lambda t: cross_account_policy(t)["Fn::If"][1]["PolicyDocument"]["Statement"][0].update(
+            Resource={"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/*"})),
+    "member role name accepts wildcards": (
+        check_iam, lambda t: t["Parameters"]["CrossAccountRoleName"].update(AllowedPattern="^.*$")),
+    "sts on a scoped action with Resource *": (
+        check_iam, lambda t: role_statements(t).append(
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"})),
+    "AssumeRole granted without a member role name": (
+        check_cross_account, lambda t: cross_account_policy(t)["Fn::If"].__setitem__(0, "IsRevocationEnabled")),
+    "AssumeRole on another role name": (
+        check_cross_account, lambda t: cross_account_policy(t)["Fn::If"][1]["PolicyDocument"]["Statement"][0].update(
+            Resource={"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/OrganizationAccountAccessRole"})),
+    "sts:AssumeRole and sts:TagSession": (
+        check_cross_account, lambda t: cross_account_policy(t)["Fn::If"][1]["PolicyDocument"]["Statement"][0].update(
+            Action=["sts:AssumeRole", "sts:TagSession"])),
+    "external id set without a role name": (
+        check_cross_account, lambda t: fn_props(t)["Environment"]["Variables"].update(
+            CROSS_ACCOUNT_EXTERNAL_ID={"Fn::If": ["HasCrossAccountRole", {"Ref": "CrossAccountExternalId"},
+                                                  {"Ref": "AWS::NoValue"}]})),
+    "role name always set": (
+        check_cross_account, lambda t: fn_props(t)["Environment"]["Variables"].update(
+            CROSS_ACCOUNT_ROLE_NAME={"Ref": "CrossAccountRoleName"})),
+    "external id shown in the console": (
+        check_cross_account, lambda t: t["Parameters"]["CrossAccountExternalId"].pop("NoEcho")),
+    "external id accepted without a role name": (
+        check_cross_account, lambda t: t["Rules"].pop("CrossAccountExternalIdNeedsRoleName")),
+    "member role by default": (
+        check_cross_account, lambda t: t["Parameters"]["CrossAccountRoleName"].update(
+            Default="cognito-signout-responder-member")),
+    "no output of the responder's role ARN": (
+        check_cross_account, lambda t: t["Outputs"].pop("SignoutFunctionRoleArn")),
     "custom action rule misses the Reset user password target": (
         check_security_hub, lambda t: props(t, "SecurityHubActionRule")["EventPattern"]["resources"].pop(1)),
 }

@@ -120,11 +120,41 @@ pub struct Target {
     pub user: Username,
 }
 
-/// A user pool id that satisfies the API's rules and starts with a region.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A user pool id that satisfies the API's rules and starts with a region, and, when it was
+/// named by an ARN, the account the ARN names. Two values are equal when their ids are: pool
+/// ids are unique, and an id alone must still match the ARN an allow-list names it by; where
+/// the account matters (pools in other accounts), it is compared on its own.
+#[derive(Debug, Clone)]
 pub struct UserPoolId {
     id: String,
     region_len: usize,
+    account: Option<String>,
+}
+
+impl PartialEq for UserPoolId {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for UserPoolId {}
+
+impl std::hash::Hash for UserPoolId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+impl PartialOrd for UserPoolId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for UserPoolId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.id.cmp(&other.id)
+    }
 }
 
 impl std::str::FromStr for UserPoolId {
@@ -163,6 +193,7 @@ impl UserPoolId {
         Ok(Self {
             id: raw.to_owned(),
             region_len,
+            account: None,
         })
     }
 
@@ -201,7 +232,8 @@ impl UserPoolId {
         {
             return Err(NameError::NotAnArn);
         }
-        let pool = Self::parse(id)?;
+        let mut pool = Self::parse(id)?;
+        pool.account = Some(account.to_owned());
         if pool.region() != region {
             return Err(NameError::RegionMismatch {
                 arn_region: region.to_owned(),
@@ -228,6 +260,22 @@ impl UserPoolId {
     /// The region that hosts the pool, and so the one its calls go to.
     pub fn region(&self) -> &str {
         &self.id[..self.region_len]
+    }
+
+    /// The account the pool was named in by its ARN; `None` for a pool id alone.
+    pub fn account(&self) -> Option<&str> {
+        self.account.as_deref()
+    }
+
+    /// The same pool in `account` (`None`: the function's own).
+    pub fn in_account(mut self, account: Option<&str>) -> Self {
+        self.account = account.map(str::to_owned);
+        self
+    }
+
+    /// Whether `account` is one an ARN could name: twelve digits.
+    pub fn is_account(account: &str) -> bool {
+        account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
     }
 
     /// The `iss` claim of every token this pool mints:
@@ -493,7 +541,9 @@ mod tests {
                 .unwrap();
         assert_eq!(by_arn.as_str(), "us-east-1_XyZ9");
         let by_id: UserPoolId = "us-east-1_XyZ9".parse().unwrap();
-        assert_eq!(by_id, by_arn);
+        assert_eq!(by_id, by_arn, "equal by id");
+        assert_eq!(by_arn.account(), Some("123456789012"));
+        assert_eq!(by_id.account(), None);
     }
 
     #[test]

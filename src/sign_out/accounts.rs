@@ -1,0 +1,181 @@
+//! Credentials for pools in other accounts (contract section 12): the role
+//! `arn:<partition>:iam::<account>:role/<CROSS_ACCOUNT_ROLE_NAME>` assumed through the SDK's
+//! assume-role provider (with `CROSS_ACCOUNT_EXTERNAL_ID` when set), cached per account until
+//! five minutes before they expire, at most [`MAX_ACCOUNTS`] accounts at once. A refused
+//! `AssumeRole` is `not-authorized` (the member role is missing or does not trust this one:
+//! an operator's fix); a throttled or failed one is retried.
+
+use std::collections::VecDeque;
+use std::error::Error as _;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::SdkConfig;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::Credentials;
+use aws_sdk_sts::error::SdkError;
+use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+
+use crate::aws_error::call_error;
+use crate::config::CrossAccount;
+use crate::core::call_error::CallError;
+use crate::core::error_class::ErrorClass;
+
+/// The most accounts whose credentials are kept at once: an organisation's member accounts
+/// behind one security account, with room; a flood of made-up accounts cannot grow memory
+/// past it (they are refused by the allow-list before any call anyway).
+pub const MAX_ACCOUNTS: usize = 64;
+
+/// Credentials are fetched again this long before they expire.
+pub const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
+
+/// The session name the member accounts' CloudTrail shows.
+pub const SESSION_NAME: &str = "cognito-signout-responder";
+
+/// Credentials per account, through `sts:AssumeRole`.
+#[derive(Debug)]
+pub struct Accounts {
+    sdk: SdkConfig,
+    role: CrossAccount,
+    /// `(account, credentials)`, most recently used last.
+    cached: Mutex<VecDeque<(String, Credentials)>>,
+}
+
+impl Accounts {
+    /// Assumes `role` in other accounts with the start-up configuration's credentials.
+    pub fn new(sdk: &SdkConfig, role: CrossAccount) -> Self {
+        Self {
+            sdk: sdk.clone(),
+            role,
+            cached: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// Credentials for `account` in `region`'s partition: cached ones while they last, else
+    /// fresh ones.
+    pub async fn credentials(&self, account: &str, region: &str) -> Result<Credentials, CallError> {
+        if let Some(fresh) = self.cached(account) {
+            return Ok(fresh);
+        }
+        let role_arn = format!(
+            "arn:{}:iam::{account}:role/{}",
+            partition(region),
+            self.role.role_name
+        );
+        let mut builder = AssumeRoleProvider::builder(role_arn).session_name(SESSION_NAME);
+        if let Some(external_id) = &self.role.external_id {
+            builder = builder.external_id(external_id.0.clone());
+        }
+        let provider = Box::pin(builder.configure(&self.sdk).build()).await;
+        let credentials = Box::pin(provider.provide_credentials())
+            .await
+            .map_err(|err| assume_role_error(&err))?;
+        let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+        cached.retain(|(a, _)| a != account);
+        if cached.len() >= MAX_ACCOUNTS {
+            cached.pop_front();
+        }
+        cached.push_back((account.to_owned(), credentials.clone()));
+        Ok(credentials)
+    }
+
+    /// The cached credentials of `account`, if they last more than five minutes yet.
+    fn cached(&self, account: &str) -> Option<Credentials> {
+        let mut cached = self.cached.lock().unwrap_or_else(|p| p.into_inner());
+        let at = cached.iter().position(|(a, _)| a == account)?;
+        let (_, credentials) = &cached[at];
+        let lasting = credentials
+            .expiry()
+            .is_none_or(|expiry| expiry > SystemTime::now() + REFRESH_BEFORE_EXPIRY);
+        if !lasting {
+            cached.remove(at);
+            return None;
+        }
+        let entry = cached.remove(at)?;
+        let credentials = entry.1.clone();
+        cached.push_back(entry);
+        Some(credentials)
+    }
+
+    /// How many accounts' credentials are kept.
+    pub fn accounts_in_use(&self) -> usize {
+        self.cached.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
+/// The partition of `region`: where the role's ARN lives.
+fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso") {
+        "aws-iso"
+    } else {
+        "aws"
+    }
+}
+
+/// A failed assume-role as a [`CallError`]: STS's own answer classed like any AWS error (an
+/// unmodelled `AccessDenied` is `not-authorized`), a provider that timed out `transport`.
+fn assume_role_error(err: &CredentialsError) -> CallError {
+    if let Some(sts) = err
+        .source()
+        .and_then(|source| source.downcast_ref::<SdkError<AssumeRoleError>>())
+    {
+        return call_error("AssumeRole", sts, |err| {
+            Some(match err {
+                AssumeRoleError::RegionDisabledException(_) => {
+                    (ErrorClass::NotAuthorized, "RegionDisabledException")
+                }
+                AssumeRoleError::MalformedPolicyDocumentException(_) => (
+                    ErrorClass::NotAuthorized,
+                    "MalformedPolicyDocumentException",
+                ),
+                AssumeRoleError::PackedPolicyTooLargeException(_) => {
+                    (ErrorClass::NotAuthorized, "PackedPolicyTooLargeException")
+                }
+                AssumeRoleError::ExpiredTokenException(_) => {
+                    (ErrorClass::Unknown, "ExpiredTokenException")
+                }
+                _ => return None,
+            })
+        });
+    }
+    match err {
+        CredentialsError::ProviderTimedOut(_) => CallError::new(
+            "AssumeRole",
+            ErrorClass::Transport,
+            "Timeout",
+            err.to_string(),
+        ),
+        CredentialsError::InvalidConfiguration(_) => CallError::new(
+            "AssumeRole",
+            ErrorClass::NotAuthorized,
+            "InvalidConfiguration",
+            err.to_string(),
+        ),
+        _ => CallError::new(
+            "AssumeRole",
+            ErrorClass::Unknown,
+            "CredentialsNotLoaded",
+            err.to_string(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_role_lives_in_the_regions_partition() {
+        assert_eq!(partition("eu-west-1"), "aws");
+        assert_eq!(partition("cn-north-1"), "aws-cn");
+        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+    }
+}
