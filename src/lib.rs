@@ -17,33 +17,48 @@
 //!   and hands each invocation to [`invocation::handle`].
 //! - [`invocation`]: one Lambda invocation end to end: payload in, [`Report`] settled, one log
 //!   line per alert, one metrics document, the return value the event source expects.
-//! - `core/` is the pure centre, no I/O anywhere in it:
+//! - `core/` is the pure centre: no I/O, no async, and no SDK, runtime or HTTP crate (the
+//!   architecture test forbids them):
 //!   - `payload`: the invocation payloads (SQS, EventBridge, direct, CloudWatch Logs,
-//!     Security Hub findings), told apart by shape, as [`Record`]s;
-//!   - `alert`: finding the user and the pool in one alert document (shapes A to D);
-//!   - `identity`: [`UserPoolId`], [`Username`] and the [`Target`] they make, parsed once;
-//!   - `decision`: admitting a record ([`Policy`], the allow-list) and judging a call's
-//!     result (retry, dead-letter, `MAX_RECEIVE_COUNT`, `USER_NOT_FOUND`);
-//!   - `plan`: a batch laid out before anything is called: refused records, shared calls,
-//!     FIFO groups;
-//!   - `letter`: the [`DeadLetter`] message, its queue, and its fallback form;
-//!   - `outcome`: how each alert ended ([`Outcome`], [`Settlement`], [`Report`]);
-//!   - `revocation`: the cutoff and the signed-out event that follow a sign-out;
-//!   - `text`: values someone else chose, made safe and bounded;
-//!   - `failure`, `error_class`, `sign_out_error`: what went wrong, and its contract class;
-//!   - `timeouts`: the deadline arithmetic;
+//!     Security Hub findings), told apart by shape, as [`Record`]s with their [`Provenance`]
+//!     (when the alert was raised; whether Cognito itself wrote it);
+//!   - `document`: the one way to read names from JSON (strict names, repeated keys refused,
+//!     unused members skipped unread, one pool however many name it);
+//!   - `alert`: finding the user, the pool and the actions asked in one alert document
+//!     (shapes A to D, findings);
 //!   - `threat`: the threat-protection rule (act on a takeover at or above
-//!     `THREAT_MIN_RISK_LEVEL` or on compromised credentials, ignore the rest).
-//! - `responder/` executes a plan: [`Responder`] runs the groups concurrently, with a permit
-//!   before an instant (`permit`), the sliding-window rate cap (`rate`) and the batching of
-//!   dead letters (`mailroom`).
-//! - The ports, each beside its AWS adapter:
-//!   - `revocation/`: the [`Revocations`] port and `aws` ([`AwsRevocations`]: cutoffs in
-//!     DynamoDB through the `cognito-revocation` library, events through EventBridge);
-//!   - `sign_out/`: the [`SignOut`] port and `cognito` ([`CognitoSignOut`], one SDK client
-//!     per region);
+//!     `THREAT_MIN_RISK_LEVEL` or on compromised credentials, ignore the rest);
+//!   - `identity`: [`UserPoolId`], [`Username`] and [`Target`], the workspace's one
+//!     vocabulary (`crates/cognito-names`);
+//!   - `action`: the containment actions ([`Action`], [`Actions`]) and what an alert asks;
+//!   - `decision`: admitting a record ([`Policy`], the allow-lists of pools and actions) and
+//!     judging a call's result (retry, dead-letter, `MAX_RECEIVE_COUNT`, `USER_NOT_FOUND`);
+//!   - `plan`: a batch laid out before anything is called: refused records, shared calls
+//!     (each [`Call`] owning its callers and actions), FIFO groups, dry run;
+//!   - `already`: the "already signed out" rule ([`Recorded`]);
+//!   - `letter`: the [`DeadLetter`] message, its queue, and its fallback form;
+//!   - `outcome`: how each alert ended ([`Outcome`], [`Settlement`], [`Taken`], [`Report`]);
+//!   - `response`: the return value, from the [`Report`] alone;
+//!   - `revocation`: the cutoff and the signed-out event that follow a sign-out;
+//!   - `failure`, `error_class`, `call_error`: what went wrong, its contract class, and a
+//!     failed remote call as plain data ([`CallError`]);
+//!   - `text`: values someone else chose, made safe and bounded;
+//!   - `timeouts`: the deadline arithmetic, on the core's own `Moment`.
+//! - `responder/` executes a plan: [`Responder`] runs the groups concurrently; every outbound
+//!   call waits for its permit and is cut off in time (`permit`), user-update calls take a
+//!   slot of the rate cap (`rate`); dead letters are batched (`mailroom`); what follows a
+//!   sign-out is the revocation step (`revoke`); the instance remembers whom it signed out
+//!   (`memory`).
+//! - The ports, each beside its AWS adapter, which owns its SDK's conversions and errors:
+//!   - `sign_out/`: the [`SignOut`] port (the three actions and the user read) and `cognito`
+//!     ([`CognitoSignOut`], one SDK client per region; `accounts`: credentials in other
+//!     accounts through `sts:AssumeRole`);
 //!   - `dead_letters/`: the [`DeadLetters`] port and `sqs` ([`SqsDeadLetters`],
-//!     `SendMessageBatch`).
+//!     `SendMessageBatch`);
+//!   - `revocation/`: the [`Revocations`] port, its [`Scope`] decided when the adapter is
+//!     built, `aws` ([`AwsRevocations`]: cutoffs in DynamoDB through the
+//!     `cognito-revocation` library, events through EventBridge) and `void` (off).
+//!   - `aws_error`: an SDK error made into a [`CallError`], for every adapter.
 //! - The edges: [`config`] (the environment, each value parsing itself), [`metrics`]
 //!   (CloudWatch Embedded Metric Format), [`logging`] (the runtime's log set-up, wire-level
 //!   crates capped). All three are built on the `lambda-edge` crate, which every binary of
