@@ -3,6 +3,7 @@
 
 mod architecture;
 mod aws;
+mod containment_e2e;
 mod faults;
 mod helpers;
 mod hostile;
