@@ -12,7 +12,13 @@ out and records a cutoff in a DynamoDB table, and the API Gateway authorizer
 The story: the attacker's copy of alice's access token is accepted; the alert arrives; the
 authorizer is asked again every 50 ms until it refuses the stolen token, and the time from the
 alert to that refusal is printed, with the cutoff item, the "Cognito User Signed Out" event as
-a rule delivered it, bob's token (still accepted) and alice's own new sign-in (accepted). It
+a rule delivered it, bob's token (still accepted) and alice's own new sign-in (accepted).
+
+Then the password, too (containment, contract section 10): carol's password has leaked. A
+sign-out alert ends her sessions, but the attacker signs straight back in with the password and
+the authorizer accepts the fresh token, as it must accept carol's own; an alert that asks for
+`disable` (the responder allows it here: ALLOWED_ACTIONS=sign-out,disable) disables her, the
+attacker's next sign-in is refused, and the fresh token from before the lock is refused too. It
 exits non-zero if any of that does not hold, stops everything it started, and leaves its logs
 in .demo/revocation/. Run it through `scripts/demo`, which installs what it needs and builds
 both binaries first.
@@ -194,6 +200,8 @@ class Demo:
             "DLQ_URL": dlq_url,
             "ALLOWED_USER_POOL_IDS": pool_id,
             "EVENT_BUS_NAME": "default",
+            # The containment story's alert asks for `disable`; the default bound is `sign-out`.
+            "ALLOWED_ACTIONS": "sign-out,disable",
             # the authorizer
             "USER_POOL_IDS": pool_id,
             "APP_CLIENT_IDS": client_id,
@@ -316,8 +324,89 @@ class Demo:
         classes = [m.get("MessageAttributes", {}).get("ErrorClass", {}).get("StringValue") for m in dead]
         self.check(classes == ["malformed"], f"nothing dead-lettered but the warm-up: {classes}")
 
+        self.containment(cognito, dynamodb, pool_id, client_id)
+
         print(f"\n== logs: {watch_log} (both functions, JSON), {moto_log}; "
               f"total {time.monotonic() - t0:.1f} s; everything started here is stopped on exit")
+
+    def containment(self, cognito, dynamodb, pool_id: str, client_id: str) -> None:
+        """The password, too: a sign-out ends the attacker's sessions, but whoever holds the
+        password signs straight back in, and the new tokens are accepted; an alert that asks for
+        `disable` locks the account, and even those tokens are refused."""
+        user = "carol"
+        print("\n########## the attacker holds the password too: a sign-out alone lets them back in, "
+              "`disable` locks them out\n")
+        cognito.admin_create_user(UserPoolId=pool_id, Username=user, MessageAction="SUPPRESS")
+        cognito.admin_set_user_password(UserPoolId=pool_id, Username=user, Password=PASSWORD, Permanent=True)
+
+        def sign_in() -> dict | str:
+            """The tokens of a sign-in with carol's password, or Cognito's refusal."""
+            try:
+                return cognito.admin_initiate_auth(
+                    UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                    AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD})["AuthenticationResult"]
+            except cognito.exceptions.NotAuthorizedException as err:
+                return f"{err.response['Error']['Code']} ({err.response['Error']['Message']})"
+
+        def cutoff() -> dict:
+            sub = next(a["Value"] for a in cognito.admin_get_user(UserPoolId=pool_id, Username=user)["UserAttributes"]
+                       if a["Name"] == "sub")
+            item = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": f"{pool_id}#{sub}"}}, ConsistentRead=True)
+            return item.get("Item", {})
+
+        first = sign_in()
+        if not self.check(isinstance(first, dict), f"carol signs in: {first}"):
+            return
+        print(f"{user}'s password has leaked: the attacker holds it, and a session signed in at "
+              f"{clock(claims(first['AccessToken'])['auth_time'])} UTC; the responder allows `disable` "
+              f"(ALLOWED_ACTIONS=sign-out,disable)")
+
+        # A sign-out alone.
+        alert = {"UserPoolId": pool_id, "Username": user}
+        summary = self.invoke(RESPONDER, alert)
+        print(f"\n== a sign-out alert: {json.dumps(alert)}")
+        self.check(summary.get("outcome") == "signed-out" and summary.get("actions") == ["sign-out"],
+                   f"the sign-out alert signs carol out: {summary}")
+        print(f"   outcome {summary.get('outcome')}, actions {json.dumps(summary.get('actions'))}")
+        revoked_before = int(next(iter(cutoff().get("revokedBefore", {"N": "0"}).values())))
+        wait = revoked_before - time.time()
+        if wait > 0:
+            time.sleep(wait + 0.05)
+        again = sign_in()
+        if not self.check(isinstance(again, dict), f"the attacker signs back in after the sign-out: {again}"):
+            return
+        fresh = again["AccessToken"]
+        answer = self.authorize(fresh)
+        self.check(answer.get("isAuthorized") is True, f"the attacker's fresh token is accepted: {answer}")
+        print(f"   the attacker signs straight back in with the password: fresh tokens, auth_time "
+              f"{clock(claims(fresh)['auth_time'])} UTC, not before the cutoff ({clock(revoked_before)} UTC)")
+        print(f"   GET /pets with the attacker's fresh access token: isAuthorized {json.dumps(answer.get('isAuthorized'))}: "
+              f"nothing can tell this sign-in from carol's own")
+
+        # The lock.
+        alert = {"UserPoolId": pool_id, "Username": user, "Actions": ["disable"]}
+        summary = self.invoke(RESPONDER, alert)
+        print(f"\n== a disable alert: {json.dumps(alert)}")
+        self.check(summary.get("outcome") == "signed-out" and summary.get("actions") == ["disable", "sign-out"],
+                   f"the disable alert disables carol and signs her out: {summary}")
+        print(f"   outcome {summary.get('outcome')}, actions {json.dumps(summary.get('actions'))} "
+              f"(AdminDisableUser, then AdminUserGlobalSignOut)")
+        enabled = cognito.admin_get_user(UserPoolId=pool_id, Username=user)["Enabled"]
+        self.check(enabled is False, "carol is disabled")
+        refused = sign_in()
+        self.check(isinstance(refused, str) and refused.startswith("NotAuthorizedException"),
+                   f"the attacker's next sign-in is refused: {refused}")
+        print(f"   the attacker's next sign-in with the password: {refused if isinstance(refused, str) else 'ACCEPTED'}")
+        answer = self.authorize(fresh)
+        self.check(answer.get("isAuthorized") is False, f"the attacker's fresh token is refused now: {answer}")
+        print(f"   GET /pets with the fresh token from before the lock: isAuthorized {json.dumps(answer.get('isAuthorized'))}")
+        item = cutoff()
+        actions = [a.get("S") for a in item.get("actions", {}).get("L", [])]
+        self.check(actions == ["disable", "sign-out"], f"the cutoff lists the actions: {item}")
+        print(f"   the cutoff: revokedBefore {clock(int(item['revokedBefore']['N']))} UTC, actions {json.dumps(actions)}; "
+              f"Enabled {json.dumps(enabled)}")
+        print(f"   to let carol back in once the account is checked: aws cognito-idp admin-enable-user "
+              f"--user-pool-id {pool_id} --username {user} (and a new password)")
 
     @staticmethod
     def receive(sqs, url: str) -> list[str]:

@@ -5,6 +5,7 @@ mod accounts;
 mod architecture;
 mod aws;
 mod containment;
+mod containment_e2e;
 mod faults;
 mod helpers;
 mod hostile;
