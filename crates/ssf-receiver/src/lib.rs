@@ -130,3 +130,31 @@ pub fn replays(sdk: &SdkConfig, config: &Config) -> Option<DynamoDbReplays> {
         .as_deref()
         .map(|table| DynamoDbReplays::new(sdk, table))
 }
+
+#[cfg(test)]
+mod architecture {
+    /// The pure core and the ports never name an SDK crate: only the adapters do (their
+    /// errors reach the core as plain data).
+    #[test]
+    fn only_adapters_name_an_sdk_crate() {
+        let core = [
+            ("action.rs", include_str!("action.rs")),
+            ("authorization.rs", include_str!("authorization.rs")),
+            ("events.rs", include_str!("events.rs")),
+            ("function.rs", include_str!("function.rs")),
+            ("metrics.rs", include_str!("metrics.rs")),
+            ("push.rs", include_str!("push.rs")),
+            ("receiver.rs", include_str!("receiver.rs")),
+            ("set.rs", include_str!("set.rs")),
+            ("subject.rs", include_str!("subject.rs")),
+            ("alerts/mod.rs", include_str!("alerts/mod.rs")),
+            ("keys/mod.rs", include_str!("keys/mod.rs")),
+            ("replays/mod.rs", include_str!("replays/mod.rs")),
+            ("users/mod.rs", include_str!("users/mod.rs")),
+        ];
+        for (file, text) in core {
+            assert!(!text.contains("aws_sdk_"), "{file} names an SDK crate");
+            assert!(!text.contains("aws_config"), "{file} names aws_config");
+        }
+    }
+}
