@@ -549,8 +549,12 @@ def check_iam(t: dict) -> list[str]:
         for action in actions:
             if "*" in action:
                 problems.append(f"{where}: wildcard action {action!r}")
-            if action.lower().startswith("cognito-idp:") and action not in COGNITO_ACTIONS:
-                problems.append(f"{where}: Cognito action {action!r} beyond {sorted(COGNITO_ACTIONS)}")
+            # The SSF receiver (CONTRACT.md section 11) finds users with ListUsers, and only it.
+            allowed = COGNITO_ACTIONS | (
+                {"cognito-idp:ListUsers"} if where.startswith("SsfReceiverFunctionRole/") else set()
+            )
+            if action.lower().startswith("cognito-idp:") and action not in allowed:
+                problems.append(f"{where}: Cognito action {action!r} beyond {sorted(allowed)}")
         # Cognito, SQS, DynamoDB and EventBridge actions all support resource-level
         # permissions: never "*" for them. Anything else may use "*" only if every action has
         # no resource-level permissions.

@@ -1,0 +1,87 @@
+//! [`Authorization`]: the exact `Authorization` header value a transmitter pushes with
+//! (`SSF_AUTHORIZATION`, the stream's `authorization_header`), compared in constant time.
+//!
+//! Both values are hashed with SHA-256 first and the digests compared with `subtle`, so the
+//! time taken depends neither on where the values differ nor on their lengths. The value is
+//! never printed: its `Debug` is redacted.
+
+use std::fmt;
+use std::str::FromStr;
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// The expected header value, kept as its digest and its scheme.
+#[derive(Clone)]
+pub struct Authorization {
+    digest: [u8; 32],
+    scheme: String,
+}
+
+impl fmt::Debug for Authorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Authorization(<redacted>)")
+    }
+}
+
+fn digest(value: &str) -> [u8; 32] {
+    Sha256::digest(value.as_bytes()).into()
+}
+
+impl FromStr for Authorization {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        if raw.is_empty() || raw.chars().any(|c| c.is_control()) {
+            return Err("must be a header value: not empty, no control characters");
+        }
+        let scheme = raw.split(' ').next().unwrap_or("Bearer");
+        Ok(Self {
+            digest: digest(raw),
+            scheme: scheme.chars().take(32).collect(),
+        })
+    }
+}
+
+impl Authorization {
+    /// Whether the header `presented` (absent: `None`) is the expected value.
+    pub fn admits(&self, presented: Option<&str>) -> bool {
+        // The expected value is never empty, so an absent header cannot match it.
+        bool::from(self.digest.ct_eq(&digest(presented.unwrap_or(""))))
+    }
+
+    /// The scheme of the expected value (`Bearer`, ...), for the 401's `WWW-Authenticate`.
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_exact_value_is_admitted() {
+        let expected: Authorization = "Bearer s3cret".parse().unwrap();
+        assert!(expected.admits(Some("Bearer s3cret")));
+        for wrong in [
+            None,
+            Some(""),
+            Some("Bearer s3cre"),
+            Some("Bearer s3cret "),
+            Some("bearer s3cret"),
+            Some("s3cret"),
+        ] {
+            assert!(!expected.admits(wrong), "{wrong:?}");
+        }
+        assert_eq!(expected.scheme(), "Bearer");
+    }
+
+    #[test]
+    fn the_value_is_never_printed() {
+        let expected: Authorization = "Bearer s3cret".parse().unwrap();
+        assert!(!format!("{expected:?}").contains("s3cret"));
+        assert!("".parse::<Authorization>().is_err());
+        assert!("a\nb".parse::<Authorization>().is_err());
+    }
+}

@@ -1,0 +1,222 @@
+//! The receiver's configuration, read once at start-up from the environment (contract
+//! section 11) with the reader every binary shares ([`Env`], from `lambda-edge`). Each value
+//! parses itself; a bad or missing one is a [`ConfigError`] naming the variable, and the
+//! function stops before it answers any push.
+
+use std::str::FromStr;
+
+use cognito_names::UserPoolId;
+use lambda_edge::{CommaList, MetricsNamespace, TableName};
+
+use crate::action::Action;
+use crate::authorization::Authorization;
+use crate::transmitter::TransmitterUrl;
+
+/// The reader and its error, from the edge every binary shares.
+pub use lambda_edge::{ConfigError, Env};
+
+/// CloudWatch namespace of the metrics when `METRICS_NAMESPACE` is not set.
+pub const DEFAULT_METRICS_NAMESPACE: &str = "SsfReceiver";
+
+/// The start-up configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `SSF_ISSUER`, exactly as configured (compared with `iss` byte for byte).
+    pub issuer: String,
+    /// `SSF_ISSUER` as a URL (where discovery looks).
+    pub issuer_url: TransmitterUrl,
+    /// `SSF_AUDIENCE`.
+    pub audience: String,
+    /// `SSF_JWKS_URI`; `None`: discovered from the transmitter's configuration.
+    pub jwks_uri: Option<TransmitterUrl>,
+    /// `SSF_AUTHORIZATION`; `None`: the SET's signature is the only credential.
+    pub authorization: Option<Authorization>,
+    /// `SSF_USER_POOL_IDS`.
+    pub pools: Vec<UserPoolId>,
+    /// `SSF_IDENTITY_PROVIDER`.
+    pub identity_provider: Option<String>,
+    /// `SSF_COMPROMISE_ACTIONS` (default `sign-out`).
+    pub compromise_actions: Vec<Action>,
+    /// `ALERT_QUEUE_URL`.
+    pub alert_queue_url: String,
+    /// `REVOCATION_TABLE`; `None`: replays are not detected.
+    pub table: Option<String>,
+    /// `METRICS_NAMESPACE`.
+    pub metrics_namespace: String,
+}
+
+/// `SSF_IDENTITY_PROVIDER`: a Cognito identity provider name (1-32 characters, no white
+/// space or `_`, which would make `<provider>_<sub>` ambiguous).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderName(pub String);
+
+impl FromStr for ProviderName {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let ok = (1..=32).contains(&raw.chars().count())
+            && !raw
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '_');
+        ok.then(|| Self(raw.to_owned()))
+            .ok_or("must be an identity provider name: 1-32 characters, no white space or _")
+    }
+}
+
+/// `ALERT_QUEUE_URL`: an SQS queue URL (`https://`, or `http://` for a local emulator).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueUrl(pub String);
+
+impl FromStr for QueueUrl {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let ok = (raw.starts_with("https://") || raw.starts_with("http://"))
+            && !raw.chars().any(char::is_whitespace);
+        ok.then(|| Self(raw.to_owned()))
+            .ok_or("must be the URL of an SQS queue")
+    }
+}
+
+/// The variables of a later release: refused rather than ignored, since ignoring
+/// `SSF_AUTHORIZATION_SECRET_ARN` would leave the push open.
+const NOT_YET: [(&str, &str); 2] = [
+    (
+        "SSF_AUTHORIZATION_SECRET_ARN",
+        "not supported yet: set SSF_AUTHORIZATION to the header value",
+    ),
+    (
+        "SSF_POLL_AUTHORIZATION_SECRET_ARN",
+        "not supported yet: set SSF_POLL_AUTHORIZATION to the header value",
+    ),
+];
+
+impl Config {
+    /// Reads the configuration from `env`.
+    pub fn from(env: &Env) -> Result<Self, ConfigError> {
+        for (variable, problem) in NOT_YET {
+            if env.get(variable).is_some() {
+                return Err(ConfigError::new(variable, problem));
+            }
+        }
+        let issuer_url: TransmitterUrl = env.require(
+            "SSF_ISSUER",
+            "the transmitter's issuer, as its SETs' iss says it",
+        )?;
+        let issuer = env.get("SSF_ISSUER").unwrap_or_default().to_owned();
+        let audience: String = env.require("SSF_AUDIENCE", "the aud of this receiver's stream")?;
+        let pools: CommaList<UserPoolId> = env.require(
+            "SSF_USER_POOL_IDS",
+            "the comma-separated pools in which subjects are looked up",
+        )?;
+        let queue: QueueUrl = env.require(
+            "ALERT_QUEUE_URL",
+            "the URL of the queue the responder consumes",
+        )?;
+        if env.is_set("SSF_AUTHORIZATION") && env.get("SSF_AUTHORIZATION").is_none() {
+            return Err(ConfigError::new(
+                "SSF_AUTHORIZATION",
+                "set but empty: remove it, or set the header value",
+            ));
+        }
+        Ok(Self {
+            issuer,
+            issuer_url,
+            audience,
+            jwks_uri: env.parse("SSF_JWKS_URI")?,
+            authorization: env.parse("SSF_AUTHORIZATION")?,
+            pools: pools.0,
+            identity_provider: env
+                .parse::<ProviderName>("SSF_IDENTITY_PROVIDER")?
+                .map(|p| p.0),
+            compromise_actions: env
+                .parse::<CommaList<Action>>("SSF_COMPROMISE_ACTIONS")?
+                .map_or_else(|| vec![Action::SignOut], Action::with_sign_out),
+            alert_queue_url: queue.0,
+            table: env.parse::<TableName>("REVOCATION_TABLE")?.map(|t| t.0),
+            metrics_namespace: env
+                .parse::<MetricsNamespace>("METRICS_NAMESPACE")?
+                .map_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned(), |n| n.0),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn config(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut vars: BTreeMap<String, String> = [
+            ("SSF_ISSUER", "https://idp.example.com/"),
+            ("SSF_AUDIENCE", "https://receiver.example.com/"),
+            ("SSF_USER_POOL_IDS", "eu-west-1_AbC,us-east-1_XyZ"),
+            (
+                "ALERT_QUEUE_URL",
+                "https://sqs.eu-west-1.amazonaws.com/123456789012/alerts",
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        for (k, v) in extra {
+            vars.insert(k.to_string(), v.to_string());
+        }
+        Config::from(&Env::from_vars(vars))
+    }
+
+    #[test]
+    fn defaults_discover_the_keys_sign_out_only_and_detect_no_replays() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.issuer, "https://idp.example.com/");
+        assert!(config.jwks_uri.is_none());
+        assert!(config.authorization.is_none());
+        assert_eq!(config.compromise_actions, vec![Action::SignOut]);
+        assert!(config.table.is_none());
+        assert_eq!(config.pools.len(), 2);
+    }
+
+    #[test]
+    fn compromise_actions_always_include_the_sign_out() {
+        let config = config(&[("SSF_COMPROMISE_ACTIONS", "disable")]).unwrap();
+        assert_eq!(
+            config.compromise_actions,
+            vec![Action::SignOut, Action::Disable]
+        );
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        for (name, value) in [
+            ("SSF_ISSUER", ""),
+            ("SSF_ISSUER", "http://idp.example.com/"),
+            ("SSF_AUDIENCE", ""),
+            ("SSF_JWKS_URI", "http://idp.example.com/jwks"),
+            ("SSF_USER_POOL_IDS", "nope"),
+            ("SSF_USER_POOL_IDS", ""),
+            ("SSF_IDENTITY_PROVIDER", "Has_Underscore"),
+            ("SSF_COMPROMISE_ACTIONS", "lock"),
+            ("ALERT_QUEUE_URL", "alerts"),
+            ("REVOCATION_TABLE", "a/b"),
+            ("METRICS_NAMESPACE", "a:b"),
+            ("SSF_AUTHORIZATION", ""),
+            (
+                "SSF_AUTHORIZATION_SECRET_ARN",
+                "arn:aws:secretsmanager:eu-west-1:1:secret:x",
+            ),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err();
+            assert_eq!(err.variable, name, "{name}={value:?}");
+        }
+    }
+
+    #[test]
+    fn loopback_transmitters_may_use_http() {
+        let config = config(&[
+            ("SSF_ISSUER", "http://127.0.0.1:8080/t"),
+            ("SSF_JWKS_URI", "http://localhost:8080/jwks"),
+        ])
+        .unwrap();
+        assert!(config.jwks_uri.is_some());
+    }
+}

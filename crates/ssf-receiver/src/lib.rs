@@ -1,0 +1,160 @@
+//! # ssf-receiver
+//!
+//! A Lambda function behind a function URL (or an HTTP API: the payload format 2.0 event)
+//! that receives Security Event Tokens (SETs, RFC 8417) from an OpenID Shared Signals
+//! Framework 1.0 transmitter by push delivery (RFC 8935), and turns each into alerts on the
+//! signout responder's queue (`../../shared/CONTRACT.md` section 11). The responder does the
+//! rest.
+//!
+//! # Layout
+//!
+//! Pure core (no I/O), read top to bottom from the bytes to the alerts:
+//!
+//! - [`set`]: a SET from its text to a [`VerifiedSet`](set::VerifiedSet): size, compact JWS,
+//!   header, signature, claims; every [`Refusal`](set::Refusal) with its RFC 8935 `err`.
+//! - [`events`]: event type URIs to a [`Plan`](events::Plan) of requests, and [`merge`]
+//!   (events::merge): one alert per user and SET.
+//! - [`subject`]: RFC 9493 subjects and the [`Lookup`](subject::Lookup) that finds their
+//!   users.
+//! - [`action`]: the responder's action names.
+//! - [`authorization`]: the push's `Authorization`, compared in constant time.
+//! - [`push`]: the payload format 2.0 request read, the answer written.
+//! - [`metrics`]: the Embedded Metric Format line of a SET.
+//! - [`config`]: the environment, read once at start-up.
+//!
+//! Ports, each in its folder with its adapters and an in-memory one for tests:
+//!
+//! - [`keys`]: the transmitter's JWKS ([`KeySource`](keys::KeySource); HTTPS with
+//!   discovery) and the cache with its refetch limit.
+//! - [`users`]: `ListUsers` by `sub`, `email` or `username` ([`Users`](users::Users)).
+//! - [`alerts`]: the [`Alert`](alerts::Alert) and its queue
+//!   ([`AlertQueue`](alerts::AlertQueue); SQS, each alert confirmed).
+//! - [`replays`]: `jti`s accepted before ([`Replays`](replays::Replays); DynamoDB, or off).
+//!
+//! And what runs them: [`transmitter`] (the bounded HTTPS client and the URL rule),
+//! [`receiver`] (one SET, in order, to a [`Receipt`](receiver::Receipt)) and [`function`]
+//! (one invocation: push, log line, metrics, answer). [`aws_function`] builds the function on
+//! the real adapters; `main.rs` only wires things together.
+
+#![warn(missing_docs)]
+
+pub mod action;
+pub mod alerts;
+pub mod authorization;
+pub mod config;
+pub mod events;
+pub mod function;
+pub mod keys;
+pub mod metrics;
+pub mod push;
+pub mod receiver;
+pub mod replays;
+pub mod set;
+pub mod subject;
+pub mod transmitter;
+pub mod users;
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use lambda_edge::{Binary, MetricsSink};
+
+use crate::alerts::SqsAlertQueue;
+use crate::config::Config;
+use crate::keys::{HttpsKeySource, JwksLocation};
+use crate::receiver::{Receiver, Settings};
+use crate::replays::{DynamoDbReplays, Replays};
+use crate::set::Expected;
+use crate::subject::Directory;
+use crate::transmitter::HttpsClient;
+use crate::users::CognitoUsers;
+
+/// This function, as start-up names it.
+pub const RECEIVER: Binary = Binary {
+    name: "ssf-receiver",
+    region_for: "the region of the alert queue and the replay table",
+};
+
+/// The function on the real adapters, with replay detection on or off.
+pub type AwsFunction<R> = function::Function<HttpsKeySource, CognitoUsers, SqsAlertQueue, R>;
+
+/// What the configuration asks of the receiver, apart from its adapters.
+pub fn settings(config: &Config) -> Settings {
+    Settings {
+        expected: Expected {
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+        },
+        directory: Directory {
+            issuer: config.issuer.clone(),
+            pools: config.pools.clone(),
+            identity_provider: config.identity_provider.clone(),
+        },
+        compromise_actions: config.compromise_actions.clone(),
+    }
+}
+
+/// Where the JWKS is: `SSF_JWKS_URI`, else discovered from `SSF_ISSUER`.
+pub fn jwks_location(config: &Config) -> JwksLocation {
+    match &config.jwks_uri {
+        Some(url) => JwksLocation::Configured(url.clone()),
+        None => JwksLocation::Discovered {
+            issuer: config.issuer.clone(),
+            issuer_url: config.issuer_url.clone(),
+        },
+    }
+}
+
+/// Builds the function on the real adapters with `replays`. Nothing here touches the network.
+pub fn aws_function<R: Replays>(
+    sdk: &SdkConfig,
+    config: &Config,
+    replays: R,
+    metrics: MetricsSink,
+) -> AwsFunction<R> {
+    let receiver = Receiver::new(
+        settings(config),
+        HttpsKeySource::new(Arc::new(HttpsClient::new()), jwks_location(config)),
+        CognitoUsers::new(sdk),
+        SqsAlertQueue::new(sdk, &config.alert_queue_url),
+        replays,
+    );
+    function::Function::new(receiver, config.authorization.clone(), metrics)
+}
+
+/// The replay adapter the configuration asks for: the table, or "off" ("off" is an adapter,
+/// decided here once).
+pub fn replays(sdk: &SdkConfig, config: &Config) -> Option<DynamoDbReplays> {
+    config
+        .table
+        .as_deref()
+        .map(|table| DynamoDbReplays::new(sdk, table))
+}
+
+#[cfg(test)]
+mod architecture {
+    /// The pure core and the ports never name an SDK crate: only the adapters do (their
+    /// errors reach the core as plain data).
+    #[test]
+    fn only_adapters_name_an_sdk_crate() {
+        let core = [
+            ("action.rs", include_str!("action.rs")),
+            ("authorization.rs", include_str!("authorization.rs")),
+            ("events.rs", include_str!("events.rs")),
+            ("function.rs", include_str!("function.rs")),
+            ("metrics.rs", include_str!("metrics.rs")),
+            ("push.rs", include_str!("push.rs")),
+            ("receiver.rs", include_str!("receiver.rs")),
+            ("set.rs", include_str!("set.rs")),
+            ("subject.rs", include_str!("subject.rs")),
+            ("alerts/mod.rs", include_str!("alerts/mod.rs")),
+            ("keys/mod.rs", include_str!("keys/mod.rs")),
+            ("replays/mod.rs", include_str!("replays/mod.rs")),
+            ("users/mod.rs", include_str!("users/mod.rs")),
+        ];
+        for (file, text) in core {
+            assert!(!text.contains("aws_sdk_"), "{file} names an SDK crate");
+            assert!(!text.contains("aws_config"), "{file} names aws_config");
+        }
+    }
+}

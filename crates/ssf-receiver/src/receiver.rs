@@ -1,0 +1,280 @@
+//! One SET, from its text to its alerts stored: [`Receiver::receive`] runs the pure steps
+//! ([`crate::set`], [`crate::events`], [`crate::subject`]) and the ports in order, and ends
+//! in one [`Receipt`].
+//!
+//! The order is the guarantee: nothing is looked up (no table, no user) before the SET is
+//! verified; the alerts are stored before the SET counts as accepted; the replay item is
+//! written after the alerts (a failure between the two may queue a duplicate, which the
+//! responder's idempotence absorbs, but never loses an alert).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use cognito_names::Target;
+
+use crate::action::Action;
+use crate::alerts::{AlertQueue, QueueError};
+use crate::events::{merge, Plan};
+use crate::keys::{KeyLookup, KeySource, Keys};
+use crate::replays::{ReplayError, ReplayKey, Replays};
+use crate::set::{self, Expected, Refusal, VerifiedSet, REPLAY_WINDOW};
+use crate::subject::{Directory, Lookup};
+use crate::transmitter::FetchError;
+use crate::users::{Attribute, LookupError, Users};
+
+/// How one SET ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Receipt {
+    /// Verified, and its alerts (maybe none) stored.
+    Accepted(Accepted),
+    /// Verified, and its `jti` accepted before: nothing queued again.
+    Replayed {
+        /// The SET's `jti`.
+        jti: String,
+        /// The SET's `iss`.
+        iss: String,
+    },
+    /// Not accepted: the SET's own fault (400 on push, `setErrs` on poll).
+    Refused(Refusal),
+    /// Not the SET's fault: delivered again (5xx on push, no ack on poll).
+    Failed {
+        /// `jti` and `iss`, once the SET was verified.
+        set: Option<(String, String)>,
+        /// What failed.
+        failure: Failure,
+    },
+}
+
+/// An accepted SET, as its log line and metrics tell it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Accepted {
+    /// `jti`.
+    pub jti: String,
+    /// `iss`.
+    pub iss: String,
+    /// The event type URIs of its `events`.
+    pub event_types: Vec<String>,
+    /// The formats of the subjects of its events that ask for alerts.
+    pub subject_formats: Vec<String>,
+    /// Alerts stored on the queue.
+    pub alerts_queued: usize,
+    /// Subjects that named no user.
+    pub subjects_unknown: usize,
+    /// Events acknowledged and ignored (an event type this receiver does not act on).
+    pub events_ignored: usize,
+    /// The `state` of a verification event.
+    pub verification: Option<String>,
+}
+
+/// What failed, when it is not the SET's fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    /// The transmitter's keys (or configuration) could not be fetched.
+    #[error("the transmitter's keys are unavailable: {0}")]
+    Keys(FetchError),
+    /// The replay table could not be read or written.
+    #[error("the replay table failed: {0}")]
+    Replays(ReplayError),
+    /// `ListUsers` failed.
+    #[error("a user lookup failed: {0}")]
+    Users(LookupError),
+    /// The alerts could not be stored.
+    #[error("the alert queue failed: {0}")]
+    Queue(QueueError),
+}
+
+impl Failure {
+    /// A short name for logs and metrics: `Keys`, `Replays`, `Users`, `Queue`.
+    pub fn stage(&self) -> &'static str {
+        match self {
+            Failure::Keys(_) => "Keys",
+            Failure::Replays(_) => "Replays",
+            Failure::Users(_) => "Users",
+            Failure::Queue(_) => "Queue",
+        }
+    }
+}
+
+/// What the receiver acts on: the transmitter it trusts and where its users are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// `SSF_ISSUER` and `SSF_AUDIENCE`.
+    pub expected: Expected,
+    /// Subject mapping: `SSF_ISSUER`, `SSF_USER_POOL_IDS`, `SSF_IDENTITY_PROVIDER`.
+    pub directory: Directory,
+    /// `SSF_COMPROMISE_ACTIONS`.
+    pub compromise_actions: Vec<Action>,
+}
+
+/// The receiver: the key cache and the three ports.
+#[derive(Debug)]
+pub struct Receiver<K, U, Q, R> {
+    settings: Settings,
+    keys: Keys<K>,
+    users: U,
+    queue: Q,
+    replays: R,
+}
+
+/// The current Unix time in seconds.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Receiver<K, U, Q, R> {
+    /// A receiver for `settings` on these adapters. Nothing is fetched until a SET arrives.
+    pub fn new(settings: Settings, keys: K, users: U, queue: Q, replays: R) -> Self {
+        Self {
+            settings,
+            keys: Keys::new(keys),
+            users,
+            queue,
+            replays,
+        }
+    }
+
+    /// The key cache (tests count its fetches).
+    pub fn keys(&self) -> &Keys<K> {
+        &self.keys
+    }
+
+    /// The user directory adapter.
+    pub fn users(&self) -> &U {
+        &self.users
+    }
+
+    /// The queue adapter.
+    pub fn queue(&self) -> &Q {
+        &self.queue
+    }
+
+    /// The replay adapter.
+    pub fn replays(&self) -> &R {
+        &self.replays
+    }
+
+    /// Receives the SET `token` now.
+    pub async fn receive(&self, token: &str) -> Receipt {
+        self.receive_at(token, unix_now()).await
+    }
+
+    /// Receives the SET `token` as of `now` (Unix seconds; tests fix the clock).
+    pub async fn receive_at(&self, token: &str, now: u64) -> Receipt {
+        let set = match self.verify(token, now).await {
+            Ok(set) => set,
+            Err(receipt) => return receipt,
+        };
+        let failed = |failure| Receipt::Failed {
+            set: Some((set.jti.clone(), set.iss.clone())),
+            failure,
+        };
+        let key = ReplayKey::new(&set.iss, &set.jti);
+        match self.replays.seen(&key).await {
+            Ok(true) => {
+                return Receipt::Replayed {
+                    jti: set.jti.clone(),
+                    iss: set.iss.clone(),
+                }
+            }
+            Ok(false) => {}
+            Err(err) => return failed(Failure::Replays(err)),
+        }
+        let plan = Plan::of(&set, &self.settings.compromise_actions);
+        let mut found: Vec<Vec<Target>> = Vec::with_capacity(plan.requests.len());
+        for request in &plan.requests {
+            let lookup = Lookup::of(&request.subject, &self.settings.directory);
+            match self.find(&lookup).await {
+                Ok(targets) => found.push(targets),
+                Err(err) => return failed(Failure::Users(err)),
+            }
+        }
+        let alerts = merge(
+            &set,
+            plan.requests.iter().zip(found.iter().map(Vec::as_slice)),
+        );
+        if !alerts.is_empty() {
+            if let Err(err) = self.queue.send(&alerts).await {
+                return failed(Failure::Queue(err));
+            }
+        }
+        if let Err(err) = self
+            .replays
+            .remember(&key, set.iat.max(now).saturating_add(REPLAY_WINDOW))
+            .await
+        {
+            return failed(Failure::Replays(err));
+        }
+        Receipt::Accepted(accepted(&set, &plan, &found, alerts.len()))
+    }
+
+    /// Steps 1 to 5 of [`crate::set`]: a verified SET, or the receipt that ends it.
+    async fn verify(&self, token: &str, now: u64) -> Result<VerifiedSet, Receipt> {
+        let unverified = set::read(token).map_err(Receipt::Refused)?;
+        let key = match self.keys.key(unverified.kid()).await {
+            KeyLookup::Found(key) => key,
+            KeyLookup::Unknown => return Err(Receipt::Refused(Refusal::UnknownKey)),
+            KeyLookup::Unavailable(err) => {
+                return Err(Receipt::Failed {
+                    set: None,
+                    failure: Failure::Keys(err),
+                })
+            }
+        };
+        let claims = unverified.verify(&key).map_err(Receipt::Refused)?;
+        set::admit(claims, &self.settings.expected, now).map_err(Receipt::Refused)
+    }
+
+    /// The users `lookup` names, in the listed pools.
+    async fn find(&self, lookup: &Lookup) -> Result<Vec<Target>, LookupError> {
+        let pools = &self.settings.directory.pools;
+        let (attribute, value, pools, verified_only) = match lookup {
+            Lookup::Nobody => return Ok(Vec::new()),
+            Lookup::BySub { pool, sub } => (
+                Attribute::Sub,
+                sub.as_str(),
+                std::slice::from_ref(pool),
+                false,
+            ),
+            Lookup::ByUsername(username) => (
+                Attribute::Username,
+                username.as_str(),
+                pools.as_slice(),
+                false,
+            ),
+            Lookup::ByEmail(email) => (Attribute::Email, email.as_str(), pools.as_slice(), true),
+        };
+        let mut targets = Vec::new();
+        for pool in pools {
+            let users = self.users.list(pool, attribute, value).await?;
+            targets.extend(
+                users
+                    .into_iter()
+                    // An address nobody proved cannot be claimed by a signal.
+                    .filter(|user| !verified_only || user.email_verified)
+                    .map(|user| Target {
+                        pool: pool.clone(),
+                        user: user.username,
+                    }),
+            );
+        }
+        Ok(targets)
+    }
+}
+
+fn accepted(set: &VerifiedSet, plan: &Plan, found: &[Vec<Target>], alerts: usize) -> Accepted {
+    Accepted {
+        jti: set.jti.clone(),
+        iss: set.iss.clone(),
+        event_types: set.events.keys().cloned().collect(),
+        subject_formats: plan
+            .requests
+            .iter()
+            .map(|r| r.subject.format().to_owned())
+            .collect(),
+        alerts_queued: alerts,
+        subjects_unknown: found.iter().filter(|targets| targets.is_empty()).count(),
+        events_ignored: plan.ignored.len(),
+        verification: plan.verification.clone(),
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests, one binary: the push table against a test transmitter on 127.0.0.1
+//! (its JWKS and configuration served by the workspace's HTTP stub), discovery, and the
+//! subjects and adapters on moto.
+
+mod discovery;
+mod helpers;
+mod moto;
+mod push;

@@ -1,0 +1,287 @@
+//! The real adapters on moto: subjects looked up with `ListUsers` (by `sub`, by federated
+//! username, by verified email across two pools), alerts stored on SQS and confirmed, replay
+//! items in DynamoDB, and a queue that cannot be reached.
+
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
+use aws_sdk_cognitoidentityprovider::Client as Cognito;
+use cognito_names::UserPoolId;
+use serde_json::{json, Value};
+use ssf_receiver::alerts::SqsAlertQueue;
+use ssf_receiver::keys::{HttpsKeySource, JwksLocation};
+use ssf_receiver::receiver::Receiver;
+use ssf_receiver::replays::DynamoDbReplays;
+use ssf_receiver::subject::Directory;
+use ssf_receiver::transmitter::HttpsClient;
+use ssf_receiver::users::CognitoUsers;
+use std::sync::Arc;
+use test_support::moto::{self, Moto};
+
+use crate::helpers::*;
+
+async fn user(
+    cognito: &Cognito,
+    pool: &str,
+    username: &str,
+    email: Option<(&str, bool)>,
+) -> String {
+    let mut request = cognito
+        .admin_create_user()
+        .user_pool_id(pool)
+        .username(username)
+        .message_action(MessageActionType::Suppress);
+    if let Some((address, verified)) = email {
+        request = request
+            .user_attributes(
+                AttributeType::builder()
+                    .name("email")
+                    .value(address)
+                    .build()
+                    .unwrap(),
+            )
+            .user_attributes(
+                AttributeType::builder()
+                    .name("email_verified")
+                    .value(verified.to_string())
+                    .build()
+                    .unwrap(),
+            );
+    }
+    request.send().await.expect("create user");
+    let pool = moto::Pool {
+        id: pool.to_owned(),
+        client_id: String::new(),
+    };
+    moto::sub_of(cognito, &pool, username).await
+}
+
+fn bodies(received: &[moto::Received]) -> Vec<Value> {
+    received
+        .iter()
+        .map(|m| serde_json::from_str(&m.body).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn subjects_are_found_with_list_users_and_alerts_stored_on_sqs() {
+    let moto = Moto::start().await;
+    let sdk = moto.sdk_config().await;
+    let cognito = Cognito::new(&sdk);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    let first = moto::create_pool(&cognito, "first").await.id;
+    let second = moto::create_pool(&cognito, "second").await.id;
+    let alice_sub = user(
+        &cognito,
+        &first,
+        "alice",
+        Some(("shared@example.com", true)),
+    )
+    .await;
+    user(
+        &cognito,
+        &second,
+        "alice2",
+        Some(("shared@example.com", true)),
+    )
+    .await;
+    user(
+        &cognito,
+        &second,
+        "mallory",
+        Some(("shared@example.com", false)),
+    )
+    .await;
+    user(&cognito, &first, "Google_1122334455", None).await;
+    let queue = moto::create_queue(&sqs, "alerts").await;
+    moto::create_cutoff_table(&dynamodb, "cutoffs").await;
+
+    let transmitter = transmitter().await;
+    let issuer = format!("{}/tenant", transmitter.url());
+    let mut settings = settings(
+        &issuer,
+        vec![
+            ssf_receiver::action::Action::SignOut,
+            ssf_receiver::action::Action::ResetPassword,
+        ],
+    );
+    settings.directory = Directory {
+        issuer: issuer.clone(),
+        pools: vec![
+            first.parse::<UserPoolId>().unwrap(),
+            second.parse().unwrap(),
+        ],
+        identity_provider: Some("Google".to_owned()),
+    };
+    let receiver = Receiver::new(
+        settings,
+        HttpsKeySource::new(
+            Arc::new(HttpsClient::new()),
+            JwksLocation::Configured(format!("{}/jwks", transmitter.url()).parse().unwrap()),
+        ),
+        CognitoUsers::new(&sdk),
+        SqsAlertQueue::new(&sdk, &queue),
+        DynamoDbReplays::new(&sdk, "cutoffs"),
+    );
+    let first_issuer = format!("https://cognito-idp.{}.amazonaws.com/{first}", moto::REGION);
+
+    // A Cognito iss_sub, by sub; compromise asks the lock actions too.
+    let by_sub = sign(&claims(
+        &issuer,
+        "j-sub",
+        CREDENTIAL_COMPROMISE,
+        iss_sub(&first_issuer, &alice_sub),
+    ));
+    let receipt = receiver.receive(&by_sub).await;
+    assert!(
+        matches!(receipt, ssf_receiver::receiver::Receipt::Accepted(ref a) if a.alerts_queued == 1),
+        "{receipt:?}"
+    );
+    // The same SET again: a replay, nothing queued.
+    assert!(matches!(
+        receiver.receive(&by_sub).await,
+        ssf_receiver::receiver::Receipt::Replayed { .. }
+    ));
+    // The transmitter's own user, federated as Google_<sub>.
+    let federated = sign(&claims(
+        &issuer,
+        "j-fed",
+        SESSION_REVOKED,
+        iss_sub(&issuer, "1122334455"),
+    ));
+    assert!(
+        matches!(receiver.receive(&federated).await, ssf_receiver::receiver::Receipt::Accepted(ref a) if a.alerts_queued == 1)
+    );
+    // An email matching users of two pools, the unverified one left out.
+    let by_email = sign(&claims(
+        &issuer,
+        "j-mail",
+        SESSION_REVOKED,
+        email("shared@example.com"),
+    ));
+    assert!(
+        matches!(receiver.receive(&by_email).await, ssf_receiver::receiver::Receipt::Accepted(ref a) if a.alerts_queued == 2)
+    );
+    // Nobody.
+    let unknown = sign(&claims(
+        &issuer,
+        "j-none",
+        SESSION_REVOKED,
+        iss_sub(&first_issuer, "no-such-sub"),
+    ));
+    assert!(
+        matches!(receiver.receive(&unknown).await, ssf_receiver::receiver::Receipt::Accepted(ref a) if a.alerts_queued == 0 && a.subjects_unknown == 1)
+    );
+
+    let received = bodies(&moto::drain(&sqs, &queue).await);
+    let mut summary: Vec<(String, String, Value)> = received
+        .iter()
+        .map(|b| {
+            (
+                b["UserPoolId"].as_str().unwrap().to_owned(),
+                b["Username"].as_str().unwrap().to_owned(),
+                b["Actions"].clone(),
+            )
+        })
+        .collect();
+    let mut expected = vec![
+        (
+            first.clone(),
+            "alice".to_owned(),
+            json!(["sign-out", "reset-password"]),
+        ),
+        (
+            first.clone(),
+            "Google_1122334455".to_owned(),
+            json!(["sign-out"]),
+        ),
+        (first.clone(), "alice".to_owned(), json!(["sign-out"])),
+        (second.clone(), "alice2".to_owned(), json!(["sign-out"])),
+    ];
+    // SQS keeps no order between messages: compare as sorted lists.
+    let order = |(p, u, a): &(String, String, Value)| (p.clone(), u.clone(), a.to_string());
+    summary.sort_by_key(order);
+    expected.sort_by_key(order);
+    assert_eq!(summary, expected);
+    assert!(received
+        .iter()
+        .all(|b| b["Source"] == "ssf" && b["Issuer"] == issuer.as_str()));
+
+    let item = dynamodb
+        .get_item()
+        .table_name("cutoffs")
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(format!("set#{issuer}#j-sub")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(item.item().and_then(|i| i.get("expiresAt")).is_some());
+}
+
+#[tokio::test]
+async fn a_missing_queue_or_pool_is_a_failure_not_a_refusal() {
+    let moto = Moto::start().await;
+    let sdk = moto.sdk_config().await;
+    let cognito = Cognito::new(&sdk);
+    let pool = moto::create_pool(&cognito, "p").await.id;
+    let sub = user(&cognito, &pool, "alice", None).await;
+    let transmitter = transmitter().await;
+    let issuer = format!("{}/tenant", transmitter.url());
+    let build = |pools: Vec<UserPoolId>, queue: &str| {
+        let mut settings = settings(&issuer, vec![ssf_receiver::action::Action::SignOut]);
+        settings.directory.pools = pools;
+        Receiver::new(
+            settings,
+            HttpsKeySource::new(
+                Arc::new(HttpsClient::new()),
+                JwksLocation::Configured(format!("{}/jwks", transmitter.url()).parse().unwrap()),
+            ),
+            CognitoUsers::new(&sdk),
+            SqsAlertQueue::new(&sdk, queue),
+            ssf_receiver::replays::NoReplays,
+        )
+    };
+    let pool_issuer = format!("https://cognito-idp.{}.amazonaws.com/{pool}", moto::REGION);
+    let set = sign(&claims(
+        &issuer,
+        "j",
+        SESSION_REVOKED,
+        iss_sub(&pool_issuer, &sub),
+    ));
+    let no_queue = build(
+        vec![pool.parse().unwrap()],
+        &format!("{}/123456789012/no-such-queue", moto.endpoint),
+    );
+    let receipt = no_queue.receive(&set).await;
+    assert!(
+        matches!(
+            receipt,
+            ssf_receiver::receiver::Receipt::Failed {
+                failure: ssf_receiver::receiver::Failure::Queue(_),
+                ..
+            }
+        ),
+        "{receipt:?}"
+    );
+    // A listed pool that does not exist: ListUsers fails.
+    let missing = format!("{}_NoSuchPool1", moto::REGION);
+    let gone = build(vec![missing.parse().unwrap()], "http://127.0.0.1:1/q");
+    let set = sign(&claims(
+        &issuer,
+        "j2",
+        SESSION_REVOKED,
+        email("a@example.com"),
+    ));
+    let receipt = gone.receive(&set).await;
+    assert!(
+        matches!(
+            receipt,
+            ssf_receiver::receiver::Receipt::Failed {
+                failure: ssf_receiver::receiver::Failure::Users(_),
+                ..
+            }
+        ),
+        "{receipt:?}"
+    );
+}
