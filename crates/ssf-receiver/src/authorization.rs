@@ -1,5 +1,7 @@
 //! [`Authorization`]: the exact `Authorization` header value a transmitter pushes with
-//! (`SSF_AUTHORIZATION`, the stream's `authorization_header`), compared in constant time.
+//! (`SSF_AUTHORIZATION`, the stream's `authorization_header`), compared in constant time;
+//! and [`Credential`]: the value this receiver sends when it polls
+//! (`SSF_POLL_AUTHORIZATION`).
 //!
 //! Both values are hashed with SHA-256 first and the digests compared with `subtle`, so the
 //! time taken depends neither on where the values differ nor on their lengths. The value is
@@ -56,6 +58,35 @@ impl Authorization {
     }
 }
 
+/// A header value this receiver sends (the poll endpoint's `Authorization`). Its `Debug` is
+/// redacted; only [`Credential::header_value`] reveals it, to the request being built.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential(String);
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Credential(<redacted>)")
+    }
+}
+
+impl FromStr for Credential {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        if raw.is_empty() || raw.chars().any(|c| c.is_control()) {
+            return Err("must be a header value: not empty, no control characters");
+        }
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+impl Credential {
+    /// The value, for the request's header.
+    pub fn header_value(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +114,9 @@ mod tests {
         assert!(!format!("{expected:?}").contains("s3cret"));
         assert!("".parse::<Authorization>().is_err());
         assert!("a\nb".parse::<Authorization>().is_err());
+        let sent: Credential = "Bearer p0ll".parse().unwrap();
+        assert!(!format!("{sent:?}").contains("p0ll"));
+        assert_eq!(sent.header_value(), "Bearer p0ll");
+        assert!("".parse::<Credential>().is_err());
     }
 }

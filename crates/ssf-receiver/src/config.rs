@@ -9,7 +9,7 @@ use cognito_names::UserPoolId;
 use lambda_edge::{CommaList, MetricsNamespace, TableName};
 
 use crate::action::Action;
-use crate::authorization::Authorization;
+use crate::authorization::{Authorization, Credential};
 use crate::transmitter::TransmitterUrl;
 
 /// The reader and its error, from the edge every binary shares.
@@ -43,6 +43,10 @@ pub struct Config {
     pub table: Option<String>,
     /// `METRICS_NAMESPACE`.
     pub metrics_namespace: String,
+    /// `SSF_POLL_URL`; `None`: push only.
+    pub poll_url: Option<TransmitterUrl>,
+    /// `SSF_POLL_AUTHORIZATION`: the `Authorization` value a poll is sent with.
+    pub poll_authorization: Option<Credential>,
 }
 
 /// `SSF_IDENTITY_PROVIDER`: a Cognito identity provider name (1-32 characters, no white
@@ -113,10 +117,19 @@ impl Config {
             "ALERT_QUEUE_URL",
             "the URL of the queue the responder consumes",
         )?;
-        if env.is_set("SSF_AUTHORIZATION") && env.get("SSF_AUTHORIZATION").is_none() {
+        for variable in ["SSF_AUTHORIZATION", "SSF_POLL_AUTHORIZATION"] {
+            if env.is_set(variable) && env.get(variable).is_none() {
+                return Err(ConfigError::new(
+                    variable,
+                    "set but empty: remove it, or set the header value",
+                ));
+            }
+        }
+        let poll_url: Option<TransmitterUrl> = env.parse("SSF_POLL_URL")?;
+        if poll_url.is_none() && env.get("SSF_POLL_AUTHORIZATION").is_some() {
             return Err(ConfigError::new(
-                "SSF_AUTHORIZATION",
-                "set but empty: remove it, or set the header value",
+                "SSF_POLL_AUTHORIZATION",
+                "set without SSF_POLL_URL: set the poll endpoint too, or remove it",
             ));
         }
         Ok(Self {
@@ -137,6 +150,8 @@ impl Config {
             metrics_namespace: env
                 .parse::<MetricsNamespace>("METRICS_NAMESPACE")?
                 .map_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned(), |n| n.0),
+            poll_authorization: env.parse("SSF_POLL_AUTHORIZATION")?,
+            poll_url,
         })
     }
 }
@@ -200,6 +215,8 @@ mod tests {
             ("REVOCATION_TABLE", "a/b"),
             ("METRICS_NAMESPACE", "a:b"),
             ("SSF_AUTHORIZATION", ""),
+            ("SSF_POLL_URL", "http://idp.example.com/poll"),
+            ("SSF_POLL_AUTHORIZATION", "Bearer x"),
             (
                 "SSF_AUTHORIZATION_SECRET_ARN",
                 "arn:aws:secretsmanager:eu-west-1:1:secret:x",
@@ -218,5 +235,17 @@ mod tests {
         ])
         .unwrap();
         assert!(config.jwks_uri.is_some());
+    }
+
+    #[test]
+    fn polling_needs_its_url_and_never_prints_its_credential() {
+        let polling = config(&[
+            ("SSF_POLL_URL", "https://idp.example.com/ssf/poll"),
+            ("SSF_POLL_AUTHORIZATION", "Bearer p0ll-s3cret"),
+        ])
+        .unwrap();
+        assert!(polling.poll_url.is_some());
+        assert!(!format!("{polling:?}").contains("p0ll-s3cret"));
+        assert!(config(&[]).unwrap().poll_url.is_none());
     }
 }

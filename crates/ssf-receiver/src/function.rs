@@ -1,34 +1,64 @@
 //! One invocation: [`Function::handle`] recognises the event (a payload format 2.0 HTTP
-//! request is a push), runs the receiver, writes the SET's log line and metrics line, and
+//! request is a push; an EventBridge "Scheduled Event" is a poll, when `SSF_POLL_URL` is
+//! set), runs the receiver on each SET, writes each SET's log line and metrics line, and
 //! answers.
+//!
+//! A poll (RFC 8936) asks for SETs, receives each, and tells the transmitter in its next
+//! request which it acknowledges and which it refuses ([`crate::poll`]); it polls again
+//! while the transmitter says more are available, at most [`MAX_POLLS`] times and never
+//! past the invocation's deadline less [`POLL_MARGIN`], and ends with a request that only
+//! acknowledges. An invocation that leaves a SET neither acknowledged nor refused, or whose
+//! poll endpoint failed, ends in an error (counted by Lambda's `Errors`): the SETs it kept
+//! are delivered again at the next poll.
 //!
 //! The push order: the method; then `Authorization`, when `SSF_AUTHORIZATION` is set, before
 //! anything of the body is read (so an unauthenticated sender never causes a key fetch);
 //! then the SET. Logs name the `jti`, `iss`, event types, subjects' formats and the alerts
 //! queued; never the SET, a token or the `Authorization` value.
 
+use std::time::Duration;
+
 use lambda_edge::MetricsSink;
 use serde_json::Value;
+use tokio::time::Instant;
 
 use crate::alerts::AlertQueue;
 use crate::authorization::Authorization;
 use crate::keys::KeySource;
 use crate::metrics::Counted;
+use crate::poll::{PollReport, Verdict, Verdicts, MAX_EVENTS, MAX_POLLS};
+use crate::poller::PollEndpoint;
 use crate::push::{HttpAnswer, PushRequest};
 use crate::receiver::{Receipt, Receiver};
 use crate::replays::Replays;
+use crate::set::Refusal;
 use crate::users::Users;
 
-/// The error of an invocation whose event this function does not know.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a push request (payload format 2.0): this function receives SETs over HTTP")]
-pub struct UnrecognisedEvent;
+/// Time left before the invocation's deadline under which no new poll starts: a poll's
+/// request (3 s at most) and its SETs' lookups and queue calls must fit, and the final
+/// acknowledgement after them.
+pub const POLL_MARGIN: Duration = Duration::from_secs(12);
 
-/// The function: the receiver, the push's credential, the metrics sink.
+/// Why an invocation ends in an error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvocationError {
+    /// An event this function does not know.
+    #[error("not a push request (payload format 2.0) nor a scheduled poll: this function receives SETs over HTTP, or polls on an EventBridge schedule")]
+    Unrecognised,
+    /// A scheduled event, but no poll endpoint is configured.
+    #[error("a scheduled event, but SSF_POLL_URL is not set: nothing to poll")]
+    PollNotConfigured,
+    /// A poll that left SETs to be delivered again, or whose endpoint failed.
+    #[error("poll incomplete (kept SETs are delivered again at the next poll): {0}")]
+    PollIncomplete(String),
+}
+
+/// The function: the receiver, the push's credential, the poll endpoint, the metrics sink.
 #[derive(Debug)]
 pub struct Function<K, U, Q, R> {
     receiver: Receiver<K, U, Q, R>,
     authorization: Option<Authorization>,
+    poll: Option<PollEndpoint>,
     metrics: MetricsSink,
 }
 
@@ -42,8 +72,15 @@ impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Function<K, U, Q, R> {
         Self {
             receiver,
             authorization,
+            poll: None,
             metrics,
         }
+    }
+
+    /// The same function, polling `endpoint` on scheduled events.
+    pub fn polling(mut self, endpoint: PollEndpoint) -> Self {
+        self.poll = Some(endpoint);
+        self
     }
 
     /// The receiver (tests read its fakes).
@@ -51,14 +88,82 @@ impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Function<K, U, Q, R> {
         &self.receiver
     }
 
-    /// Handles one invocation's `event`.
-    pub async fn handle(
+    /// Handles one invocation's `event`, with no deadline but the poll limit's.
+    pub async fn handle(&self, event: &Value, request_id: &str) -> Result<Value, InvocationError> {
+        self.handle_until(event, request_id, None).await
+    }
+
+    /// Handles one invocation's `event`, which must end by `deadline`.
+    pub async fn handle_until(
         &self,
         event: &Value,
         request_id: &str,
-    ) -> Result<Value, UnrecognisedEvent> {
-        let request = PushRequest::read(event).ok_or(UnrecognisedEvent)?;
-        Ok(self.push(request, request_id).await.to_value())
+        deadline: Option<Instant>,
+    ) -> Result<Value, InvocationError> {
+        if let Some(request) = PushRequest::read(event) {
+            return Ok(self.push(request, request_id).await.to_value());
+        }
+        if !is_scheduled(event) {
+            return Err(InvocationError::Unrecognised);
+        }
+        let endpoint = self
+            .poll
+            .as_ref()
+            .ok_or(InvocationError::PollNotConfigured)?;
+        let report = Box::pin(self.poll(endpoint, request_id, deadline)).await;
+        let value = serde_json::to_value(&report).unwrap_or(Value::Null);
+        if report.complete() {
+            Ok(value)
+        } else {
+            Err(InvocationError::PollIncomplete(value.to_string()))
+        }
+    }
+
+    /// Polls until the transmitter has nothing more, the poll limit, or the deadline; then
+    /// acknowledges what is left to tell.
+    pub async fn poll(
+        &self,
+        endpoint: &PollEndpoint,
+        request_id: &str,
+        deadline: Option<Instant>,
+    ) -> PollReport {
+        let mut report = PollReport::default();
+        let mut verdicts = Verdicts::default();
+        let time_left = || deadline.is_none_or(|d| Instant::now() + POLL_MARGIN <= d);
+        while report.polls < MAX_POLLS && time_left() {
+            report.polls += 1;
+            let batch = match endpoint.poll(&verdicts.request(MAX_EVENTS)).await {
+                Ok(batch) => batch,
+                Err(err) => {
+                    report.failure = Some(err.to_string());
+                    break;
+                }
+            };
+            verdicts = Verdicts::default();
+            for (jti, set) in &batch.sets {
+                let receipt = match set {
+                    Some(set) => self.receiver.receive_polled(jti, set).await,
+                    None => Receipt::Refused(Refusal::Malformed),
+                };
+                log(&receipt);
+                self.metrics.emit(&Counted::Set(&receipt), request_id);
+                let verdict = Verdict::of(&receipt);
+                report.count(&receipt, &verdict);
+                verdicts.record(jti, verdict);
+            }
+            report.more_available = batch.more_available;
+            if !batch.more_available || batch.sets.is_empty() {
+                break;
+            }
+        }
+        if !verdicts.is_empty() && report.failure.is_none() {
+            report.polls += 1;
+            if let Err(err) = endpoint.poll(&verdicts.request(0)).await {
+                report.failure = Some(format!("acknowledging: {err}"));
+            }
+        }
+        log_poll(&report);
+        report
     }
 
     /// Answers one push.
@@ -84,6 +189,37 @@ impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Function<K, U, Q, R> {
         log(&receipt);
         self.metrics.emit(&Counted::Set(&receipt), request_id);
         HttpAnswer::of(&receipt)
+    }
+}
+
+/// Whether `event` is an EventBridge schedule's (`detail-type` "Scheduled Event").
+fn is_scheduled(event: &Value) -> bool {
+    event.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event")
+}
+
+/// The poll's summary line.
+fn log_poll(report: &PollReport) {
+    if report.complete() {
+        tracing::info!(
+            polls = report.polls,
+            received = report.received,
+            acknowledged = report.acknowledged,
+            refused = report.refused,
+            alerts_queued = report.alerts_queued,
+            more_available = report.more_available,
+            "poll done"
+        );
+    } else {
+        tracing::error!(
+            polls = report.polls,
+            received = report.received,
+            acknowledged = report.acknowledged,
+            refused = report.refused,
+            kept = report.kept,
+            alerts_queued = report.alerts_queued,
+            failure = report.failure.as_deref(),
+            "poll incomplete: kept SETs are delivered again at the next poll"
+        );
     }
 }
 

@@ -2,8 +2,8 @@
 //!
 //! A Lambda function behind a function URL (or an HTTP API: the payload format 2.0 event)
 //! that receives Security Event Tokens (SETs, RFC 8417) from an OpenID Shared Signals
-//! Framework 1.0 transmitter by push delivery (RFC 8935), and turns each into alerts on the
-//! signout responder's queue (`../../shared/CONTRACT.md` section 11). The responder does the
+//! Framework 1.0 transmitter by push delivery (RFC 8935) or poll delivery (RFC 8936, on an
+//! EventBridge schedule), and turns each into alerts on the signout responder's queue (`../../shared/CONTRACT.md` section 11). The responder does the
 //! rest.
 //!
 //! # Layout
@@ -19,6 +19,8 @@
 //! - [`action`]: the responder's action names.
 //! - [`authorization`]: the push's `Authorization`, compared in constant time.
 //! - [`push`]: the payload format 2.0 request read, the answer written.
+//! - [`poll`]: the poll request, its answer read, and each SET's verdict (`ack`, `setErrs`,
+//!   or kept for delivery again).
 //! - [`metrics`]: the Embedded Metric Format line of a SET.
 //! - [`config`]: the environment, read once at start-up.
 //!
@@ -32,8 +34,9 @@
 //! - [`replays`]: `jti`s accepted before ([`Replays`](replays::Replays); DynamoDB, or off).
 //!
 //! And what runs them: [`transmitter`] (the bounded HTTPS client and the URL rule),
+//! [`poller`] (the poll endpoint on that client),
 //! [`receiver`] (one SET, in order, to a [`Receipt`](receiver::Receipt)) and [`function`]
-//! (one invocation: push, log line, metrics, answer). [`aws_function`] builds the function on
+//! (one invocation: push or poll, log lines, metrics, answer). [`aws_function`] builds the function on
 //! the real adapters; `main.rs` only wires things together.
 
 #![warn(missing_docs)]
@@ -46,6 +49,8 @@ pub mod events;
 pub mod function;
 pub mod keys;
 pub mod metrics;
+pub mod poll;
+pub mod poller;
 pub mod push;
 pub mod receiver;
 pub mod replays;
@@ -62,6 +67,7 @@ use lambda_edge::{Binary, MetricsSink};
 use crate::alerts::SqsAlertQueue;
 use crate::config::Config;
 use crate::keys::{HttpsKeySource, JwksLocation};
+use crate::poller::PollEndpoint;
 use crate::receiver::{Receiver, Settings};
 use crate::replays::{DynamoDbReplays, Replays};
 use crate::set::Expected;
@@ -112,14 +118,23 @@ pub fn aws_function<R: Replays>(
     replays: R,
     metrics: MetricsSink,
 ) -> AwsFunction<R> {
+    let client = Arc::new(HttpsClient::new());
     let receiver = Receiver::new(
         settings(config),
-        HttpsKeySource::new(Arc::new(HttpsClient::new()), jwks_location(config)),
+        HttpsKeySource::new(client.clone(), jwks_location(config)),
         CognitoUsers::new(sdk),
         SqsAlertQueue::new(sdk, &config.alert_queue_url),
         replays,
     );
-    function::Function::new(receiver, config.authorization.clone(), metrics)
+    let function = function::Function::new(receiver, config.authorization.clone(), metrics);
+    match &config.poll_url {
+        Some(url) => function.polling(PollEndpoint::new(
+            client,
+            url.clone(),
+            config.poll_authorization.clone(),
+        )),
+        None => function,
+    }
 }
 
 /// The replay adapter the configuration asks for: the table, or "off" ("off" is an adapter,
@@ -143,6 +158,8 @@ mod architecture {
             ("events.rs", include_str!("events.rs")),
             ("function.rs", include_str!("function.rs")),
             ("metrics.rs", include_str!("metrics.rs")),
+            ("poll.rs", include_str!("poll.rs")),
+            ("poller.rs", include_str!("poller.rs")),
             ("push.rs", include_str!("push.rs")),
             ("receiver.rs", include_str!("receiver.rs")),
             ("set.rs", include_str!("set.rs")),

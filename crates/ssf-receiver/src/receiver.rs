@@ -161,10 +161,24 @@ impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Receiver<K, U, Q, R> {
 
     /// Receives the SET `token` as of `now` (Unix seconds; tests fix the clock).
     pub async fn receive_at(&self, token: &str, now: u64) -> Receipt {
+        self.receive_named(token, None, now).await
+    }
+
+    /// Receives the SET `token`, polled under the name `jti` (RFC 8936 `sets`), now: a SET
+    /// whose verified `jti` is another is refused (`invalid_request`), since the transmitter
+    /// reads its acknowledgement by that name.
+    pub async fn receive_polled(&self, jti: &str, token: &str) -> Receipt {
+        self.receive_named(token, Some(jti), unix_now()).await
+    }
+
+    async fn receive_named(&self, token: &str, name: Option<&str>, now: u64) -> Receipt {
         let set = match self.verify(token, now).await {
             Ok(set) => set,
             Err(receipt) => return receipt,
         };
+        if name.is_some_and(|name| name != set.jti) {
+            return Receipt::Refused(Refusal::JtiMismatch);
+        }
         let failed = |failure| Receipt::Failed {
             set: Some((set.jti.clone(), set.iss.clone())),
             failure,

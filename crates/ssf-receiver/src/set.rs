@@ -119,6 +119,9 @@ pub enum Refusal {
     /// No `events` object, or an empty one.
     #[error("the SET has no events object")]
     NoEvents,
+    /// Polled under a name (RFC 8936 `sets` member) that is not its `jti`.
+    #[error("the SET's jti is not the name it was delivered under")]
+    JtiMismatch,
 }
 
 impl Refusal {
@@ -141,7 +144,8 @@ impl Refusal {
             | Refusal::IssuedInFuture
             | Refusal::TooOld
             | Refusal::Expired
-            | Refusal::NoEvents => ErrCode::InvalidRequest,
+            | Refusal::NoEvents
+            | Refusal::JtiMismatch => ErrCode::InvalidRequest,
         }
     }
 }

@@ -330,3 +330,103 @@ impl Answer {
         self.body()["err"].as_str().unwrap_or("").to_owned()
     }
 }
+
+/// A transmitter that also serves poll delivery at `/poll`: each poll takes the next batch
+/// of `(jti, SET)` from [`PollTransmitter::batches`] (none left: an empty answer), with
+/// `moreAvailable` while batches remain; `/poll` answers `poll_status` when it is not 200.
+/// The batches a [`PollTransmitter`] has left to deliver: `(jti, SET)` each.
+pub type Batches = Arc<Mutex<std::collections::VecDeque<Vec<(String, Value)>>>>;
+
+pub struct PollTransmitter {
+    pub stub: HttpStub,
+    pub batches: Batches,
+    pub poll_status: Arc<Mutex<u16>>,
+}
+
+pub const POLL_AUTHORIZATION: &str = "Bearer poll-credential-7f3a";
+
+impl PollTransmitter {
+    pub async fn start() -> Self {
+        let jwks = jwks();
+        let batches: Batches = Arc::default();
+        let poll_status = Arc::new(Mutex::new(200u16));
+        let (queue, status) = (batches.clone(), poll_status.clone());
+        let stub = HttpStub::start(move |request: &StubRequest| match request.path.as_str() {
+            "/jwks" => StubReply::json(200, "application/json", jwks.clone()),
+            "/poll" if request.method == "POST" => {
+                let code = *status.lock().unwrap();
+                if code != 200 {
+                    return StubReply::json(code, "application/json", r#"{"err":"x"}"#);
+                }
+                let asked: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+                let max = asked["maxEvents"].as_u64().unwrap_or(0);
+                let mut queue = queue.lock().unwrap();
+                let batch = if max == 0 {
+                    Vec::new()
+                } else {
+                    queue.pop_front().unwrap_or_default()
+                };
+                let sets: serde_json::Map<String, Value> = batch.into_iter().collect();
+                StubReply::json(
+                    200,
+                    "application/json",
+                    json!({"sets": sets, "moreAvailable": !queue.is_empty()}).to_string(),
+                )
+            }
+            _ => StubReply::json(404, "application/json", "{}"),
+        })
+        .await;
+        Self {
+            stub,
+            batches,
+            poll_status,
+        }
+    }
+
+    /// The bodies of the poll requests received, in order.
+    pub fn polls(&self) -> Vec<Value> {
+        self.stub
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/poll")
+            .map(|r| {
+                assert_eq!(r.header("authorization"), Some(POLL_AUTHORIZATION));
+                serde_json::from_slice(&r.body).unwrap_or(Value::Null)
+            })
+            .collect()
+    }
+}
+
+impl<U: Users, Q: AlertQueue, R: Replays> App<U, Q, R> {
+    /// The same app, polling `transmitter`'s `/poll` with [`POLL_AUTHORIZATION`].
+    pub fn polling(self, transmitter: &HttpStub) -> Self {
+        let url = format!("{}/poll", transmitter.url())
+            .parse()
+            .expect("a loopback URL");
+        let endpoint = ssf_receiver::poller::PollEndpoint::new(
+            Arc::new(HttpsClient::new()),
+            url,
+            Some(POLL_AUTHORIZATION.parse().expect("a header value")),
+        );
+        Self {
+            function: self.function.polling(endpoint),
+            ..self
+        }
+    }
+
+    /// Invokes the function as its EventBridge schedule does.
+    pub async fn scheduled(&self) -> Result<Value, ssf_receiver::function::InvocationError> {
+        let event = json!({
+            "version": "0",
+            "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": "2026-12-01T00:00:00Z",
+            "region": "eu-west-1",
+            "resources": ["arn:aws:events:eu-west-1:123456789012:rule/ssf-poll"],
+            "detail": {},
+        });
+        self.function.handle(&event, "req-poll").await
+    }
+}

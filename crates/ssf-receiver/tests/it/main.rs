@@ -5,4 +5,5 @@
 mod discovery;
 mod helpers;
 mod moto;
+mod poll;
 mod push;
