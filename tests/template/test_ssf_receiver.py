@@ -96,4 +96,68 @@ def test_errors_alarm_watches_the_receiver(template):
 def test_a_deployment_without_issuer_or_audience_is_refused(template):
     rule = template["Rules"]["SsfReceiverNeedsIssuerAndAudience"]
     assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "DeploySsfReceiver"}, "true"]}
-    assert len(rule["Assertions"]) == 2
+    assert len(rule["Assertions"]) == 4
+
+
+def environment_of(t: dict, params: dict[str, Any]) -> dict:
+    _, fn = receiver(t)
+    return resolved(t, fn["Properties"]["Environment"]["Variables"], params)
+
+
+def test_credential_variables_are_left_out_when_empty_since_the_receiver_refuses_them_empty(template):
+    env = environment_of(template, {**ON, "UserPoolArns": POOLS})
+    for name in [
+        "SSF_AUTHORIZATION", "SSF_AUTHORIZATION_SECRET_ARN", "SSF_POLL_URL",
+        "SSF_POLL_AUTHORIZATION", "SSF_POLL_AUTHORIZATION_SECRET_ARN",
+    ]:
+        assert name not in env, name
+    env = environment_of(template, {**ON, "UserPoolArns": POOLS, "SsfAuthorization": "Bearer x"})
+    assert env["SSF_AUTHORIZATION"] == "Bearer x"
+
+
+SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ssf-push-AbCdEf"
+POLL_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ssf-poll-AbCdEf"
+
+
+def test_secrets_are_readable_only_when_named_and_only_those(template):
+    base = {**ON, "UserPoolArns": POOLS}
+    assert not [s for s in grants(template, base) if "secretsmanager" in str(s["Action"])]
+    params = {
+        **base, "SsfAuthorizationSecretArn": SECRET,
+        "SsfPollUrl": "https://idp.example.com/ssf/poll", "SsfPollAuthorizationSecretArn": POLL_SECRET,
+    }
+    (read,) = [s for s in grants(template, params) if "secretsmanager" in str(s["Action"])]
+    assert read["Action"] == "secretsmanager:GetSecretValue"
+    assert read["Resource"] == [SECRET, POLL_SECRET]
+    env = environment_of(template, params)
+    assert env["SSF_AUTHORIZATION_SECRET_ARN"] == SECRET
+    assert env["SSF_POLL_AUTHORIZATION_SECRET_ARN"] == POLL_SECRET
+    # A poll secret without a poll URL is not granted (the receiver would refuse it anyway).
+    only_push = {**base, "SsfPollAuthorizationSecretArn": POLL_SECRET}
+    assert not [s for s in grants(template, only_push) if "secretsmanager" in str(s["Action"])]
+
+
+def test_polling_adds_a_schedule_that_invokes_the_receiver_and_is_not_retried(template):
+    rule = template["Resources"]["SsfPollRule"]
+    permission = template["Resources"]["SsfPollPermission"]
+    assert rule["Condition"] == permission["Condition"] == "IsSsfPolling"
+    base = {**ON, "UserPoolArns": POOLS}
+    assert not condition_holds(template, "IsSsfPolling", base)
+    assert condition_holds(template, "IsSsfPolling", {**base, "SsfPollUrl": "https://idp.example.com/poll"})
+    assert not condition_holds(template, "IsSsfPolling", {"SsfPollUrl": "https://idp.example.com/poll"})
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["SsfReceiverFunction", "Arn"]}
+    assert rule["Properties"]["ScheduleExpression"] == {"Ref": "SsfPollSchedule"}
+    assert permission["Properties"]["Principal"] == "events.amazonaws.com"
+    assert permission["Properties"]["SourceArn"] == {"Fn::GetAtt": ["SsfPollRule", "Arn"]}
+    _, fn = receiver(template)
+    assert fn["Properties"]["EventInvokeConfig"]["MaximumRetryAttempts"] == 0
+    env = environment_of(template, {**base, "SsfPollUrl": "https://idp.example.com/poll"})
+    assert env["SSF_POLL_URL"] == "https://idp.example.com/poll"
+
+
+def test_a_credential_and_its_secret_together_are_refused(template):
+    rule = template["Rules"]["SsfReceiverNeedsIssuerAndAudience"]
+    described = " ".join(a["AssertDescription"] for a in rule["Assertions"])
+    assert "SsfAuthorization or SsfAuthorizationSecretArn, not both" in described
+    assert "SsfPollAuthorization or SsfPollAuthorizationSecretArn, not both" in described

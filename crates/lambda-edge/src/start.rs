@@ -89,7 +89,9 @@ impl Binary {
         format!("{}: {err}", self.name)
     }
 
-    fn refuse(self, err: &ConfigError) -> ExitCode {
+    /// Logs and prints `err`, and gives the exit code of a refused start: for a refusal found
+    /// after start-up proper (a secret the configuration names that cannot be read).
+    pub fn refuse(self, err: &ConfigError) -> ExitCode {
         tracing::error!(variable = %err.variable, "{err}");
         eprintln!("{}", self.refusal(err));
         ExitCode::FAILURE

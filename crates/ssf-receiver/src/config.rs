@@ -10,6 +10,7 @@ use lambda_edge::{CommaList, MetricsNamespace, TableName};
 
 use crate::action::Action;
 use crate::authorization::{Authorization, Credential};
+use crate::secrets::SecretArn;
 use crate::transmitter::TransmitterUrl;
 
 /// The reader and its error, from the edge every binary shares.
@@ -29,7 +30,8 @@ pub struct Config {
     pub audience: String,
     /// `SSF_JWKS_URI`; `None`: discovered from the transmitter's configuration.
     pub jwks_uri: Option<TransmitterUrl>,
-    /// `SSF_AUTHORIZATION`; `None`: the SET's signature is the only credential.
+    /// `SSF_AUTHORIZATION` (or, after start-up, the value of `SSF_AUTHORIZATION_SECRET_ARN`);
+    /// `None`: the SET's signature is the only credential.
     pub authorization: Option<Authorization>,
     /// `SSF_USER_POOL_IDS`.
     pub pools: Vec<UserPoolId>,
@@ -47,6 +49,11 @@ pub struct Config {
     pub poll_url: Option<TransmitterUrl>,
     /// `SSF_POLL_AUTHORIZATION`: the `Authorization` value a poll is sent with.
     pub poll_authorization: Option<Credential>,
+    /// `SSF_AUTHORIZATION_SECRET_ARN`, until [`crate::secrets::resolve`] has read it into
+    /// `authorization` at start-up.
+    pub authorization_secret: Option<SecretArn>,
+    /// `SSF_POLL_AUTHORIZATION_SECRET_ARN`, until read into `poll_authorization`.
+    pub poll_authorization_secret: Option<SecretArn>,
 }
 
 /// `SSF_IDENTITY_PROVIDER`: a Cognito identity provider name (1-32 characters, no white
@@ -82,25 +89,21 @@ impl FromStr for QueueUrl {
     }
 }
 
-/// The variables of a later release: refused rather than ignored, since ignoring
-/// `SSF_AUTHORIZATION_SECRET_ARN` would leave the push open.
-const NOT_YET: [(&str, &str); 2] = [
-    (
-        "SSF_AUTHORIZATION_SECRET_ARN",
-        "not supported yet: set SSF_AUTHORIZATION to the header value",
-    ),
-    (
-        "SSF_POLL_AUTHORIZATION_SECRET_ARN",
-        "not supported yet: set SSF_POLL_AUTHORIZATION to the header value",
-    ),
-];
-
 impl Config {
     /// Reads the configuration from `env`.
     pub fn from(env: &Env) -> Result<Self, ConfigError> {
-        for (variable, problem) in NOT_YET {
-            if env.get(variable).is_some() {
-                return Err(ConfigError::new(variable, problem));
+        for (plain, secret) in [
+            ("SSF_AUTHORIZATION", "SSF_AUTHORIZATION_SECRET_ARN"),
+            (
+                "SSF_POLL_AUTHORIZATION",
+                "SSF_POLL_AUTHORIZATION_SECRET_ARN",
+            ),
+        ] {
+            if env.get(plain).is_some() && env.get(secret).is_some() {
+                return Err(ConfigError::new(
+                    secret,
+                    format!("set together with {plain}: set one of the two"),
+                ));
             }
         }
         let issuer_url: TransmitterUrl = env.require(
@@ -126,11 +129,16 @@ impl Config {
             }
         }
         let poll_url: Option<TransmitterUrl> = env.parse("SSF_POLL_URL")?;
-        if poll_url.is_none() && env.get("SSF_POLL_AUTHORIZATION").is_some() {
-            return Err(ConfigError::new(
-                "SSF_POLL_AUTHORIZATION",
-                "set without SSF_POLL_URL: set the poll endpoint too, or remove it",
-            ));
+        for variable in [
+            "SSF_POLL_AUTHORIZATION",
+            "SSF_POLL_AUTHORIZATION_SECRET_ARN",
+        ] {
+            if poll_url.is_none() && env.get(variable).is_some() {
+                return Err(ConfigError::new(
+                    variable,
+                    "set without SSF_POLL_URL: set the poll endpoint too, or remove it",
+                ));
+            }
         }
         Ok(Self {
             issuer,
@@ -152,6 +160,8 @@ impl Config {
                 .map_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned(), |n| n.0),
             poll_authorization: env.parse("SSF_POLL_AUTHORIZATION")?,
             poll_url,
+            authorization_secret: env.parse("SSF_AUTHORIZATION_SECRET_ARN")?,
+            poll_authorization_secret: env.parse("SSF_POLL_AUTHORIZATION_SECRET_ARN")?,
         })
     }
 }

@@ -32,6 +32,8 @@
 //! - [`alerts`]: the [`Alert`](alerts::Alert) and its queue
 //!   ([`AlertQueue`](alerts::AlertQueue); SQS, each alert confirmed).
 //! - [`replays`]: `jti`s accepted before ([`Replays`](replays::Replays); DynamoDB, or off).
+//! - [`secrets`]: credentials kept in Secrets Manager ([`Secrets`](secrets::Secrets)), read
+//!   once at start-up.
 //!
 //! And what runs them: [`transmitter`] (the bounded HTTPS client and the URL rule),
 //! [`poller`] (the poll endpoint on that client),
@@ -54,6 +56,7 @@ pub mod poller;
 pub mod push;
 pub mod receiver;
 pub mod replays;
+pub mod secrets;
 pub mod set;
 pub mod subject;
 pub mod transmitter;
@@ -167,6 +170,7 @@ mod architecture {
             ("alerts/mod.rs", include_str!("alerts/mod.rs")),
             ("keys/mod.rs", include_str!("keys/mod.rs")),
             ("replays/mod.rs", include_str!("replays/mod.rs")),
+            ("secrets/mod.rs", include_str!("secrets/mod.rs")),
             ("users/mod.rs", include_str!("users/mod.rs")),
         ];
         for (file, text) in core {

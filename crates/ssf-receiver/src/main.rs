@@ -8,6 +8,7 @@ use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
 use ssf_receiver::config::Config;
 use ssf_receiver::replays::{NoReplays, Replays};
+use ssf_receiver::secrets::{self, SecretsManager};
 use ssf_receiver::{aws_function, replays, RECEIVER};
 
 /// One thread: a push is one signature check and a few calls (waiting), and Lambda gives one
@@ -17,8 +18,14 @@ async fn main() -> ExitCode {
     RECEIVER.run(Config::from, serve).await
 }
 
-/// Builds the function once on the replay adapter the configuration asks for, and serves.
+/// Reads the secrets the configuration names, builds the function once on the replay
+/// adapter the configuration asks for, and serves. An unreadable secret stops the function
+/// here, before it answers any push.
 async fn serve(started: Started<Config>) -> ExitCode {
+    let started = match secrets::resolve(started.config, &SecretsManager::new(&started.sdk)).await {
+        Ok(config) => Started { config, ..started },
+        Err(err) => return RECEIVER.refuse(&err),
+    };
     match replays(&started.sdk, &started.config) {
         Some(table) => Box::pin(run(started, table)).await,
         None => {

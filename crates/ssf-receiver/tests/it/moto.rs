@@ -285,3 +285,37 @@ async fn a_missing_queue_or_pool_is_a_failure_not_a_refusal() {
         "{receipt:?}"
     );
 }
+
+#[tokio::test]
+async fn a_secret_is_read_from_secrets_manager_and_a_missing_one_is_named() {
+    use ssf_receiver::secrets::{SecretArn, Secrets, SecretsManager};
+    let moto = Moto::start().await;
+    let sdk = moto.sdk_config().await;
+    let created = aws_sdk_secretsmanager::Client::new(&sdk)
+        .create_secret()
+        .name("ssf-push-authorization")
+        .secret_string("Bearer from-the-secret\n")
+        .send()
+        .await
+        .expect("create secret");
+    let arn: SecretArn = created
+        .arn()
+        .expect("an ARN")
+        .parse()
+        .expect("a secret ARN");
+    let secrets = SecretsManager::new(&sdk);
+    assert_eq!(
+        secrets.secret_string(&arn).await.expect("the value"),
+        "Bearer from-the-secret\n"
+    );
+    let missing: SecretArn = arn
+        .as_str()
+        .replace("ssf-push-authorization", "nothing-here")
+        .parse()
+        .expect("a secret ARN");
+    let err = secrets
+        .secret_string(&missing)
+        .await
+        .expect_err("no such secret");
+    assert_eq!(err.code, "ResourceNotFoundException", "{err}");
+}

@@ -1,0 +1,238 @@
+//! Credentials kept in Secrets Manager (`SSF_AUTHORIZATION_SECRET_ARN`,
+//! `SSF_POLL_AUTHORIZATION_SECRET_ARN`): the secret's ARN, the port that reads a secret's
+//! string ([`Secrets`]), and [`resolve`], which puts the values where the configuration
+//! expects them, once, at start-up.
+//!
+//! A secret that cannot be read, or whose value is not a header value, stops the function at
+//! start-up (the push is never left open because a secret was unreadable). The value is never
+//! logged: errors name the variable and the service's code only. A rotated secret takes
+//! effect in instances started after the rotation (update the function, or let instances
+//! recycle).
+
+mod secrets_manager;
+
+use std::future::Future;
+use std::str::FromStr;
+
+pub use secrets_manager::SecretsManager;
+
+use crate::config::{Config, ConfigError};
+
+/// A Secrets Manager secret's ARN: `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretArn {
+    arn: String,
+    region: String,
+}
+
+impl FromStr for SecretArn {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        const PROBLEM: &str =
+            "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)";
+        let parts: Vec<&str> = raw.splitn(7, ':').collect();
+        match parts.as_slice() {
+            ["arn", partition, "secretsmanager", region, account, "secret", name]
+                if !partition.is_empty()
+                    && !region.is_empty()
+                    && account.len() == 12
+                    && account.bytes().all(|b| b.is_ascii_digit())
+                    && !name.is_empty()
+                    && !raw.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+            {
+                Ok(Self {
+                    arn: raw.to_owned(),
+                    region: (*region).to_owned(),
+                })
+            }
+            _ => Err(PROBLEM),
+        }
+    }
+}
+
+impl SecretArn {
+    /// The ARN.
+    pub fn as_str(&self) -> &str {
+        &self.arn
+    }
+
+    /// The secret's region (its client is built there).
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+}
+
+/// A secret that could not be read: the service's code and message, never a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct SecretError {
+    /// The service's error code (`ResourceNotFoundException`, `AccessDeniedException`, ...),
+    /// or the local reason (`NoSecretString`).
+    pub code: String,
+    /// What happened.
+    pub message: String,
+}
+
+/// Reads a secret's current string value.
+pub trait Secrets {
+    /// The `SecretString` of the secret `arn` (its current version).
+    fn secret_string(&self, arn: &SecretArn) -> impl Future<Output = Result<String, SecretError>>;
+}
+
+/// `config` with the values of the secrets it names in place: `SSF_AUTHORIZATION_SECRET_ARN`
+/// becomes the push's expected `Authorization`, `SSF_POLL_AUTHORIZATION_SECRET_ARN` the
+/// poll's. An error names the variable whose secret failed.
+pub async fn resolve(mut config: Config, secrets: &impl Secrets) -> Result<Config, ConfigError> {
+    if let Some(arn) = config.authorization_secret.take() {
+        let value = read(secrets, &arn, "SSF_AUTHORIZATION_SECRET_ARN").await?;
+        config.authorization = Some(
+            ConfigError::parse("SSF_AUTHORIZATION_SECRET_ARN", &value)
+                .map_err(|_| not_a_header("SSF_AUTHORIZATION_SECRET_ARN"))?,
+        );
+    }
+    if let Some(arn) = config.poll_authorization_secret.take() {
+        let value = read(secrets, &arn, "SSF_POLL_AUTHORIZATION_SECRET_ARN").await?;
+        config.poll_authorization = Some(
+            ConfigError::parse("SSF_POLL_AUTHORIZATION_SECRET_ARN", &value)
+                .map_err(|_| not_a_header("SSF_POLL_AUTHORIZATION_SECRET_ARN"))?,
+        );
+    }
+    Ok(config)
+}
+
+async fn read(
+    secrets: &impl Secrets,
+    arn: &SecretArn,
+    variable: &str,
+) -> Result<String, ConfigError> {
+    secrets
+        .secret_string(arn)
+        .await
+        .map_err(|err| ConfigError::new(variable, format!("the secret could not be read: {err}")))
+}
+
+/// The error for a secret whose value is not a header value (the value itself never shown).
+fn not_a_header(variable: &str) -> ConfigError {
+    ConfigError::new(
+        variable,
+        "the secret's value is not a header value (empty, or with control characters such as a newline)",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Env;
+    use std::collections::BTreeMap;
+
+    struct Fake(BTreeMap<String, Result<String, SecretError>>);
+
+    impl Secrets for Fake {
+        async fn secret_string(&self, arn: &SecretArn) -> Result<String, SecretError> {
+            self.0.get(arn.as_str()).cloned().unwrap_or_else(|| {
+                Err(SecretError {
+                    code: "ResourceNotFoundException".into(),
+                    message: "no such secret".into(),
+                })
+            })
+        }
+    }
+
+    const PUSH: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ssf-push-AbCdEf";
+    const POLL: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ssf-poll-AbCdEf";
+
+    fn config(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut vars: BTreeMap<String, String> = [
+            ("SSF_ISSUER", "https://idp.example.com/"),
+            ("SSF_AUDIENCE", "aud"),
+            ("SSF_USER_POOL_IDS", "eu-west-1_AbC"),
+            (
+                "ALERT_QUEUE_URL",
+                "https://sqs.eu-west-1.amazonaws.com/123456789012/alerts",
+            ),
+            ("SSF_POLL_URL", "https://idp.example.com/poll"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        for (k, v) in extra {
+            vars.insert(k.to_string(), v.to_string());
+        }
+        Config::from(&Env::from_vars(vars))
+    }
+
+    #[tokio::test]
+    async fn both_secrets_become_the_credentials_and_their_arns_are_consumed() {
+        let config = config(&[
+            ("SSF_AUTHORIZATION_SECRET_ARN", PUSH),
+            ("SSF_POLL_AUTHORIZATION_SECRET_ARN", POLL),
+        ])
+        .unwrap();
+        let secrets = Fake(BTreeMap::from([
+            (PUSH.to_owned(), Ok("Bearer push-value".to_owned())),
+            (POLL.to_owned(), Ok("Bearer poll-value".to_owned())),
+        ]));
+        let resolved = resolve(config, &secrets).await.unwrap();
+        let push = resolved.authorization.expect("the push credential");
+        assert!(push.admits(Some("Bearer push-value")));
+        assert_eq!(
+            resolved
+                .poll_authorization
+                .map(|c| c.header_value().to_owned()),
+            Some("Bearer poll-value".to_owned())
+        );
+        assert!(resolved.authorization_secret.is_none());
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_or_unusable_secret_names_its_variable_and_never_its_value() {
+        let config_with_push = || config(&[("SSF_AUTHORIZATION_SECRET_ARN", PUSH)]).unwrap();
+        let err = resolve(config_with_push(), &Fake(BTreeMap::new()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.variable, "SSF_AUTHORIZATION_SECRET_ARN");
+        assert!(
+            err.to_string().contains("ResourceNotFoundException"),
+            "{err}"
+        );
+        let bad = Fake(BTreeMap::from([(
+            PUSH.to_owned(),
+            Ok("Bearer leaked\nvalue".to_owned()),
+        )]));
+        let err = resolve(config_with_push(), &bad).await.unwrap_err();
+        assert_eq!(err.variable, "SSF_AUTHORIZATION_SECRET_ARN");
+        assert!(!err.to_string().contains("leaked"), "{err}");
+    }
+
+    #[test]
+    fn a_secret_arn_is_checked_and_names_its_region() {
+        let arn: SecretArn = POLL.parse().unwrap();
+        assert_eq!(arn.region(), "us-east-1");
+        for bad in [
+            "",
+            "ssf-push",
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/x",
+            "arn:aws:secretsmanager:eu-west-1:1234:secret:x",
+            "arn:aws:secretsmanager::123456789012:secret:x",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:",
+        ] {
+            assert!(bad.parse::<SecretArn>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_value_and_its_secret_are_not_both_accepted() {
+        for (plain, secret, arn) in [
+            ("SSF_AUTHORIZATION", "SSF_AUTHORIZATION_SECRET_ARN", PUSH),
+            (
+                "SSF_POLL_AUTHORIZATION",
+                "SSF_POLL_AUTHORIZATION_SECRET_ARN",
+                POLL,
+            ),
+        ] {
+            let err = config(&[(plain, "Bearer x"), (secret, arn)]).unwrap_err();
+            assert_eq!(err.variable, secret);
+        }
+    }
+}
