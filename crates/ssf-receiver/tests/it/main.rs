@@ -3,6 +3,7 @@
 //! subjects and adapters on moto.
 
 mod discovery;
+mod end_to_end;
 mod helpers;
 mod moto;
 mod poll;
