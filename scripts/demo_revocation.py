@@ -18,8 +18,15 @@ Then the password, too (containment, contract section 10): carol's password has 
 sign-out alert ends her sessions, but the attacker signs straight back in with the password and
 the authorizer accepts the fresh token, as it must accept carol's own; an alert that asks for
 `disable` (the responder allows it here: ALLOWED_ACTIONS=sign-out,disable) disables her, the
-attacker's next sign-in is refused, and the fresh token from before the lock is refused too. It
-exits non-zero if any of that does not hold, stops everything it started, and leaves its logs
+attacker's next sign-in is refused, and the fresh token from before the lock is refused too.
+
+Then a standard signal (contract section 11): dave signs in to the app with Google, so Cognito
+knows him as Google_<sub>. His identity provider (here a local transmitter with its own RSA key,
+its JWKS and its /.well-known/ssf-configuration) pushes a CAEP "session revoked" Security Event
+Token for him to the third binary, ssf-receiver, as a function URL delivers it: 202, one alert
+on the alert queue; the responder consumes it and signs dave out (his refresh token is refused,
+and so is his old access token); the same SET pushed again is acknowledged with nothing queued,
+and a SET signed with another key is refused (400 invalid_key). It exits non-zero if any of that does not hold, stops everything it started, and leaves its logs
 in .demo/revocation/. Run it through `scripts/demo`, which installs what it needs and builds
 both binaries first.
 """
@@ -52,6 +59,10 @@ REGION = "us-east-1"
 PASSWORD = "Correct-Horse-9-Battery"
 RESPONDER = "cognito-signout-responder"
 AUTHORIZER = "revocation-authorizer"
+RECEIVER = "ssf-receiver"
+SESSION_REVOKED = "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
+SSF_AUDIENCE = "https://app.example.com/ssf-receiver"
+TEST_KEYS = ROOT / "crates" / "ssf-receiver" / "tests" / "keys"
 TABLE = "revocation-cutoffs"
 DETAIL_TYPE = "Cognito User Signed Out"
 POLL_INTERVAL = 0.05
@@ -80,6 +91,85 @@ def http_authorizer_event(authorization: str) -> dict:
         "rawQueryString": "",
         "headers": {"authorization": authorization, "host": "abcdef123.execute-api.us-east-1.amazonaws.com"},
         "requestContext": {"accountId": "123456789012", "apiId": "abcdef123", "http": {"method": "GET", "path": "/pets"}},
+    }
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class Transmitter:
+    """A Shared Signals transmitter on 127.0.0.1 (the identity provider's side): its issuer
+    `http://127.0.0.1:<port>/google`, its keys (the committed TEST-ONLY RSA key) served as a
+    JWKS, its /.well-known/ssf-configuration, and SETs signed with the `cryptography` library."""
+
+    KID = "demo-key-1"
+
+    def __init__(self) -> None:
+        from cryptography.hazmat.primitives import serialization
+        self.key = serialization.load_pem_private_key((TEST_KEYS / "test-only-rsa-private.pem").read_bytes(), None)
+        self.other_key = serialization.load_pem_private_key(
+            (TEST_KEYS / "test-only-rsa-other-private.pem").read_bytes(), None)
+        numbers = self.key.public_key().public_numbers()
+        as_bytes = lambda n: n.to_bytes((n.bit_length() + 7) // 8, "big")  # noqa: E731
+        jwks = {"keys": [{"kty": "RSA", "kid": self.KID, "use": "sig", "alg": "RS256",
+                          "n": b64url(as_bytes(numbers.n)), "e": b64url(as_bytes(numbers.e))}]}
+        self.port = free_port()
+        self.issuer = f"http://127.0.0.1:{self.port}/google"
+        documents = {
+            "/jwks": jwks,
+            "/.well-known/ssf-configuration/google": {
+                "issuer": self.issuer, "jwks_uri": f"http://127.0.0.1:{self.port}/jwks",
+                "delivery_methods_supported": ["urn:ietf:rfc:8935", "urn:ietf:rfc:8936"],
+            },
+        }
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                doc = documents.get(self.path)
+                body = json.dumps(doc or {}).encode()
+                self.send_response(200 if doc else 404)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def set(self, jti: str, sub: str, forged: bool = False) -> str:
+        """A CAEP session-revoked SET for the transmitter's user `sub`, signed (RS256) by the
+        transmitter's key, or by another key when `forged`."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+        now = int(time.time())
+        header = {"typ": "secevent+jwt", "alg": "RS256", "kid": self.KID}
+        claims = {
+            "iss": self.issuer, "aud": SSF_AUDIENCE, "jti": jti, "iat": now,
+            "sub_id": {"format": "iss_sub", "iss": self.issuer, "sub": sub},
+            "events": {SESSION_REVOKED: {"event_timestamp": now, "initiating_entity": "policy",
+                                         "reason_admin": {"en": "Suspicious sign-in from a new country"}}},
+        }
+        signing_input = f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}"
+        key = self.other_key if forged else self.key
+        signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+        return f"{signing_input}.{b64url(signature)}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+def push_event(set_token: str) -> dict:
+    """What a function URL (payload format 2.0) sends the receiver for a push of `set_token`."""
+    return {
+        "version": "2.0", "routeKey": "$default", "rawPath": "/", "rawQueryString": "",
+        "headers": {"content-type": "application/secevent+jwt", "host": "abc123.lambda-url.us-east-1.on.aws"},
+        "requestContext": {"accountId": "anonymous", "http": {"method": "POST", "path": "/", "sourceIp": "192.0.2.10"}},
+        "body": set_token, "isBase64Encoded": False,
     }
 
 
@@ -192,6 +282,11 @@ class Demo:
         events.put_targets(Rule="signed-out-events", Targets=[{"Id": "queue", "Arn": events_arn}])
         print(f"cutoff table {TABLE}; rule on the default bus: detail-type \"{DETAIL_TYPE}\" -> queue signed-out-events")
 
+        # The standard-signals story's parts: the IdP's transmitter, and the alert queue the
+        # receiver puts alerts on (the responder's queue).
+        self.transmitter = Transmitter()
+        alerts_url = sqs.create_queue(QueueName="alerts")["QueueUrl"]
+
         # Both functions under one cargo lambda watch, each at its own name, one configuration.
         invoke_port = free_port()
         env_file = self.out / "functions.env"
@@ -207,7 +302,13 @@ class Demo:
             "APP_CLIENT_IDS": client_id,
             "TOKEN_USE": "access",
             "REVOCATION_CACHE_SECONDS": "0",
-            # both
+            # the receiver (its keys discovered from the transmitter's ssf-configuration)
+            "SSF_ISSUER": self.transmitter.issuer,
+            "SSF_AUDIENCE": SSF_AUDIENCE,
+            "SSF_USER_POOL_IDS": pool_id,
+            "SSF_IDENTITY_PROVIDER": "Google",
+            "ALERT_QUEUE_URL": alerts_url,
+            # all three
             "REVOCATION_TABLE": TABLE,
             "AWS_REGION": REGION,
             "AWS_ACCESS_KEY_ID": "testing",
@@ -325,8 +426,9 @@ class Demo:
         self.check(classes == ["malformed"], f"nothing dead-lettered but the warm-up: {classes}")
 
         self.containment(cognito, dynamodb, pool_id, client_id)
+        self.signals(cognito, sqs, pool_id, client_id, alerts_url)
 
-        print(f"\n== logs: {watch_log} (both functions, JSON), {moto_log}; "
+        print(f"\n== logs: {watch_log} (the three functions, JSON), {moto_log}; "
               f"total {time.monotonic() - t0:.1f} s; everything started here is stopped on exit")
 
     def containment(self, cognito, dynamodb, pool_id: str, client_id: str) -> None:
@@ -407,6 +509,86 @@ class Demo:
               f"Enabled {json.dumps(enabled)}")
         print(f"   to let carol back in once the account is checked: aws cognito-idp admin-enable-user "
               f"--user-pool-id {pool_id} --username {user} (and a new password)")
+
+    def signals(self, cognito, sqs, pool_id: str, client_id: str, alerts_url: str) -> None:
+        """A standard signal: the IdP pushes "session revoked" for a federated user, and that
+        user's Cognito sessions end."""
+        google_sub = "109876543210987654321"
+        user = f"Google_{google_sub}"
+        print("\n########## an identity provider pushes \"session revoked\" (OpenID Shared Signals): "
+              "the federated user's Cognito sessions end\n")
+        # In Cognito, dave signs in through the Google provider and is named Google_<sub>; moto
+        # has no Google to redirect to, so the demo gives that user a password to get tokens.
+        cognito.admin_create_user(UserPoolId=pool_id, Username=user, MessageAction="SUPPRESS")
+        cognito.admin_set_user_password(UserPoolId=pool_id, Username=user, Password=PASSWORD, Permanent=True)
+        tokens = cognito.admin_initiate_auth(
+            UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD})["AuthenticationResult"]
+        print(f"dave signed in with Google: Cognito user {user}, with a refresh token and an access token")
+        print(f"the IdP's transmitter: issuer {self.transmitter.issuer} (keys discovered from its "
+              f"/.well-known/ssf-configuration); the receiver maps its user {google_sub} to Google_<sub>")
+
+        def refresh() -> str:
+            try:
+                cognito.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+                                            AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]})
+                return "accepted"
+            except cognito.exceptions.NotAuthorizedException as err:
+                return f"refused ({err.response['Error']['Code']})"
+
+        answer = self.authorize(tokens["AccessToken"])
+        self.check(answer.get("isAuthorized") is True and refresh() == "accepted",
+                   f"dave's tokens work before the signal: {answer}")
+
+        # cargo lambda watch starts the receiver's process on its first call: a GET (answered
+        # 405, nothing read) starts it first, as a warm Lambda instance would be.
+        warm = push_event("")
+        warm["requestContext"]["http"]["method"] = "GET"
+        self.check(self.invoke(RECEIVER, warm).get("statusCode") == 405, "the receiver starts")
+
+        # The push.
+        set_token = self.transmitter.set("demo-set-1", google_sub)
+        started = time.monotonic()
+        pushed = self.invoke(RECEIVER, push_event(set_token))
+        took = (time.monotonic() - started) * 1000
+        print(f"\n== the IdP pushes a CAEP session-revoked SET (jti demo-set-1, subject iss_sub {google_sub}) to {RECEIVER}")
+        self.check(pushed.get("statusCode") == 202, f"the receiver answers 202: {pushed}")
+        print(f"   answer: HTTP {pushed.get('statusCode')} in {took:.0f} ms (the instance's first SET: key discovery and JWKS fetch included)")
+        queued = self.receive(sqs, alerts_url)
+        if not self.check(len(queued) == 1, f"one alert on the alert queue (got {len(queued)})"):
+            return
+        alert = json.loads(queued[0])
+        print(f"   on the alert queue: {json.dumps(alert)}")
+        self.check(alert.get("Username") == user and alert.get("Source") == "ssf", f"the alert names dave: {alert}")
+
+        # The responder consumes it as its SQS event source mapping would deliver it.
+        batch = {"Records": [{
+            "messageId": "5f1a0c0e-5e75-4e0e-9f0a-000000000001", "body": queued[0], "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:alerts",
+            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": str(int(time.time() * 1000))},
+        }]}
+        answer = self.invoke(RESPONDER, batch)
+        self.check(answer.get("batchItemFailures") == [], f"the responder handles the batch: {answer}")
+        print(f"\n== the responder consumes it: batchItemFailures {json.dumps(answer.get('batchItemFailures'))}")
+        after = refresh()
+        self.check(after.startswith("refused"), f"dave's refresh token is refused: {after}")
+        print(f"   dave's refresh token: {after}")
+        answer = self.authorize(tokens["AccessToken"])
+        self.check(answer.get("isAuthorized") is False, f"dave's old access token is refused: {answer}")
+        print(f"   GET /pets with dave's old access token: isAuthorized {json.dumps(answer.get('isAuthorized'))}")
+
+        # The same SET again, and a forged one.
+        again = self.invoke(RECEIVER, push_event(set_token))
+        repeated = self.receive(sqs, alerts_url)
+        self.check(again.get("statusCode") == 202 and not repeated,
+                   f"the same SET again is acknowledged with nothing queued: {again} {repeated}")
+        print(f"\n== the same SET pushed again: HTTP {again.get('statusCode')}, {len(repeated)} alerts queued (replay by jti)")
+        forged = self.invoke(RECEIVER, push_event(self.transmitter.set("demo-set-2", google_sub, forged=True)))
+        body = json.loads(forged.get("body") or "{}")
+        self.check(forged.get("statusCode") == 400 and body.get("err") == "invalid_key",
+                   f"a SET signed with another key is refused: {forged}")
+        print(f"   a SET signed with another key: HTTP {forged.get('statusCode')} {json.dumps(body)}")
+        self.transmitter.stop()
 
     @staticmethod
     def receive(sqs, url: str) -> list[str]:
