@@ -5,9 +5,13 @@
 //! Prints figures; asserts nothing about speed.
 //!
 //! Run: `cargo bench -p revocation-authorizer --bench authorizer` (knobs: BENCH_COLD_STARTS,
-//! BENCH_AUTHORIZATIONS).
+//! BENCH_AUTHORIZATIONS per round, BENCH_ROUNDS, BENCH_WARM_UP, BENCH_INLINE_STUB=1 to also
+//! measure with the stub on the bench's own thread, as earlier runs did). Time per authorization is
+//! reported per round (p50, p99, CPU, involuntary context switches, new connections) and as
+//! the spread over the rounds: one median of one run hides what moves.
 
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -136,17 +140,50 @@ async fn cold_start() {
     );
 }
 
-/// The real handler, lookup cache off, keys from `jwks_base`, the table at `table_endpoint`.
-async fn authorizations(label: &str, jwks_base: &str, table_endpoint: &str) {
+/// Percentile `p` (0-100) of sorted `samples`.
+fn percentile(samples: &[Duration], p: usize) -> Duration {
+    samples[(samples.len() * p / 100).min(samples.len() - 1)]
+}
+
+/// Involuntary context switches of this process so far (the scheduler took the CPU away).
+fn involuntary_switches() -> i64 {
+    // SAFETY: getrusage only writes into the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    usage.ru_nivcsw
+}
+
+/// The real handler, lookup cache off, keys from `jwks_base`, the table at `table_endpoint`:
+/// a warm-up, then `BENCH_ROUNDS` rounds of `BENCH_AUTHORIZATIONS` each, one line per round
+/// (p50, p99, CPU per authorization, involuntary context switches, connections the stub
+/// accepted) and a summary over the rounds.
+async fn authorizations(
+    label: &str,
+    jwks_base: &str,
+    table_endpoint: &str,
+    connections: Option<&AtomicUsize>,
+) {
     let n = knob("BENCH_AUTHORIZATIONS", 500) as usize;
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
+    let rounds = knob("BENCH_ROUNDS", 10) as usize;
+    let warm_up = knob("BENCH_WARM_UP", 200) as usize;
+    let sdk = aws_config::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(table_endpoint)
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "bench", "bench", None, None, "bench",
+        .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+            aws_sdk_dynamodb::config::Credentials::new("bench", "bench", None, None, "bench"),
         ))
-        .load()
-        .await;
+        .build();
+    // The binary's own client settings: the shared SDK timeouts.
+    let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .timeout_config(lambda_edge::sdk_timeouts(
+                Duration::from_secs(1),
+                Duration::from_secs(1),
+                Duration::from_secs(2),
+            ))
+            .build(),
+    );
     let policy = Policy::new(
         [UserPoolId::parse(POOL).unwrap()],
         [AppClientId::parse(CLIENT).unwrap()],
@@ -158,42 +195,81 @@ async fn authorizations(label: &str, jwks_base: &str, table_endpoint: &str) {
             policy,
             HttpsKeySource::new(JwksEndpoint::Custom(jwks_base.to_owned())),
         ),
-        DynamoDbCutoffStore::new(aws_sdk_dynamodb::Client::new(&sdk), "cutoffs"),
+        DynamoDbCutoffStore::new(dynamodb, "cutoffs"),
         Duration::ZERO,
         OnLookupError::Deny,
     );
     let authorizer = Authorizer::new(check, MetricsSink::with_writer("Bench", "bench", |_| {}));
-    let event = http_event(&token());
+    let event: Value = serde_json::from_str(&http_event(&token())).unwrap();
     let once = || async {
-        let value: Value = serde_json::from_str(&event).unwrap();
-        let answer = authorizer.handle(&value, "bench").await.unwrap();
+        let answer = authorizer.handle(&event, "bench").await.unwrap();
         assert_eq!(answer["isAuthorized"], true, "{answer}");
     };
-    // Warm: the JWKS fetch, the connection pool.
-    for _ in 0..5 {
+    // Warm: the JWKS fetch, the TLS configuration, the connection pool, the allocator.
+    for _ in 0..warm_up {
         once().await;
     }
-    let mut samples = Vec::with_capacity(n);
-    let cpu = cpu_time();
-    for _ in 0..n {
-        let started = Instant::now();
-        once().await;
-        samples.push(started.elapsed());
-    }
-    let cpu = cpu_time() - cpu;
-    samples.sort();
     let us = |d: Duration| d.as_secs_f64() * 1e6;
+    let connected = || connections.map_or(0, |c| c.load(Ordering::Relaxed));
+    let (mut p50s, mut p99s) = (Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        let mut samples = Vec::with_capacity(n);
+        let (cpu, switches, opened) = (cpu_time(), involuntary_switches(), connected());
+        for _ in 0..n {
+            let started = Instant::now();
+            once().await;
+            samples.push(started.elapsed());
+        }
+        let cpu = cpu_time() - cpu;
+        samples.sort();
+        let (p50, p99) = (percentile(&samples, 50), percentile(&samples, 99));
+        println!(
+            "  {label}, round {round}/{rounds}, {n} authorizations: p50 {:.0} us, p99 {:.0} us, max {:.0} us; CPU {:.0} us each; {} involuntary context switches; {} new connections",
+            us(p50),
+            us(p99),
+            us(samples[n - 1]),
+            us(cpu) / n as f64,
+            involuntary_switches() - switches,
+            connected() - opened,
+        );
+        p50s.push(p50);
+        p99s.push(p99);
+    }
+    p50s.sort();
+    p99s.sort();
     println!(
-        "authorization, cache off, {label}, {n} runs: median {:.0} us, p90 {:.0} us, p99 {:.0} us; CPU {:.0} us per authorization in the bench process (which includes an in-process stub's work)",
-        us(samples[n / 2]),
-        us(samples[n * 9 / 10]),
-        us(samples[(n * 99 / 100).min(n - 1)]),
-        us(cpu) / n as f64,
+        "authorization, cache off, {label}: over {rounds} rounds of {n} (after {warm_up} to warm up): p50 median {:.0} us [{:.0}-{:.0}], p99 median {:.0} us [{:.0}-{:.0}]; {} connections opened in all",
+        us(p50s[rounds / 2]),
+        us(p50s[0]),
+        us(p50s[rounds - 1]),
+        us(p99s[rounds / 2]),
+        us(p99s[0]),
+        us(p99s[rounds - 1]),
+        connected(),
     );
 }
 
-/// A stub that serves the JWKS and answers every GetItem with "no item".
-async fn stub() -> HttpStub {
+/// A stub that serves the JWKS and answers every GetItem with "no item", on a thread and
+/// runtime of its own (as a real service is another process): its URL and its count of
+/// connections accepted.
+fn stub() -> (String, Arc<AtomicUsize>) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("the stub's runtime");
+        runtime.block_on(async move {
+            let stub = stub_server().await;
+            tx.send((stub.url(), stub.connection_counter()))
+                .expect("the bench waits for the stub");
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv().expect("the stub starts")
+}
+
+async fn stub_server() -> HttpStub {
     HttpStub::start(|req| {
         if req.path.ends_with("/.well-known/jwks.json") {
             StubReply::json(200, "application/json", JWKS)
@@ -286,19 +362,33 @@ async fn main() {
         return;
     }
     cold_start().await;
-    let stub = stub().await;
+    let (stub, connections) = stub();
     authorizations(
-        "stub DynamoDB and JWKS on loopback (in-process stub)",
-        &stub.url(),
-        &stub.url(),
+        "stub DynamoDB and JWKS on loopback (stub on its own thread)",
+        &stub,
+        &stub,
+        Some(&connections),
     )
     .await;
+    if std::env::var("BENCH_INLINE_STUB").is_ok_and(|v| v == "1") {
+        // The earlier set-up, for comparison: the stub served from the bench's own thread.
+        let inline = stub_server().await;
+        let counter = inline.connection_counter();
+        authorizations(
+            "stub DynamoDB and JWKS on loopback (stub on the bench's own thread)",
+            &inline.url(),
+            &inline.url(),
+            Some(&counter),
+        )
+        .await;
+    }
     match moto().await {
         Some((mut child, endpoint)) => {
             authorizations(
                 "moto DynamoDB, JWKS from the loopback stub",
-                &stub.url(),
+                &stub,
                 &endpoint,
+                None,
             )
             .await;
             let _ = child.kill();

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -93,6 +94,7 @@ type Handler = dyn Fn(&StubRequest) -> StubReply + Send + Sync;
 pub struct HttpStub {
     pub addr: SocketAddr,
     requests: Arc<Mutex<Vec<StubRequest>>>,
+    connections: Arc<AtomicUsize>,
     task: JoinHandle<()>,
 }
 
@@ -107,8 +109,14 @@ impl HttpStub {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<Handler> = Arc::new(handler);
         let seen = requests.clone();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let accepted = connections.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                accepted.fetch_add(1, Ordering::Relaxed);
+                // Answers go out at once, as a real service's do: no Nagle delay on a reply
+                // written in more than one segment.
+                let _ = stream.set_nodelay(true);
                 let handler = handler.clone();
                 let seen = seen.clone();
                 tokio::spawn(async move {
@@ -127,8 +135,19 @@ impl HttpStub {
         Self {
             addr,
             requests,
+            connections,
             task,
         }
+    }
+
+    /// The connections accepted so far (a client that reuses its connections opens few).
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    /// The live count of connections accepted, for a stub served from another thread.
+    pub fn connection_counter(&self) -> Arc<AtomicUsize> {
+        self.connections.clone()
     }
 
     /// `http://127.0.0.1:<port>`.

@@ -94,12 +94,16 @@ impl HttpsKeySource {
     fn client(&self) -> Result<&HttpsClient, JwksError> {
         self.client
             .get_or_init(|| {
+                // No Nagle delay on the request (as the SDK's own client sets it).
+                let mut tcp = HttpConnector::new();
+                tcp.set_nodelay(true);
+                tcp.enforce_http(false);
                 let connector = hyper_rustls::HttpsConnectorBuilder::new()
                     .with_native_roots()
                     .map_err(|e| JwksError::Tls(e.to_string()))?
                     .https_or_http()
                     .enable_http1()
-                    .build();
+                    .wrap_connector(tcp);
                 Ok(Client::builder(TokioExecutor::new()).build(connector))
             })
             .as_ref()
