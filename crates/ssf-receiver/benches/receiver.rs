@@ -1,0 +1,308 @@
+//! The receiver's benchmark: cold start of the release binary (process start to its first
+//! poll of the Lambda Runtime API), time and CPU per pushed SET with a warm JWKS (the real
+//! function: payload format 2.0 event, RS256 check, claims, event and subject mapping, on
+//! in-memory users, queue and replay table, so that only the receiver's own work is
+//! measured), and the binary's size. Prints figures; asserts nothing about speed.
+//!
+//! Run: `cargo bench -p ssf-receiver --bench receiver` (knobs: BENCH_COLD_STARTS, BENCH_SETS
+//! per round, BENCH_ROUNDS, BENCH_WARM_UP). The arm64 size is read from
+//! `target/lambda/ssf-receiver/bootstrap` when `cargo lambda build --release --arm64` built it
+//! (`scripts/bench` does).
+
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::jwk::{Jwk, JwkSet};
+use jsonwebtoken::{Algorithm, EncodingKey};
+use lambda_edge::MetricsSink;
+use serde_json::{json, Value};
+use ssf_receiver::action::Action;
+use ssf_receiver::alerts::MemoryAlertQueue;
+use ssf_receiver::function::Function;
+use ssf_receiver::keys::{HttpsKeySource, JwksLocation};
+use ssf_receiver::receiver::{Receiver, Settings};
+use ssf_receiver::replays::MemoryReplays;
+use ssf_receiver::set::Expected;
+use ssf_receiver::subject::Directory;
+use ssf_receiver::transmitter::HttpsClient;
+use ssf_receiver::users::{MemoryUser, MemoryUsers};
+use test_support::http_stub::{HttpStub, StubReply};
+
+const RSA_KEY: &str = include_str!("../tests/keys/test-only-rsa-private.pem");
+const KID: &str = "bench-rsa-1";
+const POOL: &str = "eu-west-1_BenchPool1";
+const AUDIENCE: &str = "https://receiver.example.com/ssf";
+const SESSION_REVOKED: &str = "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
+
+fn knob(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage only writes into the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+fn percentile(samples: &[Duration], p: usize) -> Duration {
+    samples[(samples.len() * p / 100).min(samples.len() - 1)]
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn key() -> EncodingKey {
+    EncodingKey::from_rsa_pem(RSA_KEY.as_bytes()).expect("the test RSA key")
+}
+
+/// A session-revoked SET of `issuer` for the pool user `sub-<n>`, signed RS256.
+fn set(issuer: &str, n: usize) -> String {
+    let b64 = |v: &Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    let header = json!({"typ": "secevent+jwt", "alg": "RS256", "kid": KID});
+    let claims = json!({
+        "iss": issuer, "aud": AUDIENCE, "jti": format!("bench-{n}"), "iat": now(),
+        "sub_id": {"format": "iss_sub", "iss": format!("https://cognito-idp.eu-west-1.amazonaws.com/{POOL}"), "sub": format!("sub-{}", n % 100)},
+        "events": {SESSION_REVOKED: {"event_timestamp": now()}},
+    });
+    let input = format!("{}.{}", b64(&header), b64(&claims));
+    let signature =
+        jsonwebtoken::crypto::sign(input.as_bytes(), &key(), Algorithm::RS256).expect("signed");
+    format!("{input}.{signature}")
+}
+
+fn push(set: &str) -> Value {
+    json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": "/",
+        "headers": {"content-type": "application/secevent+jwt"},
+        "requestContext": {"http": {"method": "POST", "path": "/"}},
+        "body": set, "isBase64Encoded": false,
+    })
+}
+
+/// The transmitter's JWKS on a thread and runtime of its own: its base URL.
+fn transmitter() -> String {
+    let mut jwk = Jwk::from_encoding_key(&key(), Algorithm::RS256).expect("a JWK");
+    jwk.common.key_id = Some(KID.to_owned());
+    let jwks = serde_json::to_string(&JwkSet { keys: vec![jwk] }).expect("a JWKS");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("the stub's runtime");
+        runtime.block_on(async move {
+            let stub =
+                HttpStub::start(move |_| StubReply::json(200, "application/json", jwks.clone()))
+                    .await;
+            tx.send(stub.url()).expect("the bench waits");
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv().expect("the stub starts")
+}
+
+/// Time and CPU per pushed SET with a warm JWKS, on in-memory adapters.
+async fn sets() {
+    let n = knob("BENCH_SETS", 1000) as usize;
+    let rounds = knob("BENCH_ROUNDS", 5) as usize;
+    let warm_up = knob("BENCH_WARM_UP", 200) as usize;
+    let base = transmitter();
+    let issuer = format!("{base}/tenant");
+    let users = (0..100)
+        .map(|i| MemoryUser {
+            pool: POOL.parse().expect("a pool id"),
+            username: format!("user-{i}"),
+            sub: format!("sub-{i}"),
+            email: None,
+            email_verified: false,
+        })
+        .collect();
+    let receiver = Receiver::new(
+        Settings {
+            expected: Expected {
+                issuer: issuer.clone(),
+                audience: AUDIENCE.to_owned(),
+            },
+            directory: Directory {
+                issuer: issuer.clone(),
+                pools: vec![POOL.parse().expect("a pool id")],
+                identity_provider: None,
+            },
+            compromise_actions: vec![Action::SignOut],
+        },
+        HttpsKeySource::new(
+            Arc::new(HttpsClient::new()),
+            JwksLocation::Configured(format!("{base}/jwks").parse().expect("a loopback URL")),
+        ),
+        MemoryUsers::new(users),
+        MemoryAlertQueue::new(),
+        MemoryReplays::new(),
+    );
+    let function = Function::new(
+        receiver,
+        None,
+        MetricsSink::with_writer("Bench", "bench", |_| {}),
+    );
+    // Signed beforehand: the transmitter's signing is not the receiver's cost.
+    let events: Vec<Value> = (0..warm_up + rounds * n)
+        .map(|i| push(&set(&issuer, i)))
+        .collect();
+    let mut events = events.iter();
+    let mut once = async || {
+        let event = events.next().expect("enough SETs");
+        let answer = function.handle(event, "bench").await.expect("a push");
+        assert_eq!(answer["statusCode"], 202, "{answer}");
+    };
+    for _ in 0..warm_up {
+        once().await;
+    }
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    let (mut p50s, mut p99s, mut cpus) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        let mut samples = Vec::with_capacity(n);
+        let cpu = cpu_time();
+        for _ in 0..n {
+            let started = Instant::now();
+            once().await;
+            samples.push(started.elapsed());
+        }
+        let cpu = (cpu_time() - cpu) / n as u32;
+        samples.sort();
+        let (p50, p99) = (percentile(&samples, 50), percentile(&samples, 99));
+        println!(
+            "  round {round}/{rounds}, {n} SETs: p50 {:.0} us, p99 {:.0} us, max {:.0} us; CPU {:.0} us each",
+            us(p50),
+            us(p99),
+            us(samples[n - 1]),
+            us(cpu)
+        );
+        p50s.push(p50);
+        p99s.push(p99);
+        cpus.push(cpu);
+    }
+    p50s.sort();
+    p99s.sort();
+    cpus.sort();
+    println!(
+        "time per pushed SET, warm JWKS, in-memory users/queue/replays: over {rounds} rounds of {n} (after {warm_up} to warm up): p50 median {:.0} us [{:.0}-{:.0}], p99 median {:.0} us [{:.0}-{:.0}], CPU median {:.0} us per SET",
+        us(p50s[rounds / 2]),
+        us(p50s[0]),
+        us(p50s[rounds - 1]),
+        us(p99s[rounds / 2]),
+        us(p99s[0]),
+        us(p99s[rounds - 1]),
+        us(cpus[rounds / 2]),
+    );
+}
+
+/// Process start to the first poll of the Runtime API, for the release binary.
+async fn cold_start() {
+    let runs = knob("BENCH_COLD_STARTS", 20) as usize;
+    let first_poll: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let seen = first_poll.clone();
+    let api = HttpStub::start(move |req| {
+        if req.path.ends_with("/invocation/next") {
+            seen.lock().unwrap().get_or_insert(Instant::now());
+        }
+        StubReply::Hang
+    })
+    .await;
+    let binary = env!("CARGO_BIN_EXE_ssf-receiver");
+    let mut samples = Vec::new();
+    for _ in 0..runs {
+        *first_poll.lock().unwrap() = None;
+        let started = Instant::now();
+        let mut child = Command::new(binary)
+            .env_clear()
+            .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
+            .env("AWS_LAMBDA_FUNCTION_NAME", "ssf-receiver")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
+            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
+            .env("AWS_REGION", "eu-west-1")
+            .env("AWS_ACCESS_KEY_ID", "AKIDBENCH")
+            .env("AWS_SECRET_ACCESS_KEY", "bench")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("SSF_ISSUER", "https://idp.example.com/")
+            .env("SSF_AUDIENCE", AUDIENCE)
+            .env("SSF_USER_POOL_IDS", POOL)
+            .env(
+                "ALERT_QUEUE_URL",
+                "https://sqs.eu-west-1.amazonaws.com/123456789012/alerts",
+            )
+            .env("REVOCATION_TABLE", "cutoffs")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the release binary");
+        let polled = loop {
+            if let Some(at) = *first_poll.lock().unwrap() {
+                break at;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no poll within 10 s"
+            );
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        };
+        samples.push(polled - started);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "cold start (process start to first Runtime API poll), {runs} runs: median {:.1} ms, p90 {:.1} ms, max {:.1} ms",
+        ms(samples[runs / 2]),
+        ms(percentile(&samples, 90)),
+        ms(samples[runs - 1])
+    );
+}
+
+fn sizes() {
+    let binary = env!("CARGO_BIN_EXE_ssf-receiver");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/lambda/ssf-receiver/bootstrap");
+    for (label, path) in [
+        ("x86_64 release binary", std::path::PathBuf::from(binary)),
+        (
+            "arm64 bootstrap (cargo lambda build --release --arm64)",
+            root,
+        ),
+    ] {
+        match std::fs::metadata(&path) {
+            Ok(m) => println!(
+                "{label} {}: {:.2} MiB ({} bytes)",
+                path.display(),
+                m.len() as f64 / 1048576.0,
+                m.len()
+            ),
+            Err(e) => println!("{label} {}: {e}", path.display()),
+        }
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        // `cargo test --all-targets` runs bench targets too, in debug and without `--bench`.
+        println!("receiver: run with `cargo bench -p ssf-receiver --bench receiver`");
+        return;
+    }
+    cold_start().await;
+    sets().await;
+    sizes();
+}
