@@ -335,7 +335,8 @@ async fn responder_with(
 }
 
 /// Whether the section `name` runs: all of them, unless `BENCH_ONLY` lists some
-/// (`throughput`, `defaults`, `revocation`, `containment`, `storm`, `cold`, `sizes`).
+/// (`throughput`, `defaults`, `revocation`, `containment`, `storm`, `accounts`, `cold`,
+/// `sizes`).
 fn runs(name: &str) -> bool {
     match std::env::var("BENCH_ONLY") {
         Ok(only) => only.split(',').any(|s| s.trim() == name),
@@ -433,6 +434,10 @@ async fn bench() {
     }
     if runs("storm") {
         storm(&stub, &url, latency_ms).await;
+        println!();
+    }
+    if runs("accounts") {
+        first_call_into_an_account().await;
         println!();
     }
     println!(
@@ -657,6 +662,156 @@ async fn revocation_cost(stub: &StubProcess, url: &str, latency_ms: u64) {
             cpu.as_secs_f64() * 1e6 / 100.0,
         );
     }
+}
+
+/// The cost of the first call into a new account (contract section 12): on moto (which
+/// separates accounts by the assumed role's credentials), one pool in each of
+/// `BENCH_ACCOUNTS` member accounts with two users; each account's first alert pays
+/// `sts:AssumeRole` and a new regional client, its second reuses both. The own account's
+/// alerts (no role) are the baseline. Skipped without `$MOTO_SERVER`.
+async fn first_call_into_an_account() {
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    use test_support::moto::{self, Moto};
+    println!(
+        "## The first call into a new account (moto: sts:AssumeRole and AdminUserGlobalSignOut)"
+    );
+    println!();
+    if std::env::var("MOTO_SERVER").is_err() {
+        println!("skipped: set MOTO_SERVER (scripts/bench does)");
+        return;
+    }
+    let accounts = knob("BENCH_ACCOUNTS", 10) as usize;
+    let moto = Moto::start().await;
+    let sdk = moto.sdk_config().await;
+    let sts = aws_sdk_sts::Client::new(&sdk);
+    let own_cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
+    let own_pool = moto::create_pool(&own_cognito, "own").await;
+    let mut members = Vec::new();
+    for i in 0..accounts {
+        let account = format!("2222222222{i:02}");
+        let assumed = sts
+            .assume_role()
+            .role_arn(format!("arn:aws:iam::{account}:role/member"))
+            .role_session_name("bench-setup")
+            .send()
+            .await
+            .expect("moto assumes any role");
+        let creds = assumed.credentials().expect("credentials");
+        let member_sdk = sdk
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new(
+                    creds.access_key_id(),
+                    creds.secret_access_key(),
+                    Some(creds.session_token().to_owned()),
+                    None,
+                    "member",
+                ),
+            ))
+            .build();
+        let cognito = aws_sdk_cognitoidentityprovider::Client::new(&member_sdk);
+        let pool = moto::create_pool(&cognito, "member").await;
+        for user in ["first", "second"] {
+            moto::create_user(&cognito, &pool, user).await;
+        }
+        members.push((account, pool.id));
+    }
+    for user in ["first", "second"] {
+        moto::create_user(&own_cognito, &own_pool, user).await;
+    }
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let dlq = moto::create_queue(&sqs, "bench-dlq").await;
+    let mut allowed: Vec<String> = members
+        .iter()
+        .map(|(account, pool)| format!("arn:aws:cognito-idp:us-east-1:{account}:userpool/{pool}"))
+        .collect();
+    allowed.push(own_pool.id.clone());
+    let config = Config::from_vars(
+        [
+            ("DLQ_URL", dlq),
+            ("CROSS_ACCOUNT_ROLE_NAME", "member".to_owned()),
+            ("ALLOWED_USER_POOL_IDS", allowed.join(",")),
+            // The default cap (20 calls a second) would hold the 21st call of this quick
+            // sequence for most of a second: measured here is the account's cost, not the cap.
+            ("MAX_REQUESTS_PER_SECOND", "unlimited".to_owned()),
+        ]
+        .map(|(k, v)| (k.to_owned(), v)),
+    )
+    .expect("bench configuration");
+    let responder = aws_responder(&sdk, &config, Timeouts::default());
+    let alert = |body: serde_json::Value| {
+        let record = serde_json::json!({"messageId": "m1", "body": body.to_string(), "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:alerts",
+            "attributes": {"ApproximateReceiveCount": "1"}});
+        Batch::from_payload_in(
+            &serde_json::value::to_raw_value(&serde_json::json!({"Records": [record]}))
+                .expect("a payload"),
+            "bench",
+            Some("123456789012"),
+        )
+    };
+    let timed = |batch: Batch| {
+        let responder = &responder;
+        async move {
+            let started = Instant::now();
+            let report = responder.settle(&batch, far()).await;
+            assert_eq!(report.count(OutcomeKind::SignedOut), 1, "signed out");
+            started.elapsed()
+        }
+    };
+    // The own account first: its client, the connection to moto, the allocator.
+    let mut own = Vec::new();
+    for user in ["first", "second"] {
+        own.push(
+            timed(alert(
+                serde_json::json!({"UserPoolId": own_pool.id, "Username": user}),
+            ))
+            .await,
+        );
+    }
+    let (mut first, mut second) = (Vec::new(), Vec::new());
+    for (account, pool) in &members {
+        let arn = format!("arn:aws:cognito-idp:us-east-1:{account}:userpool/{pool}");
+        first.push(
+            timed(alert(
+                serde_json::json!({"UserPoolArn": arn, "Username": "first"}),
+            ))
+            .await,
+        );
+        second.push(
+            timed(alert(
+                serde_json::json!({"UserPoolArn": arn, "Username": "second"}),
+            ))
+            .await,
+        );
+    }
+    let listed = |v: &[Duration]| {
+        v.iter()
+            .map(|d| format!("{:.1}", d.as_secs_f64() * 1000.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!("first alerts, in order (ms): {}", listed(&first));
+    println!("second alerts, in order (ms): {}", listed(&second));
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2].as_secs_f64() * 1000.0
+    };
+    let max = |v: &[Duration]| v.iter().max().map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    println!("| alert | alerts | median (ms) | max (ms) |");
+    println!("|---|---|---|---|");
+    println!(
+        "| own account, no role (second alert) | 1 | {:.1} | {:.1} |",
+        own[1].as_secs_f64() * 1000.0,
+        own[1].as_secs_f64() * 1000.0
+    );
+    println!("| first alert into a member account (AssumeRole, new client, sign-out) | {accounts} | {:.1} | {:.1} |", median(first.clone()), max(&first));
+    println!("| second alert into the same account (cached credentials and client) | {accounts} | {:.1} | {:.1} |", median(second.clone()), max(&second));
+    println!(
+        "the first call into an account costs {:.1} ms more (median) than the next one; accounts in use: {}",
+        median(first) - median(second),
+        responder.signer().accounts_in_use()
+    );
 }
 
 fn far() -> tokio::time::Instant {
