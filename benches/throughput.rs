@@ -32,15 +32,9 @@ use cognito_signout_responder::Timeouts;
 use cognito_signout_responder::{aws_responder, AwsResponder};
 use cognito_signout_responder::{Batch, Record, Source};
 use http_stub::{HttpStub, StubReply};
+use test_support::bench::knob;
 
 const POOL: &str = "us-east-1_BenchPool1";
-
-fn knob(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -670,7 +664,6 @@ async fn revocation_cost(stub: &StubProcess, url: &str, latency_ms: u64) {
 /// `sts:AssumeRole` and a new regional client, its second reuses both. The own account's
 /// alerts (no role) are the baseline. Skipped without `$MOTO_SERVER`.
 async fn first_call_into_an_account() {
-    use aws_credential_types::provider::SharedCredentialsProvider;
     use test_support::moto::{self, Moto};
     println!(
         "## The first call into a new account (moto: sts:AssumeRole and AdminUserGlobalSignOut)"
@@ -683,32 +676,12 @@ async fn first_call_into_an_account() {
     let accounts = knob("BENCH_ACCOUNTS", 10) as usize;
     let moto = Moto::start().await;
     let sdk = moto.sdk_config().await;
-    let sts = aws_sdk_sts::Client::new(&sdk);
     let own_cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
     let own_pool = moto::create_pool(&own_cognito, "own").await;
     let mut members = Vec::new();
     for i in 0..accounts {
         let account = format!("2222222222{i:02}");
-        let assumed = sts
-            .assume_role()
-            .role_arn(format!("arn:aws:iam::{account}:role/member"))
-            .role_session_name("bench-setup")
-            .send()
-            .await
-            .expect("moto assumes any role");
-        let creds = assumed.credentials().expect("credentials");
-        let member_sdk = sdk
-            .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(
-                aws_credential_types::Credentials::new(
-                    creds.access_key_id(),
-                    creds.secret_access_key(),
-                    Some(creds.session_token().to_owned()),
-                    None,
-                    "member",
-                ),
-            ))
-            .build();
+        let member_sdk = moto::account_sdk(&sdk, &account).await;
         let cognito = aws_sdk_cognitoidentityprovider::Client::new(&member_sdk);
         let pool = moto::create_pool(&cognito, "member").await;
         for user in ["first", "second"] {
@@ -820,68 +793,23 @@ fn far() -> tokio::time::Instant {
 
 /// Process start to the first poll of the Runtime API, for the release binary.
 async fn cold_start() {
-    let runs = knob("BENCH_COLD_STARTS", 20) as usize;
-    let first_poll: Arc<Mutex<Option<Instant>>> = Arc::default();
-    let seen = first_poll.clone();
-    let api = HttpStub::start(move |req| {
-        if req.path.ends_with("/invocation/next") {
-            seen.lock().unwrap().get_or_insert(Instant::now());
-        }
-        StubReply::Hang
-    })
-    .await;
-    let binary = env!("CARGO_BIN_EXE_cognito-signout-responder");
-    let mut samples = Vec::new();
-    for _ in 0..runs {
-        *first_poll.lock().unwrap() = None;
-        let started = Instant::now();
-        let mut child = Command::new(binary)
-            .env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", "cognito-signout-responder")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
-            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "AKIDBENCH")
-            .env("AWS_SECRET_ACCESS_KEY", "bench")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env(
+    test_support::bench::cold_start(
+        env!("CARGO_BIN_EXE_cognito-signout-responder"),
+        "cognito-signout-responder",
+        &[
+            ("AWS_REGION", "us-east-1"),
+            (
                 "DLQ_URL",
                 "https://sqs.us-east-1.amazonaws.com/123456789012/dlq",
-            )
-            .env("ALLOWED_USER_POOL_IDS", POOL)
+            ),
+            ("ALLOWED_USER_POOL_IDS", POOL),
             // Revocation on: its clients must not slow the cold start (they are built lazily).
-            .env("REVOCATION_TABLE", "cutoffs")
-            .env("EVENT_BUS_NAME", "security")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the release binary");
-        let polled = loop {
-            if let Some(at) = *first_poll.lock().unwrap() {
-                break at;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "no poll within 10 s"
-            );
-            tokio::time::sleep(Duration::from_micros(200)).await;
-        };
-        samples.push(polled - started);
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    samples.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "cold start (process start to first Runtime API poll), {runs} runs: median {:.1} ms, p90 {:.1} ms, max {:.1} ms",
-        ms(samples[runs / 2]),
-        ms(samples[(runs * 9 / 10).min(runs - 1)]),
-        ms(samples[runs - 1])
-    );
+            ("REVOCATION_TABLE", "cutoffs"),
+            ("EVENT_BUS_NAME", "security"),
+        ],
+        knob("BENCH_COLD_STARTS", 20) as usize,
+    )
+    .await;
 }
 
 fn sizes() {

@@ -150,29 +150,7 @@ async fn an_alert_naming_a_pool_of_another_account_signs_its_user_out_there() {
     let moto = Moto::start().await;
     let sdk = moto.sdk_config().await;
     // moto separates accounts by the credentials of an assumed role.
-    let sts = aws_sdk_sts::Client::new(&sdk);
-    let assumed = sts
-        .assume_role()
-        .role_arn(format!("arn:aws:iam::{MEMBER}:role/member"))
-        .role_session_name("setup")
-        .send()
-        .await
-        .expect("moto assumes any role");
-    let creds = assumed.credentials().expect("credentials");
-    let member_sdk = sdk
-        .to_builder()
-        .credentials_provider(
-            aws_credential_types::provider::SharedCredentialsProvider::new(
-                aws_credential_types::Credentials::new(
-                    creds.access_key_id(),
-                    creds.secret_access_key(),
-                    Some(creds.session_token().to_owned()),
-                    None,
-                    "member",
-                ),
-            ),
-        )
-        .build();
+    let member_sdk = moto::account_sdk(&sdk, MEMBER).await;
     let member_cognito = aws_sdk_cognitoidentityprovider::Client::new(&member_sdk);
     let own_cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
     let member_pool = moto::create_pool(&member_cognito, "member-users").await;

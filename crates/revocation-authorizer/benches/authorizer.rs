@@ -12,7 +12,6 @@
 
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_config::{BehaviorVersion, Region};
@@ -24,28 +23,14 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use revocation_authorizer::authorizer::Authorizer;
 use revocation_authorizer::metrics::MetricsSink;
 use serde_json::{json, Value};
-use test_support::http_stub::{HttpStub, StubReply};
+use test_support::bench::{self, cpu_time, involuntary_switches, knob, percentile, us};
+use test_support::http_stub::{HttpStub, StubReply, StubRequest};
 
 const POOL: &str = "us-east-1_BenchPool1";
 const CLIENT: &str = "benchclient1";
 const PRIVATE_KEY: &str =
     include_str!("../../cognito-revocation/tests/testdata/test-only-rsa-private.pem");
 const JWKS: &str = include_str!("../../cognito-revocation/tests/testdata/jwks.json");
-
-fn knob(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn cpu_time() -> Duration {
-    // SAFETY: getrusage only writes into the struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
-}
 
 fn token() -> String {
     let now = SystemTime::now()
@@ -81,76 +66,18 @@ fn http_event(token: &str) -> String {
 
 /// Process start to the first poll of the Runtime API, for the release binary.
 async fn cold_start() {
-    let runs = knob("BENCH_COLD_STARTS", 20) as usize;
-    let first_poll: Arc<Mutex<Option<Instant>>> = Arc::default();
-    let seen = first_poll.clone();
-    let api = HttpStub::start(move |req| {
-        if req.path.ends_with("/invocation/next") {
-            seen.lock().unwrap().get_or_insert(Instant::now());
-        }
-        StubReply::Hang
-    })
+    bench::cold_start(
+        env!("CARGO_BIN_EXE_revocation-authorizer"),
+        "revocation-authorizer",
+        &[
+            ("AWS_REGION", "us-east-1"),
+            ("USER_POOL_IDS", POOL),
+            ("APP_CLIENT_IDS", CLIENT),
+            ("REVOCATION_TABLE", "cutoffs"),
+        ],
+        knob("BENCH_COLD_STARTS", 20) as usize,
+    )
     .await;
-    let binary = env!("CARGO_BIN_EXE_revocation-authorizer");
-    let mut samples = Vec::new();
-    for _ in 0..runs {
-        *first_poll.lock().unwrap() = None;
-        let started = Instant::now();
-        let mut child = Command::new(binary)
-            .env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", "revocation-authorizer")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
-            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "AKIDBENCH")
-            .env("AWS_SECRET_ACCESS_KEY", "bench")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("USER_POOL_IDS", POOL)
-            .env("APP_CLIENT_IDS", CLIENT)
-            .env("REVOCATION_TABLE", "cutoffs")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the release binary");
-        let polled = loop {
-            if let Some(at) = *first_poll.lock().unwrap() {
-                break at;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "no poll within 10 s"
-            );
-            tokio::time::sleep(Duration::from_micros(200)).await;
-        };
-        samples.push(polled - started);
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    samples.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "cold start (process start to first Runtime API poll), {runs} runs: median {:.1} ms, p90 {:.1} ms, max {:.1} ms",
-        ms(samples[runs / 2]),
-        ms(samples[(runs * 9 / 10).min(runs - 1)]),
-        ms(samples[runs - 1])
-    );
-}
-
-/// Percentile `p` (0-100) of sorted `samples`.
-fn percentile(samples: &[Duration], p: usize) -> Duration {
-    samples[(samples.len() * p / 100).min(samples.len() - 1)]
-}
-
-/// Involuntary context switches of this process so far (the scheduler took the CPU away).
-fn involuntary_switches() -> i64 {
-    // SAFETY: getrusage only writes into the struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    usage.ru_nivcsw
 }
 
 /// The real handler, lookup cache off, keys from `jwks_base`, the table at `table_endpoint`:
@@ -209,7 +136,6 @@ async fn authorizations(
     for _ in 0..warm_up {
         once().await;
     }
-    let us = |d: Duration| d.as_secs_f64() * 1e6;
     let connected = || connections.map_or(0, |c| c.load(Ordering::Relaxed));
     let (mut p50s, mut p99s) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
@@ -249,41 +175,23 @@ async fn authorizations(
     );
 }
 
-/// A stub that serves the JWKS and answers every GetItem with "no item", on a thread and
-/// runtime of its own (as a real service is another process): its URL and its count of
-/// connections accepted.
-fn stub() -> (String, Arc<AtomicUsize>) {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("the stub's runtime");
-        runtime.block_on(async move {
-            let stub = stub_server().await;
-            tx.send((stub.url(), stub.connection_counter()))
-                .expect("the bench waits for the stub");
-            std::future::pending::<()>().await;
-        });
-    });
-    rx.recv().expect("the stub starts")
+/// The stub's answers: the JWKS, and "no item" to every `GetItem`.
+fn stub_answer(req: &StubRequest) -> StubReply {
+    if req.path.ends_with("/.well-known/jwks.json") {
+        StubReply::json(200, "application/json", JWKS)
+    } else if req.header("x-amz-target") == Some("DynamoDB_20120810.GetItem") {
+        StubReply::json(200, "application/x-amz-json-1.0", "{}")
+    } else {
+        StubReply::json(
+            400,
+            "application/x-amz-json-1.0",
+            r#"{"__type":"Unexpected"}"#,
+        )
+    }
 }
 
 async fn stub_server() -> HttpStub {
-    HttpStub::start(|req| {
-        if req.path.ends_with("/.well-known/jwks.json") {
-            StubReply::json(200, "application/json", JWKS)
-        } else if req.header("x-amz-target") == Some("DynamoDB_20120810.GetItem") {
-            StubReply::json(200, "application/x-amz-json-1.0", "{}")
-        } else {
-            StubReply::json(
-                400,
-                "application/x-amz-json-1.0",
-                r#"{"__type":"Unexpected"}"#,
-            )
-        }
-    })
-    .await
+    HttpStub::start(stub_answer).await
 }
 
 /// Moto on a free port, with the table created; `None` without `$MOTO_SERVER`.
@@ -362,7 +270,7 @@ async fn main() {
         return;
     }
     cold_start().await;
-    let (stub, connections) = stub();
+    let (stub, connections) = bench::stub_on_own_thread(stub_answer);
     authorizations(
         "stub DynamoDB and JWKS on loopback (stub on its own thread)",
         &stub,

@@ -9,9 +9,8 @@
 //! `target/lambda/ssf-receiver/bootstrap` when `cargo lambda build --release --arm64` built it
 //! (`scripts/bench` does).
 
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -29,32 +28,14 @@ use ssf_receiver::set::Expected;
 use ssf_receiver::subject::Directory;
 use ssf_receiver::transmitter::HttpsClient;
 use ssf_receiver::users::{MemoryUser, MemoryUsers};
-use test_support::http_stub::{HttpStub, StubReply};
+use test_support::bench::{self, cpu_time, knob, percentile, us};
+use test_support::http_stub::StubReply;
 
 const RSA_KEY: &str = include_str!("../tests/keys/test-only-rsa-private.pem");
 const KID: &str = "bench-rsa-1";
 const POOL: &str = "eu-west-1_BenchPool1";
 const AUDIENCE: &str = "https://receiver.example.com/ssf";
 const SESSION_REVOKED: &str = "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
-
-fn knob(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn cpu_time() -> Duration {
-    // SAFETY: getrusage only writes into the struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
-}
-
-fn percentile(samples: &[Duration], p: usize) -> Duration {
-    samples[(samples.len() * p / 100).min(samples.len() - 1)]
-}
 
 fn now() -> u64 {
     SystemTime::now()
@@ -95,21 +76,7 @@ fn transmitter() -> String {
     let mut jwk = Jwk::from_encoding_key(&key(), Algorithm::RS256).expect("a JWK");
     jwk.common.key_id = Some(KID.to_owned());
     let jwks = serde_json::to_string(&JwkSet { keys: vec![jwk] }).expect("a JWKS");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("the stub's runtime");
-        runtime.block_on(async move {
-            let stub =
-                HttpStub::start(move |_| StubReply::json(200, "application/json", jwks.clone()))
-                    .await;
-            tx.send(stub.url()).expect("the bench waits");
-            std::future::pending::<()>().await;
-        });
-    });
-    rx.recv().expect("the stub starts")
+    bench::stub_on_own_thread(move |_| StubReply::json(200, "application/json", jwks.clone())).0
 }
 
 /// Time and CPU per pushed SET with a warm JWKS, on in-memory adapters.
@@ -167,7 +134,6 @@ async fn sets() {
     for _ in 0..warm_up {
         once().await;
     }
-    let us = |d: Duration| d.as_secs_f64() * 1e6;
     let (mut p50s, mut p99s, mut cpus) = (Vec::new(), Vec::new(), Vec::new());
     for round in 1..=rounds {
         let mut samples = Vec::with_capacity(n);
@@ -208,68 +174,23 @@ async fn sets() {
 
 /// Process start to the first poll of the Runtime API, for the release binary.
 async fn cold_start() {
-    let runs = knob("BENCH_COLD_STARTS", 20) as usize;
-    let first_poll: Arc<Mutex<Option<Instant>>> = Arc::default();
-    let seen = first_poll.clone();
-    let api = HttpStub::start(move |req| {
-        if req.path.ends_with("/invocation/next") {
-            seen.lock().unwrap().get_or_insert(Instant::now());
-        }
-        StubReply::Hang
-    })
-    .await;
-    let binary = env!("CARGO_BIN_EXE_ssf-receiver");
-    let mut samples = Vec::new();
-    for _ in 0..runs {
-        *first_poll.lock().unwrap() = None;
-        let started = Instant::now();
-        let mut child = Command::new(binary)
-            .env_clear()
-            .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
-            .env("AWS_LAMBDA_FUNCTION_NAME", "ssf-receiver")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
-            .env("AWS_LAMBDA_LOG_FORMAT", "JSON")
-            .env("AWS_REGION", "eu-west-1")
-            .env("AWS_ACCESS_KEY_ID", "AKIDBENCH")
-            .env("AWS_SECRET_ACCESS_KEY", "bench")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("SSF_ISSUER", "https://idp.example.com/")
-            .env("SSF_AUDIENCE", AUDIENCE)
-            .env("SSF_USER_POOL_IDS", POOL)
-            .env(
+    bench::cold_start(
+        env!("CARGO_BIN_EXE_ssf-receiver"),
+        "ssf-receiver",
+        &[
+            ("AWS_REGION", "eu-west-1"),
+            ("SSF_ISSUER", "https://idp.example.com/"),
+            ("SSF_AUDIENCE", AUDIENCE),
+            ("SSF_USER_POOL_IDS", POOL),
+            (
                 "ALERT_QUEUE_URL",
                 "https://sqs.eu-west-1.amazonaws.com/123456789012/alerts",
-            )
-            .env("REVOCATION_TABLE", "cutoffs")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the release binary");
-        let polled = loop {
-            if let Some(at) = *first_poll.lock().unwrap() {
-                break at;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "no poll within 10 s"
-            );
-            tokio::time::sleep(Duration::from_micros(200)).await;
-        };
-        samples.push(polled - started);
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    samples.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "cold start (process start to first Runtime API poll), {runs} runs: median {:.1} ms, p90 {:.1} ms, max {:.1} ms",
-        ms(samples[runs / 2]),
-        ms(percentile(&samples, 90)),
-        ms(samples[runs - 1])
-    );
+            ),
+            ("REVOCATION_TABLE", "cutoffs"),
+        ],
+        knob("BENCH_COLD_STARTS", 20) as usize,
+    )
+    .await;
 }
 
 fn sizes() {

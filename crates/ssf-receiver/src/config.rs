@@ -166,28 +166,32 @@ impl Config {
     }
 }
 
+/// The configuration of a valid minimal environment with `extra` set over it (later values
+/// win), for the tests of this crate.
+#[cfg(test)]
+pub(crate) fn config_with(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let base = [
+        ("SSF_ISSUER", "https://idp.example.com/"),
+        ("SSF_AUDIENCE", "https://receiver.example.com/"),
+        ("SSF_USER_POOL_IDS", "eu-west-1_AbC,us-east-1_XyZ"),
+        (
+            "ALERT_QUEUE_URL",
+            "https://sqs.eu-west-1.amazonaws.com/123456789012/alerts",
+        ),
+    ];
+    let vars = base
+        .iter()
+        .chain(extra)
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+    Config::from(&Env::from_vars(vars))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn config(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let mut vars: BTreeMap<String, String> = [
-            ("SSF_ISSUER", "https://idp.example.com/"),
-            ("SSF_AUDIENCE", "https://receiver.example.com/"),
-            ("SSF_USER_POOL_IDS", "eu-west-1_AbC,us-east-1_XyZ"),
-            (
-                "ALERT_QUEUE_URL",
-                "https://sqs.eu-west-1.amazonaws.com/123456789012/alerts",
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        for (k, v) in extra {
-            vars.insert(k.to_string(), v.to_string());
-        }
-        Config::from(&Env::from_vars(vars))
+        config_with(extra)
     }
 
     #[test]

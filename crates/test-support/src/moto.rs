@@ -400,3 +400,29 @@ pub async fn route_events_to_queue(
         .await
         .expect("put targets");
 }
+
+/// The SDK configuration of another account on moto: `sdk` with the credentials of an
+/// assumed role in `account` (moto keeps accounts apart by the credentials the calls carry).
+pub async fn account_sdk(sdk: &SdkConfig, account: &str) -> SdkConfig {
+    let assumed = aws_sdk_sts::Client::new(sdk)
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/member"))
+        .role_session_name("set-up")
+        .send()
+        .await
+        .expect("moto assumes any role");
+    let creds = assumed.credentials().expect("credentials");
+    sdk.to_builder()
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new(
+                    creds.access_key_id(),
+                    creds.secret_access_key(),
+                    Some(creds.session_token().to_owned()),
+                    None,
+                    "member",
+                ),
+            ),
+        )
+        .build()
+}

@@ -123,7 +123,6 @@ fn not_a_header(variable: &str) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Env;
     use std::collections::BTreeMap;
 
     struct Fake(BTreeMap<String, Result<String, SecretError>>);
@@ -142,24 +141,10 @@ mod tests {
     const PUSH: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ssf-push-AbCdEf";
     const POLL: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ssf-poll-AbCdEf";
 
+    /// A valid configuration that polls, with `extra` over it.
     fn config(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let mut vars: BTreeMap<String, String> = [
-            ("SSF_ISSUER", "https://idp.example.com/"),
-            ("SSF_AUDIENCE", "aud"),
-            ("SSF_USER_POOL_IDS", "eu-west-1_AbC"),
-            (
-                "ALERT_QUEUE_URL",
-                "https://sqs.eu-west-1.amazonaws.com/123456789012/alerts",
-            ),
-            ("SSF_POLL_URL", "https://idp.example.com/poll"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        for (k, v) in extra {
-            vars.insert(k.to_string(), v.to_string());
-        }
-        Config::from(&Env::from_vars(vars))
+        let polling = [("SSF_POLL_URL", "https://idp.example.com/poll")];
+        crate::config::config_with(&[&polling[..], extra].concat())
     }
 
     #[tokio::test]
