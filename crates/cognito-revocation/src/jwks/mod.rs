@@ -1,34 +1,24 @@
 //! The pools' signing keys: where they come from ([`KeySource`], the port; its HTTPS adapter
-//! [`HttpsKeySource`]) and the per-instance cache ([`Jwks`]) that keeps them.
-//!
-//! Cognito rotates keys rarely and publishes the new one before signing with it, so a key set
-//! fetched once serves for the life of the instance. A token whose `kid` is not in the cached
-//! set makes the cache fetch the set again, but at most once a minute per pool: a stream of
-//! tokens with made-up `kid`s cannot turn the verifier into a JWKS-fetching amplifier. A
-//! failed fetch may be retried after [`RETRY_AFTER_FAILURE`], so a network blip at a cold
-//! start does not deny every request for a minute.
+//! [`HttpsKeySource`]) and the per-instance cache ([`Jwks`]) that keeps them: one
+//! [`KeySetCache`] per pool (fetched on first use, refetched at most once a minute for an
+//! unknown `kid`, retried a few seconds after a failure).
 
+mod cache;
 mod https;
 
+pub use cache::{CachedKey, KeySet, KeySetCache, REFETCH_INTERVAL, RETRY_AFTER_FAILURE};
 pub use https::{HttpsKeySource, JwksEndpoint};
 
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::Arc;
 
 use jsonwebtoken::DecodingKey;
 use serde::Deserialize;
-use tokio::sync::Mutex;
-use tokio::time::Instant;
 
 use crate::identity::UserPoolId;
 
-/// Least time between two fetches of one pool's key set after a successful fetch.
-pub const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
-/// Least time between two fetches of one pool's key set after a failed fetch.
-pub const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
 /// Largest JWKS document read, in bytes. Cognito's holds two RSA keys (about 1 KiB).
 pub const MAX_JWKS_BYTES: usize = 64 * 1024;
 
@@ -62,38 +52,13 @@ pub enum JwksError {
     Document(String),
 }
 
-/// One key set: RSA signing keys by `kid`, ready to verify with.
-type KeySet = HashMap<String, Arc<DecodingKey>>;
-
-/// What the cache knows about one pool's keys.
-struct PoolKeys {
-    keys: RwLock<Arc<KeySet>>,
-    fetches: Mutex<FetchState>,
-}
-
-#[derive(Default)]
-struct FetchState {
-    /// No fetch before this moment (`None`: never fetched).
-    next_allowed: Option<Instant>,
-    /// The last fetch's error, while no key set has ever been fetched.
-    last_error: Option<JwksError>,
-}
-
-/// What the cache answers for one `kid`.
-#[derive(Debug, Clone)]
-pub enum KeyLookup {
-    /// The key to verify with.
-    Found(Arc<DecodingKey>),
-    /// No such key in the pool's set, even after the refetch allowed.
-    Unknown,
-    /// No key set could be fetched.
-    Unavailable(JwksError),
-}
+/// What the cache answers for one `kid` of a pool.
+pub type KeyLookup = CachedKey<DecodingKey, JwksError>;
 
 /// The signing keys of the listed pools, fetched on first use and cached for the instance.
 pub struct Jwks<S> {
     source: S,
-    pools: HashMap<UserPoolId, PoolKeys>,
+    pools: HashMap<UserPoolId, KeySetCache<DecodingKey, JwksError>>,
 }
 
 impl<S> fmt::Debug for Jwks<S> {
@@ -110,82 +75,32 @@ impl<S: KeySource> Jwks<S> {
     pub fn new(source: S, pools: impl IntoIterator<Item = UserPoolId>) -> Self {
         let pools = pools
             .into_iter()
-            .map(|pool| {
-                (
-                    pool,
-                    PoolKeys {
-                        keys: RwLock::new(Arc::new(KeySet::new())),
-                        fetches: Mutex::new(FetchState::default()),
-                    },
-                )
-            })
+            .map(|pool| (pool, KeySetCache::new()))
             .collect();
         Self { source, pools }
     }
 
     /// The key `kid` of `pool`: from the cache, else from a fetch when the rate limit allows
-    /// one. Concurrent callers missing the same pool wait for one fetch instead of each
-    /// starting their own.
+    /// one. A pool that is not listed has no keys.
     pub async fn key(&self, pool: &UserPoolId, kid: &str) -> KeyLookup {
-        let Some(entry) = self.pools.get(pool) else {
+        let Some(cache) = self.pools.get(pool) else {
             return KeyLookup::Unknown;
         };
-        if let Some(key) = cached(entry, kid) {
-            return KeyLookup::Found(key);
-        }
-        let mut state = entry.fetches.lock().await;
-        // Another caller may have fetched while this one waited for the lock.
-        if let Some(key) = cached(entry, kid) {
-            return KeyLookup::Found(key);
-        }
-        let now = Instant::now();
-        if state.next_allowed.is_some_and(|at| now < at) {
-            return match &state.last_error {
-                Some(err) => KeyLookup::Unavailable(err.clone()),
-                None => KeyLookup::Unknown,
-            };
-        }
-        let fetched = self.source.fetch(pool).await.and_then(|doc| parse(&doc));
-        match fetched {
-            Ok(set) => {
-                tracing::info!(pool = %pool, keys = set.len(), "fetched the pool's JWKS");
-                state.next_allowed = Some(now + REFETCH_INTERVAL);
-                state.last_error = None;
-                let found = set.get(kid).cloned();
-                *entry.keys.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(set);
-                match found {
-                    Some(key) => KeyLookup::Found(key),
-                    None => KeyLookup::Unknown,
+        cache
+            .key(kid, || async {
+                let fetched = self.source.fetch(pool).await.and_then(|doc| parse(&doc));
+                match &fetched {
+                    Ok(set) => {
+                        tracing::info!(pool = %pool, keys = set.len(), "fetched the pool's JWKS")
+                    }
+                    Err(err) => {
+                        tracing::warn!(pool = %pool, error = %err, "cannot fetch the pool's JWKS")
+                    }
                 }
-            }
-            Err(err) => {
-                tracing::warn!(pool = %pool, error = %err, "cannot fetch the pool's JWKS");
-                state.next_allowed = Some(now + RETRY_AFTER_FAILURE);
-                let has_keys = !entry
-                    .keys
-                    .read()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .is_empty();
-                if has_keys {
-                    // The cached set stays in use; this kid is simply not in it.
-                    state.last_error = None;
-                    KeyLookup::Unknown
-                } else {
-                    state.last_error = Some(err.clone());
-                    KeyLookup::Unavailable(err)
-                }
-            }
-        }
+                fetched
+            })
+            .await
     }
-}
-
-fn cached(entry: &PoolKeys, kid: &str) -> Option<Arc<DecodingKey>> {
-    entry
-        .keys
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(kid)
-        .cloned()
 }
 
 #[derive(Deserialize)]
@@ -210,7 +125,7 @@ struct Jwk {
 
 /// The RSA signing keys of a JWKS document. Keys of other types, or marked for another
 /// algorithm or for encryption, are skipped: the verifier only ever checks RS256.
-fn parse(document: &[u8]) -> Result<KeySet, JwksError> {
+fn parse(document: &[u8]) -> Result<KeySet<DecodingKey>, JwksError> {
     let document: Document =
         serde_json::from_slice(document).map_err(|e| JwksError::Document(e.to_string()))?;
     let mut set = KeySet::new();
@@ -278,42 +193,6 @@ mod tests {
 
     fn pool() -> UserPoolId {
         UserPoolId::parse("eu-west-1_A").unwrap()
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn an_unknown_kid_refetches_at_most_once_a_minute() {
-        let jwks = Jwks::new(
-            Scripted::new(vec![Ok(document(&["k1"])), Ok(document(&["k1", "k2"]))]),
-            [pool()],
-        );
-        assert!(matches!(jwks.key(&pool(), "k1").await, KeyLookup::Found(_)));
-        assert!(matches!(jwks.key(&pool(), "k2").await, KeyLookup::Unknown));
-        assert!(matches!(jwks.key(&pool(), "k3").await, KeyLookup::Unknown));
-        assert_eq!(jwks.source.fetches.load(Ordering::SeqCst), 1);
-        tokio::time::advance(REFETCH_INTERVAL).await;
-        assert!(matches!(jwks.key(&pool(), "k2").await, KeyLookup::Found(_)));
-        assert_eq!(jwks.source.fetches.load(Ordering::SeqCst), 2);
-        assert!(matches!(jwks.key(&pool(), "k1").await, KeyLookup::Found(_)));
-        assert_eq!(jwks.source.fetches.load(Ordering::SeqCst), 2);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_failed_first_fetch_is_retried_after_a_few_seconds() {
-        let jwks = Jwks::new(
-            Scripted::new(vec![Err(JwksError::Status(503)), Ok(document(&["k1"]))]),
-            [pool()],
-        );
-        assert!(matches!(
-            jwks.key(&pool(), "k1").await,
-            KeyLookup::Unavailable(JwksError::Status(503))
-        ));
-        assert!(matches!(
-            jwks.key(&pool(), "k1").await,
-            KeyLookup::Unavailable(_)
-        ));
-        assert_eq!(jwks.source.fetches.load(Ordering::SeqCst), 1);
-        tokio::time::advance(RETRY_AFTER_FAILURE).await;
-        assert!(matches!(jwks.key(&pool(), "k1").await, KeyLookup::Found(_)));
     }
 
     #[tokio::test]

@@ -1,13 +1,9 @@
 //! The transmitter's signing keys: where they come from ([`KeySource`], the port; its HTTPS
 //! adapter [`HttpsKeySource`], which finds the JWKS by discovery when it is not configured;
-//! [`StaticKeySource`] for tests) and the per-instance cache ([`Keys`]) that keeps them.
-//!
-//! A transmitter publishes a new key before signing with it, so a key set fetched once serves
-//! until a SET names a `kid` it does not hold. That makes the cache fetch the set again, but
-//! at most once per [`REFETCH_INTERVAL`]: a stream of SETs with made-up `kid`s cannot turn
-//! the receiver into a JWKS-fetching amplifier. A failed fetch may be retried after
-//! [`RETRY_AFTER_FAILURE`], so a network blip at a cold start does not refuse SETs for a
-//! minute (and those SETs are answered 5xx meanwhile: delivered again, never lost).
+//! [`StaticKeySource`] for tests), what of a JWKS is kept (RS256 and ES256 signing keys), and
+//! the per-instance cache ([`Keys`]): the workspace's one [`KeySetCache`], so an unknown
+//! `kid` refetches at most once per [`REFETCH_INTERVAL`] and a failed fetch is retried after
+//! [`RETRY_AFTER_FAILURE`] (SETs are answered 5xx meanwhile: delivered again, never lost).
 
 mod https;
 mod memory;
@@ -15,23 +11,16 @@ mod memory;
 pub use https::{HttpsKeySource, JwksLocation};
 pub use memory::StaticKeySource;
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::Arc;
 
+use cognito_revocation::jwks::KeySet;
+pub use cognito_revocation::jwks::{KeySetCache, REFETCH_INTERVAL, RETRY_AFTER_FAILURE};
 use jsonwebtoken::DecodingKey;
 use serde::Deserialize;
-use tokio::sync::Mutex;
-use tokio::time::Instant;
 
 use crate::set::{KeyKind, VerifyingKey};
 use crate::transmitter::FetchError;
-
-/// Least time between two fetches of the key set after a successful fetch.
-pub const REFETCH_INTERVAL: Duration = Duration::from_secs(60);
-/// Least time between two fetches of the key set after a failed fetch.
-pub const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
 
 /// Fetches the transmitter's JSON Web Key Set document.
 pub trait KeySource: Send + Sync {
@@ -39,33 +28,13 @@ pub trait KeySource: Send + Sync {
     fn fetch(&self) -> impl Future<Output = Result<Vec<u8>, FetchError>> + Send;
 }
 
-/// One key set: verification keys by `kid`.
-type KeySet = HashMap<String, Arc<VerifyingKey>>;
-
-#[derive(Default)]
-struct FetchState {
-    /// No fetch before this moment (`None`: never fetched).
-    next_allowed: Option<Instant>,
-    /// The last fetch's error, while no key set has ever been fetched.
-    last_error: Option<FetchError>,
-}
-
 /// What the cache answers for one `kid`.
-#[derive(Debug, Clone)]
-pub enum KeyLookup {
-    /// The key to verify with.
-    Found(Arc<VerifyingKey>),
-    /// No such key in the set, even after the refetch allowed.
-    Unknown,
-    /// No key set could be fetched: not the SET's fault.
-    Unavailable(FetchError),
-}
+pub type KeyLookup = cognito_revocation::jwks::CachedKey<VerifyingKey, FetchError>;
 
 /// The transmitter's keys, fetched on first use and cached for the instance.
 pub struct Keys<S> {
     source: S,
-    keys: RwLock<Arc<KeySet>>,
-    fetches: Mutex<FetchState>,
+    cache: KeySetCache<VerifyingKey, FetchError>,
 }
 
 impl<S> std::fmt::Debug for Keys<S> {
@@ -79,8 +48,7 @@ impl<S: KeySource> Keys<S> {
     pub fn new(source: S) -> Self {
         Self {
             source,
-            keys: RwLock::new(Arc::new(KeySet::new())),
-            fetches: Mutex::new(FetchState::default()),
+            cache: KeySetCache::new(),
         }
     }
 
@@ -90,57 +58,17 @@ impl<S: KeySource> Keys<S> {
     }
 
     /// The key `kid`: from the cache, else from a fetch when the rate limit allows one.
-    /// Concurrent callers that miss wait for one fetch instead of each starting their own.
     pub async fn key(&self, kid: &str) -> KeyLookup {
-        if let Some(key) = self.cached(kid) {
-            return KeyLookup::Found(key);
-        }
-        let mut state = self.fetches.lock().await;
-        if let Some(key) = self.cached(kid) {
-            return KeyLookup::Found(key);
-        }
-        let now = Instant::now();
-        if state.next_allowed.is_some_and(|at| now < at) {
-            return match &state.last_error {
-                Some(err) => KeyLookup::Unavailable(err.clone()),
-                None => KeyLookup::Unknown,
-            };
-        }
-        match self.source.fetch().await.and_then(|doc| parse(&doc)) {
-            Ok(set) => {
-                tracing::info!(keys = set.len(), "fetched the transmitter's JWKS");
-                state.next_allowed = Some(now + REFETCH_INTERVAL);
-                state.last_error = None;
-                let found = set.get(kid).cloned();
-                *self.keys.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(set);
-                found.map_or(KeyLookup::Unknown, KeyLookup::Found)
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "cannot fetch the transmitter's JWKS");
-                state.next_allowed = Some(now + RETRY_AFTER_FAILURE);
-                let has_keys = !self
-                    .keys
-                    .read()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .is_empty();
-                if has_keys {
-                    // The cached set stays in use; this kid is simply not in it.
-                    state.last_error = None;
-                    KeyLookup::Unknown
-                } else {
-                    state.last_error = Some(err.clone());
-                    KeyLookup::Unavailable(err)
+        self.cache
+            .key(kid, || async {
+                let fetched = self.source.fetch().await.and_then(|doc| parse(&doc));
+                match &fetched {
+                    Ok(set) => tracing::info!(keys = set.len(), "fetched the transmitter's JWKS"),
+                    Err(err) => tracing::warn!(error = %err, "cannot fetch the transmitter's JWKS"),
                 }
-            }
-        }
-    }
-
-    fn cached(&self, kid: &str) -> Option<Arc<VerifyingKey>> {
-        self.keys
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(kid)
-            .cloned()
+                fetched
+            })
+            .await
     }
 }
 
@@ -172,7 +100,7 @@ struct Jwk {
 
 /// The signing keys of a JWKS document: RSA keys (for RS256) and EC P-256 keys (for ES256),
 /// each with a `kid`. Keys marked for encryption, or for another algorithm, are skipped.
-fn parse(document: &[u8]) -> Result<KeySet, FetchError> {
+fn parse(document: &[u8]) -> Result<KeySet<VerifyingKey>, FetchError> {
     let document: Document =
         serde_json::from_slice(document).map_err(|e| FetchError::Document(e.to_string()))?;
     let mut set = KeySet::new();
