@@ -4,9 +4,11 @@
 //! unknown `kid`, retried a few seconds after a failure).
 
 mod cache;
+mod document;
 mod https;
 
 pub use cache::{CachedKey, KeySet, KeySetCache, REFETCH_INTERVAL, RETRY_AFTER_FAILURE};
+pub use document::{signing_keys, SigningAlg, SigningKey};
 pub use https::{HttpsKeySource, JwksEndpoint};
 
 use std::collections::HashMap;
@@ -15,7 +17,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use jsonwebtoken::DecodingKey;
-use serde::Deserialize;
 
 use crate::identity::UserPoolId;
 
@@ -103,43 +104,14 @@ impl<S: KeySource> Jwks<S> {
     }
 }
 
-#[derive(Deserialize)]
-struct Document {
-    keys: Vec<Jwk>,
-}
-
-#[derive(Deserialize)]
-struct Jwk {
-    kty: String,
-    #[serde(default)]
-    kid: Option<String>,
-    #[serde(default)]
-    alg: Option<String>,
-    #[serde(default, rename = "use")]
-    use_: Option<String>,
-    #[serde(default)]
-    n: Option<String>,
-    #[serde(default)]
-    e: Option<String>,
-}
-
-/// The RSA signing keys of a JWKS document. Keys of other types, or marked for another
-/// algorithm or for encryption, are skipped: the verifier only ever checks RS256.
+/// The RSA signing keys of a JWKS document (the verifier only ever checks RS256).
 fn parse(document: &[u8]) -> Result<KeySet<DecodingKey>, JwksError> {
-    let document: Document =
-        serde_json::from_slice(document).map_err(|e| JwksError::Document(e.to_string()))?;
-    let mut set = KeySet::new();
-    for jwk in document.keys {
-        let usable = jwk.kty == "RSA"
-            && jwk.alg.as_deref().is_none_or(|alg| alg == "RS256")
-            && jwk.use_.as_deref().is_none_or(|u| u == "sig");
-        let (true, Some(kid), Some(n), Some(e)) = (usable, jwk.kid, jwk.n, jwk.e) else {
-            continue;
-        };
-        if let Ok(key) = DecodingKey::from_rsa_components(&n, &e) {
-            set.insert(kid, Arc::new(key));
-        }
-    }
+    let set: KeySet<DecodingKey> = signing_keys(document)
+        .map_err(JwksError::Document)?
+        .into_iter()
+        .filter(|key| key.alg == SigningAlg::Rs256)
+        .map(|key| (key.kid, Arc::new(key.key)))
+        .collect();
     if set.is_empty() {
         return Err(JwksError::Document("no RSA signing key".to_owned()));
     }

@@ -14,10 +14,8 @@ pub use memory::StaticKeySource;
 use std::future::Future;
 use std::sync::Arc;
 
-use cognito_revocation::jwks::KeySet;
+use cognito_revocation::jwks::{signing_keys, KeySet, SigningAlg as JwkAlg};
 pub use cognito_revocation::jwks::{KeySetCache, REFETCH_INTERVAL, RETRY_AFTER_FAILURE};
-use jsonwebtoken::DecodingKey;
-use serde::Deserialize;
 
 use crate::set::{KeyKind, VerifyingKey};
 use crate::transmitter::FetchError;
@@ -72,66 +70,20 @@ impl<S: KeySource> Keys<S> {
     }
 }
 
-#[derive(Deserialize)]
-struct Document {
-    keys: Vec<Jwk>,
-}
-
-#[derive(Deserialize)]
-struct Jwk {
-    kty: String,
-    #[serde(default)]
-    kid: Option<String>,
-    #[serde(default)]
-    alg: Option<String>,
-    #[serde(default, rename = "use")]
-    use_: Option<String>,
-    #[serde(default)]
-    n: Option<String>,
-    #[serde(default)]
-    e: Option<String>,
-    #[serde(default)]
-    crv: Option<String>,
-    #[serde(default)]
-    x: Option<String>,
-    #[serde(default)]
-    y: Option<String>,
-}
-
 /// The signing keys of a JWKS document: RSA keys (for RS256) and EC P-256 keys (for ES256),
-/// each with a `kid`. Keys marked for encryption, or for another algorithm, are skipped.
+/// each with a `kid` (the workspace's one reader of JWKS documents).
 fn parse(document: &[u8]) -> Result<KeySet<VerifyingKey>, FetchError> {
-    let document: Document =
-        serde_json::from_slice(document).map_err(|e| FetchError::Document(e.to_string()))?;
-    let mut set = KeySet::new();
-    for jwk in document.keys {
-        if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
-            continue;
-        }
-        let Some(kid) = jwk.kid.filter(|kid| !kid.is_empty()) else {
-            continue;
-        };
-        let key = match (jwk.kty.as_str(), jwk.alg.as_deref()) {
-            ("RSA", None | Some("RS256")) => match (&jwk.n, &jwk.e) {
-                (Some(n), Some(e)) => DecodingKey::from_rsa_components(n, e)
-                    .ok()
-                    .map(|key| (KeyKind::Rsa, key)),
-                _ => None,
-            },
-            ("EC", None | Some("ES256")) if jwk.crv.as_deref() == Some("P-256") => {
-                match (&jwk.x, &jwk.y) {
-                    (Some(x), Some(y)) => DecodingKey::from_ec_components(x, y)
-                        .ok()
-                        .map(|key| (KeyKind::EcP256, key)),
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
-        if let Some((kind, key)) = key {
-            set.insert(kid, Arc::new(VerifyingKey { kind, key }));
-        }
-    }
+    let set: KeySet<VerifyingKey> = signing_keys(document)
+        .map_err(FetchError::Document)?
+        .into_iter()
+        .map(|key| {
+            let kind = match key.alg {
+                JwkAlg::Rs256 => KeyKind::Rsa,
+                JwkAlg::Es256 => KeyKind::EcP256,
+            };
+            (key.kid, Arc::new(VerifyingKey { kind, key: key.key }))
+        })
+        .collect();
     if set.is_empty() {
         return Err(FetchError::Document(
             "no RS256 or ES256 signing key".to_owned(),
@@ -191,24 +143,13 @@ mod tests {
     }
 
     #[test]
-    fn rsa_and_p256_signing_keys_are_kept_and_others_skipped() {
+    fn each_kept_key_knows_its_kind() {
         let doc = format!(
-            r#"{{"keys":[
-                {{"kty":"EC","kid":"ec","crv":"P-256","x":"{X}","y":"{Y}"}},
-                {{"kty":"EC","kid":"p384","crv":"P-384","x":"{X}","y":"{Y}"}},
-                {{"kty":"RSA","kid":"enc","use":"enc","e":"AQAB","n":"{N}"}},
-                {{"kty":"RSA","kid":"rs512","alg":"RS512","e":"AQAB","n":"{N}"}},
-                {{"kty":"RSA","e":"AQAB","n":"{N}"}},
-                {{"kty":"oct","kid":"hmac","k":"c2VjcmV0"}},
-                {{"kty":"RSA","kid":"good","e":"AQAB","n":"{N}"}}
-            ]}}"#
+            r#"{{"keys":[{{"kty":"EC","kid":"ec","crv":"P-256","x":"{X}","y":"{Y}"}},{{"kty":"RSA","kid":"rsa","e":"AQAB","n":"{N}"}}]}}"#
         );
         let set = parse(doc.as_bytes()).unwrap();
-        let mut kids: Vec<_> = set.keys().map(String::as_str).collect();
-        kids.sort();
-        assert_eq!(kids, vec!["ec", "good"]);
         assert_eq!(set["ec"].kind, KeyKind::EcP256);
-        assert_eq!(set["good"].kind, KeyKind::Rsa);
+        assert_eq!(set["rsa"].kind, KeyKind::Rsa);
     }
 
     #[test]
