@@ -67,6 +67,8 @@
 #[cfg(feature = "verifier")]
 pub mod check;
 pub mod cutoff;
+#[cfg(feature = "verifier")]
+pub mod http;
 pub mod identity;
 #[cfg(feature = "verifier")]
 pub mod jwks;

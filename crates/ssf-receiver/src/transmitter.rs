@@ -2,25 +2,16 @@
 //! (`/.well-known/ssf-configuration`), its JWKS and its poll endpoint.
 //!
 //! [`TransmitterUrl`] is the one rule for each of their URLs (`https`, except on a loopback
-//! host, which tests use). [`HttpsClient`] is built on the SDK's TLS stack (hyper 1,
-//! hyper-rustls 0.27, rustls 0.23 on aws-lc-rs, the system's root certificates), so the
-//! binary carries one TLS implementation, with a time limit per request and a byte limit per
-//! answer: a slow or huge answer from the transmitter cannot hold or exhaust the function.
+//! host, which tests use). [`HttpsClient`] is the workspace's bounded client
+//! (`cognito_revocation::http`: the SDK's TLS stack, a time limit per request and a byte
+//! limit per answer) on those URLs: a slow or huge answer from the transmitter cannot hold or
+//! exhaust the function.
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::OnceLock;
-use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use cognito_revocation::http::BoundedClient;
 
-/// Time allowed for one request, connection and body included.
-pub const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
 /// Largest configuration or JWKS document read, in bytes.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
 
@@ -92,47 +83,12 @@ impl TransmitterUrl {
     }
 }
 
-/// A request to the transmitter that did not bring a usable answer: never the SET's fault,
-/// so a push is answered 5xx and a poll acknowledges nothing.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum FetchError {
-    /// The HTTPS client could not be built (no root certificates).
-    #[error("no TLS client: {0}")]
-    Tls(String),
-    /// Connection, TLS or I/O failure.
-    #[error("transport: {0}")]
-    Transport(String),
-    /// No answer within [`FETCH_TIMEOUT`].
-    #[error("timed out")]
-    Timeout,
-    /// An answer with an unexpected status.
-    #[error("HTTP status {0}")]
-    Status(u16),
-    /// An answer over its byte limit.
-    #[error("answer over {0} bytes")]
-    TooLarge(usize),
-    /// An answer that is not the document expected.
-    #[error("unusable document: {0}")]
-    Document(String),
-}
+pub use cognito_revocation::http::{Answer, FetchError, FETCH_TIMEOUT};
 
-type Inner = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
-
-/// The bounded client. Its TLS configuration is built on the first request, not at
-/// start-up: loading the root certificates takes milliseconds a cold start should not pay
-/// before its first push.
+/// The workspace's bounded client ([`BoundedClient`]), on the transmitter's URLs.
 #[derive(Debug, Default)]
 pub struct HttpsClient {
-    client: OnceLock<Result<Inner, FetchError>>,
-}
-
-/// An answer: its status and body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    /// The HTTP status.
-    pub status: u16,
-    /// The body, at most the limit asked.
-    pub body: Vec<u8>,
+    client: BoundedClient,
 }
 
 impl HttpsClient {
@@ -141,36 +97,9 @@ impl HttpsClient {
         Self::default()
     }
 
-    fn client(&self) -> Result<&Inner, FetchError> {
-        self.client
-            .get_or_init(|| {
-                // No Nagle delay on a request (as the SDK's own client sets it).
-                let mut tcp = HttpConnector::new();
-                tcp.set_nodelay(true);
-                tcp.enforce_http(false);
-                let connector = hyper_rustls::HttpsConnectorBuilder::new()
-                    .with_native_roots()
-                    .map_err(|e| FetchError::Tls(e.to_string()))?
-                    .https_or_http()
-                    .enable_http1()
-                    .wrap_connector(tcp);
-                Ok(Client::builder(TokioExecutor::new()).build(connector))
-            })
-            .as_ref()
-            .map_err(Clone::clone)
-    }
-
     /// `GET url`: the body of a 200 answer, at most `max_bytes`.
     pub async fn get(&self, url: &TransmitterUrl, max_bytes: usize) -> Result<Vec<u8>, FetchError> {
-        let request = http::Request::get(url.uri().clone())
-            .header(http::header::ACCEPT, "application/json")
-            .body(Full::new(Bytes::new()))
-            .map_err(|e| FetchError::Transport(e.to_string()))?;
-        let answer = self.send(request, max_bytes).await?;
-        if answer.status != 200 {
-            return Err(FetchError::Status(answer.status));
-        }
-        Ok(answer.body)
+        self.client.get(url.uri(), max_bytes).await
     }
 
     /// `POST url` with a JSON `body` and, when given, an `Authorization` header: the answer
@@ -182,48 +111,9 @@ impl HttpsClient {
         body: Vec<u8>,
         max_bytes: usize,
     ) -> Result<Answer, FetchError> {
-        let mut request = http::Request::post(url.uri().clone())
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .header(http::header::ACCEPT, "application/json");
-        if let Some(value) = authorization {
-            request = request.header(http::header::AUTHORIZATION, value);
-        }
-        let request = request
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| FetchError::Transport(e.to_string()))?;
-        self.send(request, max_bytes).await
-    }
-
-    async fn send(
-        &self,
-        request: http::Request<Full<Bytes>>,
-        max_bytes: usize,
-    ) -> Result<Answer, FetchError> {
-        let client = self.client()?;
-        let exchange = async {
-            let response = client
-                .request(request)
-                .await
-                .map_err(|e| FetchError::Transport(e.to_string()))?;
-            let status = response.status().as_u16();
-            let body = Limited::new(response.into_body(), max_bytes)
-                .collect()
-                .await
-                .map_err(|e| {
-                    if e.is::<http_body_util::LengthLimitError>() {
-                        FetchError::TooLarge(max_bytes)
-                    } else {
-                        FetchError::Transport(e.to_string())
-                    }
-                })?;
-            Ok(Answer {
-                status,
-                body: body.to_bytes().to_vec(),
-            })
-        };
-        tokio::time::timeout(FETCH_TIMEOUT, exchange)
+        self.client
+            .post_json(url.uri(), authorization, body, max_bytes)
             .await
-            .map_err(|_| FetchError::Timeout)?
     }
 }
 

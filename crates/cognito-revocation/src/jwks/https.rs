@@ -1,25 +1,10 @@
-//! The HTTPS adapter of [`KeySource`]: `GET <endpoint>/<poolId>/.well-known/jwks.json`.
-//!
-//! It reuses the TLS stack the AWS SDK already compiles (hyper 1, hyper-rustls 0.27,
-//! rustls 0.23 on aws-lc-rs, the system's root certificates), so the binary carries one TLS
-//! implementation. The client is built on the first fetch, not at start-up: loading the root
-//! certificates takes milliseconds that a cold start should not pay before its first request.
-
-use std::sync::OnceLock;
-use std::time::Duration;
-
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty, Limited};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+//! The HTTPS adapter of [`KeySource`]: `GET <endpoint>/<poolId>/.well-known/jwks.json` with
+//! the workspace's bounded client ([`BoundedClient`]: the SDK's TLS stack, 3 s and
+//! [`MAX_JWKS_BYTES`] at most, built on the first fetch, not at start-up).
 
 use super::{JwksError, KeySource, MAX_JWKS_BYTES};
+use crate::http::BoundedClient;
 use crate::identity::UserPoolId;
-
-/// Time allowed for one fetch, connection and body included.
-pub const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Where key sets are fetched from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,13 +53,11 @@ impl JwksEndpoint {
     }
 }
 
-type HttpsClient = Client<HttpsConnector<HttpConnector>, Empty<Bytes>>;
-
 /// Fetches key sets over HTTPS (or HTTP, for a custom endpoint).
 #[derive(Debug)]
 pub struct HttpsKeySource {
     endpoint: JwksEndpoint,
-    client: OnceLock<Result<HttpsClient, JwksError>>,
+    client: BoundedClient,
 }
 
 impl HttpsKeySource {
@@ -82,7 +65,7 @@ impl HttpsKeySource {
     pub fn new(endpoint: JwksEndpoint) -> Self {
         Self {
             endpoint,
-            client: OnceLock::new(),
+            client: BoundedClient::new(),
         }
     }
 
@@ -90,59 +73,16 @@ impl HttpsKeySource {
     pub fn endpoint(&self) -> &JwksEndpoint {
         &self.endpoint
     }
-
-    fn client(&self) -> Result<&HttpsClient, JwksError> {
-        self.client
-            .get_or_init(|| {
-                // No Nagle delay on the request (as the SDK's own client sets it).
-                let mut tcp = HttpConnector::new();
-                tcp.set_nodelay(true);
-                tcp.enforce_http(false);
-                let connector = hyper_rustls::HttpsConnectorBuilder::new()
-                    .with_native_roots()
-                    .map_err(|e| JwksError::Tls(e.to_string()))?
-                    .https_or_http()
-                    .enable_http1()
-                    .wrap_connector(tcp);
-                Ok(Client::builder(TokioExecutor::new()).build(connector))
-            })
-            .as_ref()
-            .map_err(Clone::clone)
-    }
-
-    async fn get(&self, url: &str) -> Result<Vec<u8>, JwksError> {
-        let uri: http::Uri = url
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| JwksError::Transport(e.to_string()))?;
-        let response = self
-            .client()?
-            .get(uri)
-            .await
-            .map_err(|e| JwksError::Transport(e.to_string()))?;
-        let status = response.status().as_u16();
-        if status != 200 {
-            return Err(JwksError::Status(status));
-        }
-        let body = Limited::new(response.into_body(), MAX_JWKS_BYTES)
-            .collect()
-            .await
-            .map_err(|e| {
-                if e.is::<http_body_util::LengthLimitError>() {
-                    JwksError::TooLarge
-                } else {
-                    JwksError::Transport(e.to_string())
-                }
-            })?;
-        Ok(body.to_bytes().to_vec())
-    }
 }
 
 impl KeySource for HttpsKeySource {
     async fn fetch(&self, pool: &UserPoolId) -> Result<Vec<u8>, JwksError> {
-        let url = self.endpoint.url(pool);
-        tokio::time::timeout(FETCH_TIMEOUT, self.get(&url))
-            .await
-            .map_err(|_| JwksError::Timeout)?
+        let uri: http::Uri = self
+            .endpoint
+            .url(pool)
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| JwksError::Transport(e.to_string()))?;
+        self.client.get(&uri, MAX_JWKS_BYTES).await
     }
 }
 

@@ -29,29 +29,9 @@ pub trait KeySource: Send + Sync {
     fn fetch(&self, pool: &UserPoolId) -> impl Future<Output = Result<Vec<u8>, JwksError>> + Send;
 }
 
-/// A failed key set fetch. Kept as text: nothing routes on it (without keys every token of
-/// the pool is refused); it is only logged.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum JwksError {
-    /// The HTTPS client could not be built (no root certificates).
-    #[error("no TLS client: {0}")]
-    Tls(String),
-    /// Connection, TLS or I/O failure.
-    #[error("transport: {0}")]
-    Transport(String),
-    /// No answer in time.
-    #[error("timed out")]
-    Timeout,
-    /// An answer other than 200.
-    #[error("HTTP status {0}")]
-    Status(u16),
-    /// A document over [`MAX_JWKS_BYTES`].
-    #[error("document over {MAX_JWKS_BYTES} bytes")]
-    TooLarge,
-    /// Not a JWKS document, or one without a usable RSA key.
-    #[error("unusable document: {0}")]
-    Document(String),
-}
+/// A failed key set fetch: the workspace's [`FetchError`](crate::http::FetchError). Nothing
+/// routes on it (without keys every token of the pool is refused); it is only logged.
+pub type JwksError = crate::http::FetchError;
 
 /// What the cache answers for one `kid` of a pool.
 pub type KeyLookup = CachedKey<DecodingKey, JwksError>;
