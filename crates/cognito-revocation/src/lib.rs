@@ -73,6 +73,8 @@ pub mod identity;
 #[cfg(feature = "verifier")]
 pub mod jwks;
 #[cfg(feature = "verifier")]
+pub mod jws;
+#[cfg(feature = "verifier")]
 pub mod refusal;
 pub mod store;
 #[cfg(feature = "verifier")]

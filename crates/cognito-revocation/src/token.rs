@@ -3,8 +3,6 @@
 //! check the signature with and refuses what cannot be a Cognito token, cheaply, before any
 //! key fetch or cryptography.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde::Deserialize;
 
 use crate::refusal::{Refusal, MAX_TOKEN_BYTES};
@@ -97,7 +95,7 @@ pub(crate) fn read(token: &str) -> Result<Unverified<'_>, Refusal> {
     if header.alg != "RS256" {
         return Err(Refusal::Algorithm);
     }
-    if signature.is_empty() || !is_base64url(signature) {
+    if signature.is_empty() || !crate::jws::is_base64url(signature) {
         return Err(Refusal::Malformed);
     }
     let claims: Claims = decode_json(payload)?;
@@ -110,25 +108,16 @@ pub(crate) fn read(token: &str) -> Result<Unverified<'_>, Refusal> {
     })
 }
 
-fn is_base64url(segment: &str) -> bool {
-    segment
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
+/// A JSON segment of the compact JWS, or [`Refusal::Malformed`].
 fn decode_json<T: serde::de::DeserializeOwned>(segment: &str) -> Result<T, Refusal> {
-    if !is_base64url(segment) {
-        return Err(Refusal::Malformed);
-    }
-    let bytes = URL_SAFE_NO_PAD
-        .decode(segment)
-        .map_err(|_| Refusal::Malformed)?;
-    serde_json::from_slice(&bytes).map_err(|_| Refusal::Malformed)
+    crate::jws::decode_json(segment).ok_or(Refusal::Malformed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
 
     fn b64(s: &str) -> String {
         URL_SAFE_NO_PAD.encode(s)

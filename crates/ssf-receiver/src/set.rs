@@ -20,8 +20,6 @@
 //! The signature is checked before the claims so that a claims refusal always describes a
 //! genuine SET: in the logs it points at a configuration mismatch, not at a forger.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -268,7 +266,7 @@ pub fn read(set: &str) -> Result<Unverified<'_>, Refusal> {
     ) else {
         return Err(Refusal::Malformed);
     };
-    if header.is_empty() || payload.is_empty() || !is_base64url(payload) {
+    if header.is_empty() || payload.is_empty() || !cognito_revocation::jws::is_base64url(payload) {
         return Err(Refusal::Malformed);
     }
     let header: Header = decode_json(header)?;
@@ -297,7 +295,7 @@ pub fn read(set: &str) -> Result<Unverified<'_>, Refusal> {
         .kid
         .filter(|kid| !kid.is_empty())
         .ok_or(Refusal::UnknownKey)?;
-    if signature.is_empty() || !is_base64url(signature) {
+    if signature.is_empty() || !cognito_revocation::jws::is_base64url(signature) {
         return Err(Refusal::Signature);
     }
     let signing_input = &set[..set.len() - signature.len() - 1];
@@ -391,25 +389,16 @@ fn seconds(value: &Value) -> Option<u64> {
         .or_else(|| value.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
 }
 
-fn is_base64url(segment: &str) -> bool {
-    segment
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
+/// A JSON segment of the compact JWS, or [`Refusal::Malformed`].
 fn decode_json<T: serde::de::DeserializeOwned>(segment: &str) -> Result<T, Refusal> {
-    if !is_base64url(segment) {
-        return Err(Refusal::Malformed);
-    }
-    let bytes = URL_SAFE_NO_PAD
-        .decode(segment)
-        .map_err(|_| Refusal::Malformed)?;
-    serde_json::from_slice(&bytes).map_err(|_| Refusal::Malformed)
+    cognito_revocation::jws::decode_json(segment).ok_or(Refusal::Malformed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
     use serde_json::json;
 
     const NOW: u64 = 1_800_000_000;
