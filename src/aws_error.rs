@@ -13,19 +13,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use crate::core::call_error::CallError;
 use crate::core::error_class::ErrorClass;
 
-/// Error codes that mean "slow down", from Cognito, DynamoDB, EventBridge, SQS and the AWS
-/// front door.
-pub const THROTTLING_CODES: [&str; 9] = [
-    "TooManyRequestsException",
-    "ThrottlingException",
-    "Throttling",
-    "ThrottledException",
-    "RequestThrottled",
-    "RequestThrottledException",
-    "RequestLimitExceeded",
-    "LimitExceededException",
-    "ProvisionedThroughputExceededException",
-];
+/// Error codes that mean "slow down": the workspace's one list.
+pub use cognito_revocation::store::THROTTLING_CODES;
 
 /// The class of an error the operation does not model, from its code, else its HTTP status.
 pub fn class_by_code(code: Option<&str>, status: u16) -> ErrorClass {

@@ -74,14 +74,18 @@ impl fmt::Display for StoreErrorClass {
     }
 }
 
-/// Error codes that mean "slow down", from DynamoDB and from the AWS front door.
-const THROTTLING_CODES: [&str; 6] = [
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
+/// Error codes that mean "slow down", from DynamoDB, Cognito, EventBridge, SQS, STS and the
+/// AWS front door: the workspace's one list (the responder classifies its calls by it too).
+pub const THROTTLING_CODES: [&str; 9] = [
+    "TooManyRequestsException",
     "ThrottlingException",
     "Throttling",
-    "TooManyRequestsException",
+    "ThrottledException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "RequestLimitExceeded",
     "LimitExceededException",
+    "ProvisionedThroughputExceededException",
 ];
 
 /// At most this many bytes of an error's code and message reach a log line. The text comes
