@@ -10,7 +10,6 @@ use lambda_edge::{CommaList, MetricsNamespace, TableName};
 
 use crate::action::Action;
 use crate::authorization::{Authorization, Credential};
-use crate::secrets::SecretArn;
 use crate::transmitter::TransmitterUrl;
 
 /// The reader and its error, from the edge every binary shares.
@@ -71,6 +70,51 @@ impl FromStr for ProviderName {
                 .any(|c| c.is_whitespace() || c.is_control() || c == '_');
         ok.then(|| Self(raw.to_owned()))
             .ok_or("must be an identity provider name: 1-32 characters, no white space or _")
+    }
+}
+
+/// A Secrets Manager secret's ARN: `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretArn {
+    arn: String,
+    region: String,
+}
+
+impl FromStr for SecretArn {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        const PROBLEM: &str =
+            "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)";
+        let parts: Vec<&str> = raw.splitn(7, ':').collect();
+        match parts.as_slice() {
+            ["arn", partition, "secretsmanager", region, account, "secret", name]
+                if !partition.is_empty()
+                    && !region.is_empty()
+                    && account.len() == 12
+                    && account.bytes().all(|b| b.is_ascii_digit())
+                    && !name.is_empty()
+                    && !raw.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+            {
+                Ok(Self {
+                    arn: raw.to_owned(),
+                    region: (*region).to_owned(),
+                })
+            }
+            _ => Err(PROBLEM),
+        }
+    }
+}
+
+impl SecretArn {
+    /// The ARN.
+    pub fn as_str(&self) -> &str {
+        &self.arn
+    }
+
+    /// The secret's region (its client is built there).
+    pub fn region(&self) -> &str {
+        &self.region
     }
 }
 

@@ -12,56 +12,11 @@
 mod secrets_manager;
 
 use std::future::Future;
-use std::str::FromStr;
 
 pub use secrets_manager::SecretsManager;
 
+pub use crate::config::SecretArn;
 use crate::config::{Config, ConfigError};
-
-/// A Secrets Manager secret's ARN: `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretArn {
-    arn: String,
-    region: String,
-}
-
-impl FromStr for SecretArn {
-    type Err = &'static str;
-
-    fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        const PROBLEM: &str =
-            "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)";
-        let parts: Vec<&str> = raw.splitn(7, ':').collect();
-        match parts.as_slice() {
-            ["arn", partition, "secretsmanager", region, account, "secret", name]
-                if !partition.is_empty()
-                    && !region.is_empty()
-                    && account.len() == 12
-                    && account.bytes().all(|b| b.is_ascii_digit())
-                    && !name.is_empty()
-                    && !raw.chars().any(|c| c.is_whitespace() || c.is_control()) =>
-            {
-                Ok(Self {
-                    arn: raw.to_owned(),
-                    region: (*region).to_owned(),
-                })
-            }
-            _ => Err(PROBLEM),
-        }
-    }
-}
-
-impl SecretArn {
-    /// The ARN.
-    pub fn as_str(&self) -> &str {
-        &self.arn
-    }
-
-    /// The secret's region (its client is built there).
-    pub fn region(&self) -> &str {
-        &self.region
-    }
-}
 
 /// A secret that could not be read: the service's code and message, never a value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
