@@ -514,3 +514,68 @@ async fn a_reset_cognito_refuses_stops_neither_the_disable_nor_the_sign_out() {
     );
     assert_eq!(letters[0].attributes["ActionsTaken"], "disable,sign-out");
 }
+
+/// A second alert in the same second that took more actions (the account locked after a
+/// sign-out-only alert) records them: the cutoff keeps its second and lists the longer
+/// sequence; a shorter list, or an earlier cutoff, changes nothing.
+#[tokio::test]
+async fn a_second_alert_within_the_second_records_the_actions_it_added() {
+    use cognito_revocation::{
+        Cutoff, CutoffKey, CutoffStore, DynamoDbCutoffStore, Raise, Subject, UserPoolId,
+        DEFAULT_RETENTION,
+    };
+    let moto = Moto::start().await;
+    let sdk = moto.sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    moto::create_cutoff_table(&dynamodb, "cutoffs").await;
+    let store = DynamoDbCutoffStore::new(dynamodb, "cutoffs");
+    let pool = UserPoolId::parse("us-east-1_Same1").expect("a pool id");
+    let sub = Subject::parse("0b7c5b1e-1b2c-4c7e-9f0a-3d4e5f6a7b8c").expect("a sub");
+    let at = std::time::SystemTime::now();
+    let cutoff = |actions: &[&str], at: std::time::SystemTime| {
+        Cutoff::new(
+            pool.clone(),
+            sub.clone(),
+            "carol",
+            at,
+            DEFAULT_RETENTION,
+            "m",
+        )
+        .with_actions(actions.iter().copied())
+    };
+    let key = CutoffKey::new(&pool, &sub);
+    let recorded = || async { store.recorded(&key).await.expect("read").expect("an item") };
+
+    assert_eq!(
+        store.raise(&cutoff(&["sign-out"], at)).await.unwrap(),
+        Raise::Recorded
+    );
+    let (second, _) = recorded().await;
+    assert_eq!(
+        store
+            .raise(&cutoff(&["disable", "sign-out"], at))
+            .await
+            .unwrap(),
+        Raise::Recorded
+    );
+    assert_eq!(
+        recorded().await,
+        (second, vec!["disable".to_owned(), "sign-out".to_owned()])
+    );
+    assert_eq!(
+        store.raise(&cutoff(&["sign-out"], at)).await.unwrap(),
+        Raise::KeptLater
+    );
+    let earlier = at - std::time::Duration::from_secs(5);
+    assert_eq!(
+        store
+            .raise(&cutoff(&["reset-password", "disable", "sign-out"], earlier))
+            .await
+            .unwrap(),
+        Raise::KeptLater
+    );
+    assert_eq!(
+        recorded().await.1,
+        vec!["disable".to_owned(), "sign-out".to_owned()]
+    );
+}

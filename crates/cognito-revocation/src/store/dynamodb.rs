@@ -5,9 +5,12 @@
 //!   stolen token through, which is the window this project closes. A strong read of an item
 //!   this small costs one read request unit instead of half, the same latency, and the
 //!   authorizer's lookup cache already absorbs bursts of one user's requests.
-//! - Write: a conditional `UpdateItem` that sets the record only when no cutoff exists or the
-//!   stored one is earlier; `ConditionalCheckFailedException` therefore means "a cutoff at or
-//!   after this one is already there", which is success ([`Raise::KeptLater`]).
+//! - Write: a conditional `UpdateItem` that sets the record only when no cutoff exists, the
+//!   stored one is earlier, or it is of the same second and lists fewer actions (a second
+//!   alert within the second that locked the account too: `sign-out` is in every list, so
+//!   a longer list holds the shorter one); `ConditionalCheckFailedException` therefore means
+//!   "a cutoff at or after this one, with as many actions, is already there", which is
+//!   success ([`Raise::KeptLater`]).
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -116,7 +119,9 @@ impl CutoffStore for DynamoDbCutoffStore {
             .update_expression(
                 "SET #rb = :rb, #exp = :exp, #pool = :pool, #user = :user, #sub = :sub, #msg = :msg, #act = :act",
             )
-            .condition_expression("attribute_not_exists(#rb) OR #rb < :rb")
+            .condition_expression(
+                "attribute_not_exists(#rb) OR #rb < :rb OR (#rb = :rb AND (attribute_not_exists(#act) OR size(#act) < :nact))",
+            )
             .expression_attribute_names("#rb", REVOKED_BEFORE_ATTRIBUTE)
             .expression_attribute_names("#exp", EXPIRES_AT_ATTRIBUTE)
             .expression_attribute_names("#pool", "userPoolId")
@@ -129,6 +134,10 @@ impl CutoffStore for DynamoDbCutoffStore {
                 AttributeValue::N(cutoff.revoked_before().to_string()),
             )
             .expression_attribute_values(":exp", AttributeValue::N(cutoff.expires_at().to_string()))
+            .expression_attribute_values(
+                ":nact",
+                AttributeValue::N(cutoff.actions().len().to_string()),
+            )
             .expression_attribute_values(":pool", AttributeValue::S(cutoff.pool().to_string()))
             .expression_attribute_values(":user", AttributeValue::S(cutoff.username().to_owned()))
             .expression_attribute_values(":sub", AttributeValue::S(cutoff.sub().to_string()))
