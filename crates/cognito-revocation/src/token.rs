@@ -77,18 +77,7 @@ pub(crate) fn read(token: &str) -> Result<Unverified<'_>, Refusal> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(Refusal::TooLarge);
     }
-    let mut segments = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) = (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) else {
-        return Err(Refusal::Malformed);
-    };
-    if header.is_empty() || payload.is_empty() {
-        return Err(Refusal::Malformed);
-    }
+    let (header, payload, signature) = crate::jws::segments(token).ok_or(Refusal::Malformed)?;
     let header: Header = decode_json(header)?;
     // An empty signature is what `alg: none` tokens carry; report the algorithm, which is
     // the more useful reason, before the missing signature.

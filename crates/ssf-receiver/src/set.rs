@@ -257,16 +257,9 @@ pub fn read(set: &str) -> Result<Unverified<'_>, Refusal> {
     if set.len() > MAX_SET_BYTES {
         return Err(Refusal::TooLarge);
     }
-    let mut segments = set.split('.');
-    let (Some(header), Some(payload), Some(signature), None) = (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) else {
-        return Err(Refusal::Malformed);
-    };
-    if header.is_empty() || payload.is_empty() || !cognito_revocation::jws::is_base64url(payload) {
+    let (header, payload, signature) =
+        cognito_revocation::jws::segments(set).ok_or(Refusal::Malformed)?;
+    if !cognito_revocation::jws::is_base64url(payload) {
         return Err(Refusal::Malformed);
     }
     let header: Header = decode_json(header)?;
