@@ -157,3 +157,15 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<St
         String::from_utf8_lossy(&text).into_owned()
     })
 }
+
+/// Another binary of the workspace, built beside `own` (a test's `CARGO_BIN_EXE_*`) by
+/// `cargo test --workspace`, as `scripts/test` runs it.
+pub fn sibling_binary(own: &str, name: &str) -> String {
+    let path = std::path::Path::new(own).with_file_name(name);
+    assert!(
+        path.exists(),
+        "{} is not built: run the tests with `cargo test --workspace` (scripts/test does)",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}

@@ -19,15 +19,7 @@ pub async fn run_function(
     .await
 }
 
-/// Another binary of the workspace, built beside the responder's by `cargo test --workspace`
-/// (as `scripts/test` runs it).
+/// Another binary of the workspace, built beside the responder's.
 pub fn sibling_binary(name: &str) -> String {
-    let responder = std::path::Path::new(env!("CARGO_BIN_EXE_cognito-signout-responder"));
-    let path = responder.with_file_name(name);
-    assert!(
-        path.exists(),
-        "{} is not built: run the tests with `cargo test --workspace` (scripts/test does)",
-        path.display()
-    );
-    path.to_string_lossy().into_owned()
+    test_support::runtime_api::sibling_binary(env!("CARGO_BIN_EXE_cognito-signout-responder"), name)
 }

@@ -4,8 +4,6 @@
 //! refused afterwards) and records the cutoff; the authorizer refuses the user's old access
 //! token and still accepts everyone else's. Nothing of the SET reaches the receiver's logs.
 
-use std::path::Path;
-
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
 use test_support::api_gateway::{http_allowed, http_event};
@@ -16,17 +14,9 @@ use crate::helpers::*;
 
 const TABLE: &str = "revocation-cutoffs";
 
-/// Another binary of the workspace, built beside this one by `cargo test --workspace` (as
-/// `scripts/test` runs it).
+/// Another binary of the workspace, built beside this one.
 fn sibling(name: &str) -> String {
-    let own = Path::new(env!("CARGO_BIN_EXE_ssf-receiver"));
-    let path = own.with_file_name(name);
-    assert!(
-        path.exists(),
-        "{} is not built: run the tests with `cargo test --workspace` (scripts/test does)",
-        path.display()
-    );
-    path.to_string_lossy().into_owned()
+    test_support::runtime_api::sibling_binary(env!("CARGO_BIN_EXE_ssf-receiver"), name)
 }
 
 fn answer(run: &Run, id: &str) -> Value {
