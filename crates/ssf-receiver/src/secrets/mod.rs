@@ -12,6 +12,7 @@
 mod secrets_manager;
 
 use std::future::Future;
+use std::str::FromStr;
 
 pub use secrets_manager::SecretsManager;
 
@@ -40,39 +41,31 @@ pub trait Secrets {
 /// poll's. An error names the variable whose secret failed.
 pub async fn resolve(mut config: Config, secrets: &impl Secrets) -> Result<Config, ConfigError> {
     if let Some(arn) = config.authorization_secret.take() {
-        let value = read(secrets, &arn, "SSF_AUTHORIZATION_SECRET_ARN").await?;
-        config.authorization = Some(
-            ConfigError::parse("SSF_AUTHORIZATION_SECRET_ARN", &value)
-                .map_err(|_| not_a_header("SSF_AUTHORIZATION_SECRET_ARN"))?,
-        );
+        config.authorization = Some(header(secrets, &arn, "SSF_AUTHORIZATION_SECRET_ARN").await?);
     }
     if let Some(arn) = config.poll_authorization_secret.take() {
-        let value = read(secrets, &arn, "SSF_POLL_AUTHORIZATION_SECRET_ARN").await?;
-        config.poll_authorization = Some(
-            ConfigError::parse("SSF_POLL_AUTHORIZATION_SECRET_ARN", &value)
-                .map_err(|_| not_a_header("SSF_POLL_AUTHORIZATION_SECRET_ARN"))?,
-        );
+        config.poll_authorization =
+            Some(header(secrets, &arn, "SSF_POLL_AUTHORIZATION_SECRET_ARN").await?);
     }
     Ok(config)
 }
 
-async fn read(
+/// The header value the secret `arn` (named by `variable`) holds; an error names the
+/// variable, and never the value.
+async fn header<T: FromStr>(
     secrets: &impl Secrets,
     arn: &SecretArn,
     variable: &str,
-) -> Result<String, ConfigError> {
-    secrets
-        .secret_string(arn)
-        .await
-        .map_err(|err| ConfigError::new(variable, format!("the secret could not be read: {err}")))
-}
-
-/// The error for a secret whose value is not a header value (the value itself never shown).
-fn not_a_header(variable: &str) -> ConfigError {
-    ConfigError::new(
-        variable,
-        "the secret's value is not a header value (empty, or with control characters such as a newline)",
-    )
+) -> Result<T, ConfigError> {
+    let value = secrets.secret_string(arn).await.map_err(|err| {
+        ConfigError::new(variable, format!("the secret could not be read: {err}"))
+    })?;
+    value.trim().parse().map_err(|_| {
+        ConfigError::new(
+            variable,
+            "the secret's value is not a header value (empty, or with control characters such as a newline)",
+        )
+    })
 }
 
 #[cfg(test)]
