@@ -23,7 +23,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use revocation_authorizer::authorizer::Authorizer;
 use revocation_authorizer::metrics::MetricsSink;
 use serde_json::{json, Value};
-use test_support::bench::{self, cpu_time, involuntary_switches, knob, percentile, us};
+use test_support::bench::{self, cpu_time, involuntary_switches, knob, percentile, us, Spread};
 use test_support::http_stub::{HttpStub, StubReply, StubRequest};
 
 const POOL: &str = "us-east-1_BenchPool1";
@@ -137,7 +137,7 @@ async fn authorizations(
         once().await;
     }
     let connected = || connections.map_or(0, |c| c.load(Ordering::Relaxed));
-    let (mut p50s, mut p99s) = (Vec::new(), Vec::new());
+    let (mut p50s, mut p99s) = (Spread::default(), Spread::default());
     for round in 1..=rounds {
         let mut samples = Vec::with_capacity(n);
         let (cpu, switches, opened) = (cpu_time(), involuntary_switches(), connected());
@@ -161,16 +161,10 @@ async fn authorizations(
         p50s.push(p50);
         p99s.push(p99);
     }
-    p50s.sort();
-    p99s.sort();
     println!(
-        "authorization, cache off, {label}: over {rounds} rounds of {n} (after {warm_up} to warm up): p50 median {:.0} us [{:.0}-{:.0}], p99 median {:.0} us [{:.0}-{:.0}]; {} connections opened in all",
-        us(p50s[rounds / 2]),
-        us(p50s[0]),
-        us(p50s[rounds - 1]),
-        us(p99s[rounds / 2]),
-        us(p99s[0]),
-        us(p99s[rounds - 1]),
+        "authorization, cache off, {label}: over {rounds} rounds of {n} (after {warm_up} to warm up): p50 {}, p99 {}; {} connections opened in all",
+        p50s.us(),
+        p99s.us(),
         connected(),
     );
 }

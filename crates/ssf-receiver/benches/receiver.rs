@@ -28,7 +28,7 @@ use ssf_receiver::set::Expected;
 use ssf_receiver::subject::Directory;
 use ssf_receiver::transmitter::HttpsClient;
 use ssf_receiver::users::{MemoryUser, MemoryUsers};
-use test_support::bench::{self, cpu_time, knob, percentile, us};
+use test_support::bench::{self, cpu_time, knob, percentile, us, Spread};
 use test_support::http_stub::StubReply;
 
 const RSA_KEY: &str = include_str!("../tests/keys/test-only-rsa-private.pem");
@@ -134,7 +134,7 @@ async fn sets() {
     for _ in 0..warm_up {
         once().await;
     }
-    let (mut p50s, mut p99s, mut cpus) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut p50s, mut p99s, mut cpus) = (Spread::default(), Spread::default(), Spread::default());
     for round in 1..=rounds {
         let mut samples = Vec::with_capacity(n);
         let cpu = cpu_time();
@@ -157,18 +157,11 @@ async fn sets() {
         p99s.push(p99);
         cpus.push(cpu);
     }
-    p50s.sort();
-    p99s.sort();
-    cpus.sort();
     println!(
-        "time per pushed SET, warm JWKS, in-memory users/queue/replays: over {rounds} rounds of {n} (after {warm_up} to warm up): p50 median {:.0} us [{:.0}-{:.0}], p99 median {:.0} us [{:.0}-{:.0}], CPU median {:.0} us per SET",
-        us(p50s[rounds / 2]),
-        us(p50s[0]),
-        us(p50s[rounds - 1]),
-        us(p99s[rounds / 2]),
-        us(p99s[0]),
-        us(p99s[rounds - 1]),
-        us(cpus[rounds / 2]),
+        "time per pushed SET, warm JWKS, in-memory users/queue/replays: over {rounds} rounds of {n} (after {warm_up} to warm up): p50 {}, p99 {}, CPU per SET {}",
+        p50s.us(),
+        p99s.us(),
+        cpus.us(),
     );
 }
 

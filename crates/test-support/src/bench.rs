@@ -42,6 +42,32 @@ pub fn percentile(samples: &[Duration], p: usize) -> Duration {
     samples[(samples.len() * p / 100).min(samples.len() - 1)]
 }
 
+/// One figure over several rounds: its median and its range, for printing.
+#[derive(Debug, Default, Clone)]
+pub struct Spread(Vec<Duration>);
+
+impl Spread {
+    /// Adds one round's figure.
+    pub fn push(&mut self, value: Duration) {
+        self.0.push(value);
+    }
+
+    /// `median N us [min-max]`, in microseconds.
+    pub fn us(&self) -> String {
+        let mut sorted = self.0.clone();
+        sorted.sort();
+        match (sorted.first(), sorted.last()) {
+            (Some(min), Some(max)) => format!(
+                "median {:.0} us [{:.0}-{:.0}]",
+                us(sorted[sorted.len() / 2]),
+                us(*min),
+                us(*max)
+            ),
+            _ => "no rounds".to_owned(),
+        }
+    }
+}
+
 /// Milliseconds, for printing.
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
