@@ -465,11 +465,14 @@ class Demo:
 
         # A sign-out alone.
         alert = {"UserPoolId": pool_id, "Username": user}
+        sent = time.monotonic()
         summary = self.invoke(RESPONDER, alert)
+        answered_ms = (time.monotonic() - sent) * 1000
         print(f"\n== a sign-out alert: {json.dumps(alert)}")
         self.check(summary.get("outcome") == "signed-out" and summary.get("actions") == ["sign-out"],
                    f"the sign-out alert signs carol out: {summary}")
-        print(f"   outcome {summary.get('outcome')}, actions {json.dumps(summary.get('actions'))}")
+        print(f"   outcome {summary.get('outcome')}, actions {json.dumps(summary.get('actions'))}, "
+              f"answered in {answered_ms:.0f} ms")
         revoked_before = int(next(iter(cutoff().get("revokedBefore", {"N": "0"}).values())))
         wait = revoked_before - time.time()
         if wait > 0:
@@ -487,18 +490,22 @@ class Demo:
 
         # The lock.
         alert = {"UserPoolId": pool_id, "Username": user, "Actions": ["disable"]}
+        sent = time.monotonic()
         summary = self.invoke(RESPONDER, alert)
+        answered_ms = (time.monotonic() - sent) * 1000
         print(f"\n== a disable alert: {json.dumps(alert)}")
         self.check(summary.get("outcome") == "signed-out" and summary.get("actions") == ["disable", "sign-out"],
                    f"the disable alert disables carol and signs her out: {summary}")
         print(f"   outcome {summary.get('outcome')}, actions {json.dumps(summary.get('actions'))} "
-              f"(AdminDisableUser, then AdminUserGlobalSignOut)")
+              f"(AdminDisableUser, then AdminUserGlobalSignOut), answered in {answered_ms:.0f} ms")
+        refused = sign_in()
+        refused_ms = (time.monotonic() - sent) * 1000
         enabled = cognito.admin_get_user(UserPoolId=pool_id, Username=user)["Enabled"]
         self.check(enabled is False, "carol is disabled")
-        refused = sign_in()
         self.check(isinstance(refused, str) and refused.startswith("NotAuthorizedException"),
                    f"the attacker's next sign-in is refused: {refused}")
-        print(f"   the attacker's next sign-in with the password: {refused if isinstance(refused, str) else 'ACCEPTED'}")
+        print(f"   the attacker's next sign-in with the password: {refused if isinstance(refused, str) else 'ACCEPTED'}, "
+              f"{refused_ms:.0f} ms after the alert was sent")
         answer = self.authorize(fresh)
         self.check(answer.get("isAuthorized") is False, f"the attacker's fresh token is refused now: {answer}")
         print(f"   GET /pets with the fresh token from before the lock: isAuthorized {json.dumps(answer.get('isAuthorized'))}")
