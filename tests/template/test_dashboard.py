@@ -283,7 +283,7 @@ def shown_metrics(body: dict) -> list[Shown]:
 
 def binaries_by_function(t: dict) -> dict[str, str]:
     """FunctionName as a widget shows it ("<LogicalId>") -> the binary it builds."""
-    return {f"<{function_of(t, b)[0]}>": b for b in (RESPONDER_BINARY, AUTHORIZER_BINARY)}
+    return {f"<{function_of(t, b)[0]}>": b for b in (RESPONDER_BINARY, AUTHORIZER_BINARY, RECEIVER)}
 
 
 def namespace_of(t: dict, binary: str, params: dict[str, Any]) -> Any:
@@ -316,9 +316,10 @@ def check_dashboard_metrics(t: dict, emitted: Emitted, params: dict[str, Any] = 
                 problems.append(f"{where} is not a listed AWS metric")
             continue
         if m.search:
-            binary = RECEIVER
-            namespace = evaluate(t, {"Ref": "MetricsNamespace"}, params)
-        elif m.function in functions:
+            # A SEARCH of the namespace also shows other stacks' functions that share it.
+            problems.append(f"{where}: a SEARCH, not this stack's function by name")
+            continue
+        if m.function in functions:
             binary = functions[m.function]
             namespace = namespace_of(t, binary, params)
         else:
@@ -373,6 +374,7 @@ def check_dashboard_conditions(t: dict) -> list[str]:
     if "${AWS::Region}" not in str(dashboard["Properties"].get("DashboardName")):
         problems.append(f"{name} DashboardName lacks the region (dashboards are global to an account)")
     authorizer = f"<{function_of(t, AUTHORIZER_BINARY)[0]}>"
+    receiver_function = f"<{function_of(t, RECEIVER)[0]}>"
     for auth, revocation, receiver in itertools.product(("true", "false"), repeat=3):
         params = {**ALL_ON, "DeployAuthorizer": auth, "EnableRevocation": revocation,
                   "DeploySsfReceiver": receiver}
@@ -384,7 +386,7 @@ def check_dashboard_conditions(t: dict) -> list[str]:
         has_authorizer = any(m.function == authorizer for m in shown)
         if has_authorizer != (auth == revocation == "true"):
             problems.append(f"{params}: authorizer widgets shown={has_authorizer}")
-        has_receiver = any(m.search for m in shown)
+        has_receiver = any(m.function == receiver_function for m in shown)
         if has_receiver != (receiver == "true"):
             problems.append(f"{params}: receiver widgets shown={has_receiver}")
     return problems
@@ -505,7 +507,15 @@ BREAKAGES = {
             t, '"Alerts", "FunctionName", "${SignoutFunction}"', '"Alerts", "FunctionName", "responder"')),
     "a receiver metric outside the contract": (
         check_dashboard_metrics, lambda t: edit_body(
-            t, 'MetricName=\\"SubjectsUnknown\\"', 'MetricName=\\"SubjectsUnknowable\\"')),
+            t, '"SubjectsUnknown", "FunctionName"', '"SubjectsUnknowable", "FunctionName"')),
+    "a receiver metric under the responder's name": (
+        check_dashboard_metrics, lambda t: edit_body(
+            t, '"SetsAccepted", "FunctionName", "${SsfReceiverFunction}"',
+            '"SetsAccepted", "FunctionName", "${SignoutFunction}"')),
+    "a SEARCH instead of the function's series": (
+        check_dashboard_metrics, lambda t: edit_body(
+            t, '["${MetricsNamespace}", "AlertsQueued", "FunctionName", "${SsfReceiverFunction}", {"label": "alerts queued"}]',
+            '[{"expression": "SEARCH(\'{\\"${MetricsNamespace}\\",FunctionName} MetricName=\\"AlertsQueued\\"\', \'Sum\', 60)", "id": "q"}]')),
     "a fixed region": (
         check_dashboard_metrics, lambda t: edit_body(
             t, '"region": "${AWS::Region}"', '"region": "us-east-1"')),
@@ -562,7 +572,8 @@ def test_a_made_up_metric_is_named_in_the_finding(template, emitted):
 
 def copy_sources(root: Path, to: Path) -> None:
     for relative in ("src/metrics.rs", "src/core/outcome.rs", "src/core/error_class.rs",
-                     "crates/revocation-authorizer/src", "crates/cognito-revocation/src"):
+                     "crates/revocation-authorizer/src", "crates/cognito-revocation/src",
+                     "crates/ssf-receiver/src"):
         source, target = root / relative, to / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():

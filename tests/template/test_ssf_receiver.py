@@ -56,6 +56,53 @@ def test_a_function_url_without_iam_auth_fronts_it(template):
     }
 
 
+def sam_transformed(params: dict[str, Any]) -> dict:
+    """The template as SAM's own transform (the `samtranslator` that `sam deploy` runs)
+    expands it, with local code locations replaced by S3 ones as `sam package` does."""
+    import os
+
+    from samtranslator.translator.transform import transform
+    from samtranslator.yaml_helper import yaml_parse
+
+    from test_template import TEMPLATE
+
+    document = yaml_parse(TEMPLATE.read_text())
+    for resource in document["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://bucket/key"
+
+    class NoManagedPolicies:
+        def load(self) -> dict:
+            return {}
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
+    return transform(document, params, NoManagedPolicies())
+
+
+def test_the_function_url_is_public_with_both_permissions_lambda_requires_since_october_2025():
+    # Lambda requires lambda:InvokeFunctionUrl and lambda:InvokeFunction for a new function
+    # URL with AuthType NONE; without the second, every push gets 403 Forbidden and the
+    # transmitter never reaches the receiver. SAM adds both: checked here so that a SAM
+    # version that did not would fail the suite rather than a deployment.
+    out = sam_transformed({**ON, "UserPoolArns": ",".join(POOLS)})
+    public = [
+        r["Properties"]
+        for r in out["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Permission"
+        and r["Properties"].get("Principal") == "*"
+        and r["Properties"].get("FunctionName") == {"Ref": "SsfReceiverFunction"}
+    ]
+    assert {p["Action"] for p in public} == {"lambda:InvokeFunctionUrl", "lambda:InvokeFunction"}, public
+    url = next(p for p in public if p["Action"] == "lambda:InvokeFunctionUrl")
+    assert url["FunctionUrlAuthType"] == "NONE"
+    invoke = next(p for p in public if p["Action"] == "lambda:InvokeFunction")
+    assert invoke["InvokedViaFunctionUrl"] is True  # only through the URL, not any invoke
+    for name, r in out["Resources"].items():
+        if r["Type"] == "AWS::Lambda::Permission" and r["Properties"].get("Principal") == "*":
+            assert r["Properties"]["FunctionName"] == {"Ref": "SsfReceiverFunction"}, name
+            assert r.get("Condition") == "IsSsfReceiverDeployed", name
+
+
 def test_the_environment_names_every_variable_of_the_contract(template):
     _, fn = receiver(template)
     variables = set(fn["Properties"]["Environment"]["Variables"])
