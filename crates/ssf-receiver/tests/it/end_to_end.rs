@@ -2,7 +2,8 @@
 //! CAEP `session-revoked` SET for a federated user; `ssf-receiver` verifies it and queues the
 //! alert; the responder, fed that queue message, signs the user out (the refresh token is
 //! refused afterwards) and records the cutoff; the authorizer refuses the user's old access
-//! token and still accepts everyone else's. Nothing of the SET reaches the receiver's logs.
+//! token and still accepts everyone else's. At every log level, TRACE included, neither the
+//! SET nor an `Authorization` value (the expected one or a wrong guess) reaches the logs.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
@@ -215,4 +216,87 @@ async fn a_pushed_session_revoked_signs_the_federated_user_out_and_their_old_tok
         http_allowed(&answer(&checked, "bob")),
         "bob is not affected"
     );
+}
+
+/// A function URL's event carrying `set` with the `Authorization` header `authorization`.
+fn push_event_with(set: &str, authorization: &str) -> String {
+    let mut event: Value = serde_json::from_str(&push_event(set)).expect("an event");
+    event["headers"]["authorization"] = json!(authorization);
+    event.to_string()
+}
+
+#[tokio::test]
+async fn at_trace_level_no_set_and_no_authorization_value_reaches_the_logs() {
+    let moto = Moto::start().await;
+    let sdk = moto.sdk_config().await;
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let pool = moto::create_pool(&cognito, "app-users").await;
+    moto::user_with_session(&cognito, &pool, &format!("{PROVIDER}_00u-alice")).await;
+    let alerts = moto::create_queue(&sqs, "alerts").await;
+    let idp = transmitter().await;
+    let issuer = format!("{}/tenant", idp.url());
+    let expected = "Bearer push-credential-7f3a9c1e";
+    let wrong = "Bearer guessed-credential-0b2d4e6f";
+    let good = sign(&claims(
+        &issuer,
+        "trace-jti-1",
+        SESSION_REVOKED,
+        iss_sub(&issuer, "00u-alice"),
+    ));
+    let forged = sign_with(
+        json!({"typ": "secevent+jwt", "alg": "RS256", "kid": RSA_KID}),
+        &claims(
+            &issuer,
+            "trace-jti-2",
+            SESSION_REVOKED,
+            iss_sub(&issuer, "00u-alice"),
+        ),
+        &other_rsa(),
+        jsonwebtoken::Algorithm::RS256,
+    );
+    let env = with(
+        moto.env(),
+        &[
+            ("SSF_ISSUER", issuer.as_str()),
+            ("SSF_AUDIENCE", AUDIENCE),
+            ("SSF_USER_POOL_IDS", pool.id.as_str()),
+            ("SSF_IDENTITY_PROVIDER", PROVIDER),
+            ("SSF_AUTHORIZATION", expected),
+            ("ALERT_QUEUE_URL", alerts.as_str()),
+            ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
+        ],
+    );
+    let run = run_binary(
+        &sibling("ssf-receiver"),
+        "ssf-receiver",
+        &env,
+        &[
+            ("good".into(), push_event_with(&good, expected)),
+            ("wrong-credential".into(), push_event_with(&good, wrong)),
+            ("forged".into(), push_event_with(&forged, expected)),
+        ],
+        20_000,
+    )
+    .await;
+    assert_eq!(answer(&run, "good")["statusCode"], 202);
+    assert_eq!(answer(&run, "wrong-credential")["statusCode"], 401);
+    assert_eq!(answer(&run, "forged")["statusCode"], 400);
+    let logs = format!("{}\n{}", run.stdout, run.stderr);
+    assert!(
+        logs.contains("TRACE") || logs.contains("DEBUG"),
+        "the run logged below INFO, so the level took effect:\n{logs}"
+    );
+    for set in [&good, &forged] {
+        for (i, part) in set.split('.').enumerate() {
+            assert!(!logs.contains(part), "segment {i} of a SET is in the logs");
+        }
+    }
+    for credential in [expected, wrong] {
+        let secret = credential.trim_start_matches("Bearer ");
+        assert!(
+            !logs.contains(secret),
+            "an Authorization value is in the logs"
+        );
+    }
 }
