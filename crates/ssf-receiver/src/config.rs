@@ -48,10 +48,11 @@ pub struct Config {
     pub poll_url: Option<TransmitterUrl>,
     /// `SSF_POLL_AUTHORIZATION`: the `Authorization` value a poll is sent with.
     pub poll_authorization: Option<Credential>,
-    /// `SSF_AUTHORIZATION_SECRET_ARN`, until [`crate::secrets::resolve`] has read it into
-    /// `authorization` at start-up.
+    /// `SSF_AUTHORIZATION_SECRET_ARN`: [`crate::secrets::resolve`] reads it into
+    /// `authorization` at start-up; the function reads it again when a push's value differs.
     pub authorization_secret: Option<SecretArn>,
-    /// `SSF_POLL_AUTHORIZATION_SECRET_ARN`, until read into `poll_authorization`.
+    /// `SSF_POLL_AUTHORIZATION_SECRET_ARN`: read into `poll_authorization` at start-up, and
+    /// again when the poll endpoint refuses the value.
     pub poll_authorization_secret: Option<SecretArn>,
 }
 

@@ -31,6 +31,7 @@ use crate::poller::PollEndpoint;
 use crate::push::{HttpAnswer, PushRequest};
 use crate::receiver::{Receipt, Receiver};
 use crate::replays::Replays;
+use crate::secrets::Rotating;
 use crate::set::Refusal;
 use crate::users::Users;
 
@@ -57,7 +58,7 @@ pub enum InvocationError {
 #[derive(Debug)]
 pub struct Function<K, U, Q, R> {
     receiver: Receiver<K, U, Q, R>,
-    authorization: Option<Authorization>,
+    authorization: Option<Rotating<Authorization>>,
     poll: Option<PollEndpoint>,
     metrics: MetricsSink,
 }
@@ -71,10 +72,17 @@ impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Function<K, U, Q, R> {
     ) -> Self {
         Self {
             receiver,
-            authorization,
+            authorization: authorization.map(Rotating::fixed),
             poll: None,
             metrics,
         }
+    }
+
+    /// The same function, pushes checked against `credential` (a secret's value, read again
+    /// when a push does not match it).
+    pub fn authorized_by(mut self, credential: Rotating<Authorization>) -> Self {
+        self.authorization = Some(credential);
+        self
     }
 
     /// The same function, polling `endpoint` on scheduled events.
@@ -172,14 +180,15 @@ impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Function<K, U, Q, R> {
             return HttpAnswer::method_not_allowed();
         }
         if let Some(expected) = &self.authorization {
-            if !expected.admits(request.authorization.as_deref()) {
+            let presented = request.authorization.as_deref();
+            if !admitted(expected, presented).await {
                 tracing::warn!(
                     err = "authentication_failed",
                     header_present = request.authorization.is_some(),
                     "push refused: Authorization missing or wrong"
                 );
                 self.metrics.emit(&Counted::Unauthenticated, request_id);
-                return HttpAnswer::unauthenticated(expected.scheme());
+                return HttpAnswer::unauthenticated(expected.current().scheme());
             }
         }
         let receipt = match &request.body {
@@ -190,6 +199,16 @@ impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Function<K, U, Q, R> {
         self.metrics.emit(&Counted::Set(&receipt), request_id);
         HttpAnswer::of(&receipt)
     }
+}
+
+/// Whether `presented` is the expected value: the current one, or the secret's value read
+/// again (at most once a minute) for a transmitter that already pushes a rotated one. An
+/// absent header never causes a read.
+async fn admitted(expected: &Rotating<Authorization>, presented: Option<&str>) -> bool {
+    if expected.current().admits(presented) {
+        return true;
+    }
+    presented.is_some() && expected.reread().await && expected.current().admits(presented)
 }
 
 /// Whether `event` is an EventBridge schedule's (`detail-type` "Scheduled Event").

@@ -73,6 +73,7 @@ use crate::keys::{HttpsKeySource, JwksLocation};
 use crate::poller::PollEndpoint;
 use crate::receiver::{Receiver, Settings};
 use crate::replays::{DynamoDbReplays, Replays};
+use crate::secrets::{Rotating, SecretArn, SecretSource, SecretsManager, REREAD_INTERVAL};
 use crate::set::Expected;
 use crate::subject::Directory;
 use crate::transmitter::HttpsClient;
@@ -129,14 +130,48 @@ pub fn aws_function<R: Replays>(
         SqsAlertQueue::new(sdk, &config.alert_queue_url),
         replays,
     );
-    let function = function::Function::new(receiver, config.authorization.clone(), metrics);
-    match &config.poll_url {
-        Some(url) => function.polling(PollEndpoint::new(
-            client,
-            url.clone(),
-            config.poll_authorization.clone(),
+    let secrets: Arc<dyn SecretSource> = Arc::new(SecretsManager::new(sdk));
+    let mut function = function::Function::new(receiver, config.authorization.clone(), metrics);
+    if let Some(credential) = rereadable(
+        &config.authorization,
+        &config.authorization_secret,
+        "SSF_AUTHORIZATION_SECRET_ARN",
+        &secrets,
+    ) {
+        function = function.authorized_by(credential);
+    }
+    let Some(url) = &config.poll_url else {
+        return function;
+    };
+    let mut endpoint = PollEndpoint::new(client, url.clone(), config.poll_authorization.clone());
+    if let Some(credential) = rereadable(
+        &config.poll_authorization,
+        &config.poll_authorization_secret,
+        "SSF_POLL_AUTHORIZATION_SECRET_ARN",
+        &secrets,
+    ) {
+        endpoint = endpoint.authorized_by(credential);
+    }
+    function.polling(endpoint)
+}
+
+/// A credential read from the secret `arn` at start-up ([`secrets::resolve`]), to be read
+/// again through `secrets` when it stops working; `None` for a credential of a plain variable.
+fn rereadable<T: Clone + std::str::FromStr>(
+    value: &Option<T>,
+    arn: &Option<SecretArn>,
+    variable: &'static str,
+    secrets: &Arc<dyn SecretSource>,
+) -> Option<Rotating<T>> {
+    match (value, arn) {
+        (Some(value), Some(arn)) => Some(Rotating::from_secret(
+            value.clone(),
+            arn.clone(),
+            variable,
+            secrets.clone(),
+            REREAD_INTERVAL,
         )),
-        None => function,
+        _ => None,
     }
 }
 
@@ -171,6 +206,7 @@ mod architecture {
             ("keys/mod.rs", include_str!("keys/mod.rs")),
             ("replays/mod.rs", include_str!("replays/mod.rs")),
             ("secrets/mod.rs", include_str!("secrets/mod.rs")),
+            ("secrets/rotating.rs", include_str!("secrets/rotating.rs")),
             ("users/mod.rs", include_str!("users/mod.rs")),
         ];
         for (file, text) in core {

@@ -1,19 +1,21 @@
 //! Credentials kept in Secrets Manager (`SSF_AUTHORIZATION_SECRET_ARN`,
 //! `SSF_POLL_AUTHORIZATION_SECRET_ARN`): the secret's ARN, the port that reads a secret's
-//! string ([`Secrets`]), and [`resolve`], which puts the values where the configuration
-//! expects them, once, at start-up.
+//! string ([`Secrets`]), [`resolve`], which puts the values where the configuration expects
+//! them at start-up, and [`Rotating`], which reads a secret again when its value stops working.
 //!
 //! A secret that cannot be read, or whose value is not a header value, stops the function at
 //! start-up (the push is never left open because a secret was unreadable). The value is never
 //! logged: errors name the variable and the service's code only. A rotated secret takes
-//! effect in instances started after the rotation (update the function, or let instances
-//! recycle).
+//! effect in running instances at the first push (or poll) that the old value no longer
+//! serves, read again at most once a minute.
 
+mod rotating;
 mod secrets_manager;
 
 use std::future::Future;
 use std::str::FromStr;
 
+pub use rotating::{Rotating, SecretSource, REREAD_INTERVAL};
 pub use secrets_manager::SecretsManager;
 
 pub use crate::config::SecretArn;
@@ -38,14 +40,14 @@ pub trait Secrets {
 
 /// `config` with the values of the secrets it names in place: `SSF_AUTHORIZATION_SECRET_ARN`
 /// becomes the push's expected `Authorization`, `SSF_POLL_AUTHORIZATION_SECRET_ARN` the
-/// poll's. An error names the variable whose secret failed.
+/// poll's (the ARNs stay, for reading again). An error names the variable whose secret failed.
 pub async fn resolve(mut config: Config, secrets: &impl Secrets) -> Result<Config, ConfigError> {
-    if let Some(arn) = config.authorization_secret.take() {
-        config.authorization = Some(header(secrets, &arn, "SSF_AUTHORIZATION_SECRET_ARN").await?);
+    if let Some(arn) = &config.authorization_secret {
+        config.authorization = Some(header(secrets, arn, "SSF_AUTHORIZATION_SECRET_ARN").await?);
     }
-    if let Some(arn) = config.poll_authorization_secret.take() {
+    if let Some(arn) = &config.poll_authorization_secret {
         config.poll_authorization =
-            Some(header(secrets, &arn, "SSF_POLL_AUTHORIZATION_SECRET_ARN").await?);
+            Some(header(secrets, arn, "SSF_POLL_AUTHORIZATION_SECRET_ARN").await?);
     }
     Ok(config)
 }
@@ -96,7 +98,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn both_secrets_become_the_credentials_and_their_arns_are_consumed() {
+    async fn both_secrets_become_the_credentials_and_their_arns_stay_for_reading_again() {
         let config = config(&[
             ("SSF_AUTHORIZATION_SECRET_ARN", PUSH),
             ("SSF_POLL_AUTHORIZATION_SECRET_ARN", POLL),
@@ -115,7 +117,13 @@ mod tests {
                 .map(|c| c.header_value().to_owned()),
             Some("Bearer poll-value".to_owned())
         );
-        assert!(resolved.authorization_secret.is_none());
+        assert_eq!(
+            resolved
+                .authorization_secret
+                .as_ref()
+                .map(SecretArn::as_str),
+            Some(PUSH)
+        );
     }
 
     #[tokio::test]

@@ -8,3 +8,4 @@ mod helpers;
 mod moto;
 mod poll;
 mod push;
+mod rotation;

@@ -287,7 +287,7 @@ async fn a_missing_queue_or_pool_is_a_failure_not_a_refusal() {
 }
 
 #[tokio::test]
-async fn a_secret_is_read_from_secrets_manager_and_a_missing_one_is_named() {
+async fn a_secret_is_read_from_secrets_manager_again_after_rotation_and_a_missing_one_is_named() {
     use ssf_receiver::secrets::{SecretArn, Secrets, SecretsManager};
     let moto = Moto::start().await;
     let sdk = moto.sdk_config().await;
@@ -318,4 +318,25 @@ async fn a_secret_is_read_from_secrets_manager_and_a_missing_one_is_named() {
         .await
         .expect_err("no such secret");
     assert_eq!(err.code, "ResourceNotFoundException", "{err}");
+
+    // Rotated while the function runs: read again through the same adapter.
+    let credential = ssf_receiver::secrets::Rotating::from_secret(
+        "Bearer from-the-secret"
+            .parse::<ssf_receiver::authorization::Authorization>()
+            .expect("a header value"),
+        arn.clone(),
+        "SSF_AUTHORIZATION_SECRET_ARN",
+        std::sync::Arc::new(SecretsManager::new(&sdk)),
+        std::time::Duration::ZERO,
+    );
+    aws_sdk_secretsmanager::Client::new(&sdk)
+        .put_secret_value()
+        .secret_id(arn.as_str())
+        .secret_string("Bearer rotated")
+        .send()
+        .await
+        .expect("rotate");
+    assert!(credential.reread().await, "the rotated value is read");
+    assert!(credential.current().admits(Some("Bearer rotated")));
+    assert!(!credential.current().admits(Some("Bearer from-the-secret")));
 }

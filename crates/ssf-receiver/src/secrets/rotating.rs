@@ -1,0 +1,255 @@
+//! [`Rotating`]: a credential that is either fixed (from its variable) or read from a secret at
+//! start-up and read again when it stops working, so that a rotated secret takes effect in
+//! running instances without a redeployment.
+//!
+//! A read again happens only when asked (a push whose `Authorization` does not match, a poll
+//! endpoint answering 401 or 403) and at most once per [`REREAD_INTERVAL`], so a stream of
+//! wrong values costs at most one `GetSecretValue` a minute per instance. A read that fails,
+//! or whose value is not a header value, keeps the credential as it was: nothing is ever
+//! opened because a secret was unreadable. The value is never logged.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::{SecretArn, SecretError, Secrets, SecretsManager};
+
+/// The least time between two reads of a credential's secret.
+pub const REREAD_INTERVAL: Duration = Duration::from_secs(60);
+
+/// What a [`Rotating`] credential reads its secret with: [`Secrets`] behind a pointer.
+pub trait SecretSource: Send + Sync {
+    /// The `SecretString` of the secret `arn` (its current version).
+    fn read<'a>(
+        &'a self,
+        arn: &'a SecretArn,
+    ) -> Pin<Box<dyn Future<Output = Result<String, SecretError>> + Send + 'a>>;
+}
+
+impl SecretSource for SecretsManager {
+    fn read<'a>(
+        &'a self,
+        arn: &'a SecretArn,
+    ) -> Pin<Box<dyn Future<Output = Result<String, SecretError>> + Send + 'a>> {
+        Box::pin(self.secret_string(arn))
+    }
+}
+
+/// A credential: a fixed value, or a secret's value kept and read again on demand.
+pub struct Rotating<T> {
+    current: Mutex<T>,
+    secret: Option<Reread>,
+}
+
+/// Where a credential's value comes from, and when it was last read from there.
+struct Reread {
+    arn: SecretArn,
+    variable: &'static str,
+    source: Arc<dyn SecretSource>,
+    interval: Duration,
+    last: Mutex<Option<Instant>>,
+}
+
+impl<T> fmt::Debug for Rotating<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rotating")
+            .field("value", &"<redacted>")
+            .field("secret", &self.secret.as_ref().map(|s| s.variable))
+            .finish()
+    }
+}
+
+impl<T: Clone + FromStr> Rotating<T> {
+    /// A credential that never changes (its variable's value).
+    pub fn fixed(value: T) -> Self {
+        Self {
+            current: Mutex::new(value),
+            secret: None,
+        }
+    }
+
+    /// A credential whose `value` was read at start-up from the secret `arn` (named by
+    /// `variable` in logs), read again through `source` at most once per `interval`.
+    pub fn from_secret(
+        value: T,
+        arn: SecretArn,
+        variable: &'static str,
+        source: Arc<dyn SecretSource>,
+        interval: Duration,
+    ) -> Self {
+        Self {
+            current: Mutex::new(value),
+            secret: Some(Reread {
+                arn,
+                variable,
+                source,
+                interval,
+                last: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// The value now.
+    pub fn current(&self) -> T {
+        lock(&self.current).clone()
+    }
+
+    /// Reads the secret again, when the credential comes from one and the last read again is
+    /// at least the interval ago (the first is never held back). Whether a value was read; it
+    /// is then the current one. A failed read, or a value that is not a header value, keeps
+    /// the current one.
+    pub async fn reread(&self) -> bool {
+        let Some(secret) = &self.secret else {
+            return false;
+        };
+        {
+            let mut last = lock(&secret.last);
+            let now = Instant::now();
+            if last.is_some_and(|at| now.duration_since(at) < secret.interval) {
+                return false;
+            }
+            *last = Some(now);
+        }
+        match secret.source.read(&secret.arn).await {
+            Ok(raw) => match raw.trim().parse::<T>() {
+                Ok(value) => {
+                    *lock(&self.current) = value;
+                    tracing::info!(
+                        variable = secret.variable,
+                        "credential read again from its secret"
+                    );
+                    true
+                }
+                Err(_) => {
+                    tracing::warn!(
+                        variable = secret.variable,
+                        "the secret's value is not a header value: the credential is kept"
+                    );
+                    false
+                }
+            },
+            Err(err) => {
+                tracing::warn!(
+                    variable = secret.variable,
+                    code = %err.code,
+                    "the secret could not be read again: the credential is kept"
+                );
+                false
+            }
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authorization::Authorization;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A secret whose value a test sets, counting the reads.
+    struct Fake {
+        value: Mutex<Result<String, SecretError>>,
+        reads: AtomicUsize,
+    }
+
+    impl Fake {
+        fn holding(value: &str) -> Arc<Self> {
+            Arc::new(Self {
+                value: Mutex::new(Ok(value.to_owned())),
+                reads: AtomicUsize::new(0),
+            })
+        }
+
+        fn set(&self, value: Result<&str, &str>) {
+            *lock(&self.value) = value.map(str::to_owned).map_err(|code| SecretError {
+                code: code.to_owned(),
+                message: "refused".to_owned(),
+            });
+        }
+
+        fn reads(&self) -> usize {
+            self.reads.load(Ordering::SeqCst)
+        }
+    }
+
+    impl SecretSource for Fake {
+        fn read<'a>(
+            &'a self,
+            _arn: &'a SecretArn,
+        ) -> Pin<Box<dyn Future<Output = Result<String, SecretError>> + Send + 'a>> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            let value = lock(&self.value).clone();
+            Box::pin(async move { value })
+        }
+    }
+
+    const ARN: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ssf-push-AbCdEf";
+
+    fn push(source: &Arc<Fake>, interval: Duration) -> Rotating<Authorization> {
+        Rotating::from_secret(
+            "Bearer old".parse().unwrap(),
+            ARN.parse().unwrap(),
+            "SSF_AUTHORIZATION_SECRET_ARN",
+            source.clone(),
+            interval,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_rotated_secret_is_read_again_and_becomes_the_credential() {
+        let source = Fake::holding("Bearer old");
+        let credential = push(&source, REREAD_INTERVAL);
+        assert!(credential.current().admits(Some("Bearer old")));
+        source.set(Ok("Bearer new\n"));
+        assert!(credential.reread().await);
+        assert!(credential.current().admits(Some("Bearer new")));
+        assert!(!credential.current().admits(Some("Bearer old")));
+        assert_eq!(source.reads(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_secret_is_read_again_at_most_once_per_interval() {
+        let source = Fake::holding("Bearer old");
+        let credential = push(&source, REREAD_INTERVAL);
+        assert!(credential.reread().await);
+        for _ in 0..100 {
+            assert!(!credential.reread().await);
+        }
+        assert_eq!(source.reads(), 1, "a flood of wrong values costs one read");
+        let eager = push(&source, Duration::ZERO);
+        assert!(eager.reread().await && eager.reread().await);
+        assert_eq!(source.reads(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failed_read_or_an_unusable_value_keeps_the_credential() {
+        let source = Fake::holding("Bearer old");
+        let credential = push(&source, Duration::ZERO);
+        source.set(Err("AccessDeniedException"));
+        assert!(!credential.reread().await);
+        assert!(credential.current().admits(Some("Bearer old")));
+        source.set(Ok(""));
+        assert!(!credential.reread().await);
+        source.set(Ok("Bearer a\nb"));
+        assert!(!credential.reread().await);
+        assert!(credential.current().admits(Some("Bearer old")));
+        assert_eq!(source.reads(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_fixed_credential_never_reads_anything() {
+        let credential = Rotating::fixed("Bearer fixed".parse::<Authorization>().unwrap());
+        assert!(!credential.reread().await);
+        assert!(credential.current().admits(Some("Bearer fixed")));
+        assert!(!format!("{credential:?}").contains("Bearer fixed"));
+    }
+}
