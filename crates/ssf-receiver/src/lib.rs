@@ -33,7 +33,8 @@
 //!   ([`AlertQueue`](alerts::AlertQueue); SQS, each alert confirmed).
 //! - [`replays`]: `jti`s accepted before ([`Replays`](replays::Replays); DynamoDB, or off).
 //! - [`secrets`]: credentials kept in Secrets Manager ([`Secrets`](secrets::Secrets)), read
-//!   once at start-up.
+//!   at start-up and again, at most once a minute, when they stop working
+//!   ([`Rotating`](secrets::Rotating)).
 //!
 //! And what runs them: [`transmitter`] (the bounded HTTPS client and the URL rule),
 //! [`poller`] (the poll endpoint on that client),
