@@ -78,13 +78,13 @@ pub struct Summary {
     /// Decided under `DRY_RUN`: nothing was called.
     pub dry_run: bool,
     /// Each alert's outcome, when the invocation held other than one (the first
-    /// [`MAX_LISTED_ALERTS`] of them).
+    /// `MAX_LISTED_ALERTS`, 1,000, of them).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alerts: Option<Vec<AlertSummary>>,
     /// How many alerts ended in each outcome, when the invocation held other than one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub counts: Option<BTreeMap<&'static str, usize>>,
-    /// How many alerts `alerts` leaves out (past [`MAX_LISTED_ALERTS`]).
+    /// How many alerts `alerts` leaves out (past the first `MAX_LISTED_ALERTS`, 1,000).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alerts_omitted: Option<usize>,
 }

@@ -132,7 +132,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
     }
 
     /// How many users the instance remembers as signed out (bounded by
-    /// [`memory::MEMORY_USERS`]).
+    /// `MEMORY_USERS`, 10,000).
     pub fn remembered_users(&self) -> usize {
         self.memory.len()
     }

@@ -72,7 +72,7 @@ pub trait Revocations: Send + Sync {
     ) -> impl Future<Output = Result<Option<Recorded>, RevocationError>> + Send;
 
     /// Publishes one `Cognito User Signed Out` event per user in `users` (at most
-    /// [`crate::core::revocation::MAX_EVENTS_PER_REQUEST`]) in one request; one result per
+    /// `MAX_EVENTS_PER_REQUEST`) in one request; one result per
     /// user, in order.
     fn publish(
         &self,

@@ -9,7 +9,7 @@
 //!    pools' issuers: the key URL is built from the listed pool id, never from the token;
 //! 4. the key: the header's `kid` in that pool's JWKS (cached; see [`crate::jwks`]);
 //! 5. the RS256 signature over header and claims, by `jsonwebtoken` on aws-lc-rs;
-//! 6. the claims of the now genuine token ([`Policy::admit`], pure): `token_use` accepted,
+//! 6. the claims of the now genuine token (`Policy::admit`, pure): `token_use` accepted,
 //!    the client listed (`client_id` of an access token, `aud` of an ID token), `exp` in the
 //!    future (no leeway: Cognito's and Lambda's clocks are NTP-synchronised, and leeway would
 //!    only lengthen a stolen token's life), `sub` present, and an authentication time

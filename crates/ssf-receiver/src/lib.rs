@@ -12,8 +12,8 @@
 //!
 //! - [`set`]: a SET from its text to a [`VerifiedSet`](set::VerifiedSet): size, compact JWS,
 //!   header, signature, claims; every [`Refusal`](set::Refusal) with its RFC 8935 `err`.
-//! - [`events`]: event type URIs to a [`Plan`](events::Plan) of requests, and [`merge`]
-//!   (events::merge): one alert per user and SET.
+//! - [`events`]: event type URIs to a [`Plan`](events::Plan) of requests, and
+//!   [`merge`](events::merge): one alert per user and SET.
 //! - [`subject`]: RFC 9493 subjects and the [`Lookup`](subject::Lookup) that finds their
 //!   users.
 //! - [`action`]: the responder's action names.
@@ -31,10 +31,11 @@
 //! - [`users`]: `ListUsers` by `sub`, `email` or `username` ([`Users`](users::Users)).
 //! - [`alerts`]: the [`Alert`](alerts::Alert) and its queue
 //!   ([`AlertQueue`](alerts::AlertQueue); SQS, each alert confirmed).
-//! - [`replays`]: `jti`s accepted before ([`Replays`](replays::Replays); DynamoDB, or off).
+//! - [`replays`](mod@replays): `jti`s accepted before ([`replays::Replays`];
+//!   DynamoDB, or off).
 //! - [`secrets`]: credentials kept in Secrets Manager ([`Secrets`](secrets::Secrets)), read
 //!   at start-up and again, at most once a minute, when they stop working
-//!   ([`Rotating`](secrets::Rotating)).
+//!   ([`secrets::Rotating`]).
 //!
 //! And what runs them: [`transmitter`] (the bounded HTTPS client and the URL rule),
 //! [`poller`] (the poll endpoint on that client),

@@ -1,7 +1,7 @@
 //! Test equipment shared by the workspace's tests and benchmarks, so there is one of each:
 //!
 //! - [`api_gateway`]: the HTTP API and REST authorizer events, and readers of the answers.
-//! - [`bench`]: what the benchmarks measure the same way (knobs, CPU time, percentiles, a stub
+//! - [`bench`](mod@bench): what the benchmarks measure the same way (knobs, CPU time, percentiles, a stub
 //!   on its own thread, the cold start of a release binary).
 //! - [`http_stub`]: the scriptable HTTP/1.1 server on 127.0.0.1 (answers, delays, hangs,
 //!   resets; records every request). The fault tests, the emulator and the benchmarks' stub
