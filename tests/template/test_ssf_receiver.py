@@ -208,3 +208,20 @@ def test_a_credential_and_its_secret_together_are_refused(template):
     described = " ".join(a["AssertDescription"] for a in rule["Assertions"])
     assert "SsfAuthorization or SsfAuthorizationSecretArn, not both" in described
     assert "SsfPollAuthorization or SsfPollAuthorizationSecretArn, not both" in described
+
+
+def test_compromise_actions_beyond_allowed_actions_are_refused_at_deploy_time(template):
+    # Beyond AllowedActions, the responder would sign the user out and dead-letter every
+    # compromise alert as forbidden-action: the stack says so before anything is deployed.
+    from test_template import action_set, rules_refusing
+
+    allowed_values = template["Parameters"]["AllowedActions"]["AllowedValues"]
+    compromise_values = template["Parameters"]["SsfCompromiseActions"]["AllowedValues"]
+    for allowed in allowed_values:
+        for compromise in compromise_values:
+            for deployed in ("true", "false"):
+                params = {**ON, "DeploySsfReceiver": deployed, "UserPoolArns": POOLS,
+                          "AllowedActions": allowed, "SsfCompromiseActions": compromise}
+                refused = rules_refusing(template, params)
+                beyond = not action_set(compromise) <= action_set(allowed)
+                assert bool(refused) == (beyond and deployed == "true"), (params, refused)
