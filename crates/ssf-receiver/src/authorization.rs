@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// The expected header value, kept as its digest and its scheme.
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Authorization {
     digest: [u8; 32],
     scheme: String,

@@ -36,9 +36,10 @@ use crate::set::Refusal;
 use crate::users::Users;
 
 /// Time left before the invocation's deadline under which no new poll starts: a poll's
-/// request (3 s at most) and its SETs' lookups and queue calls must fit, and the final
+/// request (3 s at most; after a 401 or 403, a read of the rotated secret, 5 s at most, and
+/// the request once more) and its SETs' lookups and queue calls must fit, and the final
 /// acknowledgement after them.
-pub const POLL_MARGIN: Duration = Duration::from_secs(12);
+pub const POLL_MARGIN: Duration = Duration::from_secs(20);
 
 /// Why an invocation ends in an error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -208,7 +209,10 @@ async fn admitted(expected: &Rotating<Authorization>, presented: Option<&str>) -
     if expected.current().admits(presented) {
         return true;
     }
-    presented.is_some() && expected.reread().await && expected.current().admits(presented)
+    // Read again only for a value that could be a rotated one: present and not empty.
+    presented.is_some_and(|value| !value.is_empty())
+        && expected.reread().await
+        && expected.current().admits(presented)
 }
 
 /// Whether `event` is an EventBridge schedule's (`detail-type` "Scheduled Event").

@@ -118,12 +118,25 @@ pub fn jwks_location(config: &Config) -> JwksLocation {
 }
 
 /// Builds the function on the real adapters with `replays`. Nothing here touches the network.
+///
+/// # Panics
+///
+/// When a credential's secret is named but its value was not read ([`secrets::resolve`]
+/// runs first): the function stops at start-up rather than take pushes unchecked.
 pub fn aws_function<R: Replays>(
     sdk: &SdkConfig,
     config: &Config,
     replays: R,
     metrics: MetricsSink,
 ) -> AwsFunction<R> {
+    assert!(
+        config.authorization.is_some() || config.authorization_secret.is_none(),
+        "SSF_AUTHORIZATION_SECRET_ARN was not read: secrets::resolve runs before aws_function"
+    );
+    assert!(
+        config.poll_authorization.is_some() || config.poll_authorization_secret.is_none(),
+        "SSF_POLL_AUTHORIZATION_SECRET_ARN was not read: secrets::resolve runs before aws_function"
+    );
     let client = Arc::new(HttpsClient::new());
     let receiver = Receiver::new(
         settings(config),
@@ -159,7 +172,7 @@ pub fn aws_function<R: Replays>(
 
 /// A credential read from the secret `arn` at start-up ([`secrets::resolve`]), to be read
 /// again through `secrets` when it stops working; `None` for a credential of a plain variable.
-fn rereadable<T: Clone + std::str::FromStr>(
+fn rereadable<T: Clone + std::str::FromStr + PartialEq>(
     value: &Option<T>,
     arn: &Option<SecretArn>,
     variable: &'static str,

@@ -3,10 +3,11 @@
 //! running instances without a redeployment.
 //!
 //! A read again happens only when asked (a push whose `Authorization` does not match, a poll
-//! endpoint answering 401 or 403) and at most once per [`REREAD_INTERVAL`], so a stream of
-//! wrong values costs at most one `GetSecretValue` a minute per instance. A read that fails,
-//! or whose value is not a header value, keeps the credential as it was: nothing is ever
-//! opened because a secret was unreadable. The value is never logged.
+//! endpoint answering 401 or 403) and at most once per [`REREAD_INTERVAL`], the start-up read
+//! included, so a stream of wrong values costs at most one `GetSecretValue` a minute per
+//! instance (and a new instance reads only at start-up in its first minute). A read that
+//! fails, or whose value is not a header value, keeps the credential as it was: nothing is
+//! ever opened because a secret was unreadable. The value is never logged.
 
 use std::fmt;
 use std::future::Future;
@@ -62,7 +63,7 @@ impl<T> fmt::Debug for Rotating<T> {
     }
 }
 
-impl<T: Clone + FromStr> Rotating<T> {
+impl<T: Clone + FromStr + PartialEq> Rotating<T> {
     /// A credential that never changes (its variable's value).
     pub fn fixed(value: T) -> Self {
         Self {
@@ -71,8 +72,8 @@ impl<T: Clone + FromStr> Rotating<T> {
         }
     }
 
-    /// A credential whose `value` was read at start-up from the secret `arn` (named by
-    /// `variable` in logs), read again through `source` at most once per `interval`.
+    /// A credential whose `value` was read from the secret `arn` (named by `variable` in logs)
+    /// just now, at start-up; read again through `source` at most once per `interval`.
     pub fn from_secret(
         value: T,
         arn: SecretArn,
@@ -87,7 +88,7 @@ impl<T: Clone + FromStr> Rotating<T> {
                 variable,
                 source,
                 interval,
-                last: Mutex::new(None),
+                last: Mutex::new(Some(Instant::now())),
             }),
         }
     }
@@ -97,10 +98,9 @@ impl<T: Clone + FromStr> Rotating<T> {
         lock(&self.current).clone()
     }
 
-    /// Reads the secret again, when the credential comes from one and the last read again is
-    /// at least the interval ago (the first is never held back). Whether a value was read; it
-    /// is then the current one. A failed read, or a value that is not a header value, keeps
-    /// the current one.
+    /// Reads the secret again, when the credential comes from one and the last read is at
+    /// least the interval ago. Whether that changed the value (the new one is then current);
+    /// a failed read, or a value that is not a header value, keeps the current one.
     pub async fn reread(&self) -> bool {
         let Some(secret) = &self.secret else {
             return false;
@@ -116,12 +116,15 @@ impl<T: Clone + FromStr> Rotating<T> {
         match secret.source.read(&secret.arn).await {
             Ok(raw) => match raw.trim().parse::<T>() {
                 Ok(value) => {
-                    *lock(&self.current) = value;
+                    let mut current = lock(&self.current);
+                    let changed = *current != value;
+                    *current = value;
                     tracing::info!(
                         variable = secret.variable,
+                        changed,
                         "credential read again from its secret"
                     );
-                    true
+                    changed
                 }
                 Err(_) => {
                     tracing::warn!(
@@ -207,27 +210,34 @@ mod tests {
     #[tokio::test]
     async fn a_rotated_secret_is_read_again_and_becomes_the_credential() {
         let source = Fake::holding("Bearer old");
-        let credential = push(&source, REREAD_INTERVAL);
+        let credential = push(&source, Duration::ZERO);
         assert!(credential.current().admits(Some("Bearer old")));
+        assert!(!credential.reread().await, "read, but unchanged");
         source.set(Ok("Bearer new\n"));
         assert!(credential.reread().await);
         assert!(credential.current().admits(Some("Bearer new")));
         assert!(!credential.current().admits(Some("Bearer old")));
-        assert_eq!(source.reads(), 1);
+        assert_eq!(source.reads(), 2);
     }
 
     #[tokio::test]
-    async fn the_secret_is_read_again_at_most_once_per_interval() {
-        let source = Fake::holding("Bearer old");
-        let credential = push(&source, REREAD_INTERVAL);
+    async fn the_secret_is_read_again_at_most_once_per_interval_the_start_up_read_included() {
+        let source = Fake::holding("Bearer new");
+        let credential = push(&source, Duration::from_millis(300));
+        for _ in 0..100 {
+            assert!(!credential.reread().await);
+        }
+        assert_eq!(
+            source.reads(),
+            0,
+            "within the interval of the start-up read"
+        );
+        tokio::time::sleep(Duration::from_millis(350)).await;
         assert!(credential.reread().await);
         for _ in 0..100 {
             assert!(!credential.reread().await);
         }
         assert_eq!(source.reads(), 1, "a flood of wrong values costs one read");
-        let eager = push(&source, Duration::ZERO);
-        assert!(eager.reread().await && eager.reread().await);
-        assert_eq!(source.reads(), 3);
     }
 
     #[tokio::test]

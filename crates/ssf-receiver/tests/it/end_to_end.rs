@@ -226,7 +226,7 @@ fn push_event_with(set: &str, authorization: &str) -> String {
 }
 
 #[tokio::test]
-async fn at_trace_level_no_set_and_no_authorization_value_reaches_the_logs() {
+async fn at_trace_level_no_set_and_no_authorization_value_from_its_secret_reaches_the_logs() {
     let moto = Moto::start().await;
     let sdk = moto.sdk_config().await;
     let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
@@ -237,6 +237,16 @@ async fn at_trace_level_no_set_and_no_authorization_value_reaches_the_logs() {
     let idp = transmitter().await;
     let issuer = format!("{}/tenant", idp.url());
     let expected = "Bearer push-credential-7f3a9c1e";
+    // The credential comes from Secrets Manager, so the SDK's own TRACE lines of the
+    // GetSecretValue answer are in the logs too.
+    let secret = aws_sdk_secretsmanager::Client::new(&sdk)
+        .create_secret()
+        .name("ssf-push-authorization")
+        .secret_string(expected)
+        .send()
+        .await
+        .expect("create secret");
+    let secret_arn = secret.arn().expect("an ARN").to_owned();
     let wrong = "Bearer guessed-credential-0b2d4e6f";
     let good = sign(&claims(
         &issuer,
@@ -262,7 +272,7 @@ async fn at_trace_level_no_set_and_no_authorization_value_reaches_the_logs() {
             ("SSF_AUDIENCE", AUDIENCE),
             ("SSF_USER_POOL_IDS", pool.id.as_str()),
             ("SSF_IDENTITY_PROVIDER", PROVIDER),
-            ("SSF_AUTHORIZATION", expected),
+            ("SSF_AUTHORIZATION_SECRET_ARN", secret_arn.as_str()),
             ("ALERT_QUEUE_URL", alerts.as_str()),
             ("AWS_LAMBDA_LOG_LEVEL", "TRACE"),
         ],

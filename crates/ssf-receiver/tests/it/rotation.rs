@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use ssf_receiver::poller::PollEndpoint;
-use ssf_receiver::secrets::{Rotating, SecretError, SecretSource, REREAD_INTERVAL};
+use ssf_receiver::secrets::{Rotating, SecretError, SecretSource};
 use ssf_receiver::transmitter::HttpsClient;
 use test_support::http_stub::{HttpStub, StubReply};
 
@@ -49,7 +49,7 @@ impl SecretSource for Secret {
     }
 }
 
-fn rotating<T: Clone + std::str::FromStr>(
+fn rotating<T: Clone + std::str::FromStr + PartialEq>(
     old: &str,
     secret: &Arc<Secret>,
     interval: Duration,
@@ -66,6 +66,14 @@ where
     )
 }
 
+/// Long enough that a test's burst of requests fits in it, short enough to wait out.
+const INTERVAL: Duration = Duration::from_millis(400);
+
+/// Waits out the interval that follows the start-up read.
+async fn a_while_after_start_up() {
+    tokio::time::sleep(INTERVAL + Duration::from_millis(100)).await;
+}
+
 #[tokio::test]
 async fn a_push_with_the_rotated_value_is_admitted_after_one_read_and_the_old_one_refused() {
     let transmitter = transmitter().await;
@@ -77,7 +85,7 @@ async fn a_push_with_the_rotated_value_is_admitted_after_one_read_and_the_old_on
     // Started with "Bearer old"; the secret has since been rotated to "Bearer new".
     let secret = Secret::holding("Bearer new");
     let app = App {
-        function: function.authorized_by(rotating("Bearer old", &secret, REREAD_INTERVAL)),
+        function: function.authorized_by(rotating("Bearer old", &secret, INTERVAL)),
         issuer,
         metrics,
     };
@@ -89,43 +97,44 @@ async fn a_push_with_the_rotated_value_is_admitted_after_one_read_and_the_old_on
             iss_sub(&pool_issuer(), "sub-alice"),
         ))
     };
+    let push = |jti: &'static str, header: Option<&'static str>| {
+        let headers = header.map_or(json!({}), |h| json!({"authorization": h}));
+        let set = set(jti);
+        let app = &app;
+        async move { app.push_with(&set, headers).await.status() }
+    };
 
-    let missing = app.push_with(&set("jti-0"), json!({})).await;
-    assert_eq!(missing.status(), 401);
-    assert_eq!(secret.reads(), 0, "an absent header never reads the secret");
+    // Within the interval of the start-up read, nothing is read again.
+    assert_eq!(push("jti-0", Some("Bearer new")).await, 401);
+    assert_eq!(secret.reads(), 0);
+    a_while_after_start_up().await;
 
-    let rotated = app
-        .push_with(&set("jti-1"), json!({"authorization": "Bearer new"}))
-        .await;
-    assert_eq!(rotated.status(), 202, "{:?}", rotated.0);
+    assert_eq!(push("jti-1", None).await, 401);
+    assert_eq!(push("jti-1", Some("")).await, 401);
+    assert_eq!(
+        secret.reads(),
+        0,
+        "an absent or empty header never reads the secret"
+    );
+
+    assert_eq!(push("jti-1", Some("Bearer new")).await, 202);
     assert_eq!(secret.reads(), 1);
-
-    let old = app
-        .push_with(&set("jti-2"), json!({"authorization": "Bearer old"}))
-        .await;
-    assert_eq!(old.status(), 401);
-    for i in 0..20 {
-        let guess = app
-            .push_with(
-                &set("jti-3"),
-                json!({"authorization": format!("Bearer guess-{i}")}),
-            )
-            .await;
-        assert_eq!(guess.status(), 401);
+    assert_eq!(push("jti-2", Some("Bearer old")).await, 401);
+    for _ in 0..20 {
+        assert_eq!(push("jti-3", Some("Bearer guess")).await, 401);
     }
     assert_eq!(
         secret.reads(),
         1,
-        "wrong values read the secret at most once a minute"
+        "wrong values read the secret at most once an interval"
     );
     assert_eq!(app.function.receiver().queue().sent().len(), 1);
 }
 
-#[tokio::test]
-async fn a_poll_refused_with_the_old_value_is_sent_again_with_the_rotated_one() {
-    let accepted = Arc::new(Mutex::new("Bearer new".to_owned()));
+/// A poll endpoint that serves `accepted` and answers `refusal` to anything else.
+async fn poll_endpoint(accepted: &Arc<Mutex<String>>, refusal: u16) -> HttpStub {
     let accepts = accepted.clone();
-    let stub = HttpStub::start(move |req| {
+    HttpStub::start(move |req| {
         if req.header("authorization") == Some(accepts.lock().unwrap().as_str()) {
             StubReply::json(
                 200,
@@ -134,44 +143,90 @@ async fn a_poll_refused_with_the_old_value_is_sent_again_with_the_rotated_one() 
             )
         } else {
             StubReply::json(
-                401,
+                refusal,
                 "application/json",
                 r#"{"err": "authentication_failed"}"#,
             )
         }
     })
-    .await;
-    let secret = Secret::holding("Bearer new");
-    let endpoint = PollEndpoint::new(
+    .await
+}
+
+fn polling(
+    stub: &HttpStub,
+    credential: Rotating<ssf_receiver::authorization::Credential>,
+) -> PollEndpoint {
+    PollEndpoint::new(
         Arc::new(HttpsClient::new()),
         format!("{}/poll", stub.url())
             .parse()
             .expect("a loopback URL"),
         None,
     )
-    .authorized_by(rotating("Bearer old", &secret, REREAD_INTERVAL));
-    let request = json!({"maxEvents": 0, "returnImmediately": true, "ack": []});
+    .authorized_by(credential)
+}
+
+fn sent(stub: &HttpStub) -> Vec<Option<String>> {
+    stub.requests()
+        .iter()
+        .map(|r| r.header("authorization").map(str::to_owned))
+        .collect()
+}
+
+const REQUEST: &str = r#"{"maxEvents": 0, "returnImmediately": true, "ack": ["jti-1"]}"#;
+
+#[tokio::test]
+async fn a_poll_refused_with_the_old_value_is_sent_again_with_the_rotated_one() {
+    let accepted = Arc::new(Mutex::new("Bearer new".to_owned()));
+    let stub = poll_endpoint(&accepted, 401).await;
+    let secret = Secret::holding("Bearer new");
+    let endpoint = polling(&stub, rotating("Bearer old", &secret, INTERVAL));
+    let request: serde_json::Value = serde_json::from_str(REQUEST).expect("JSON");
+    a_while_after_start_up().await;
 
     let batch = endpoint
         .poll(&request)
         .await
         .expect("the second request is served");
     assert!(!batch.more_available);
-    let sent: Vec<Option<String>> = stub
-        .requests()
-        .iter()
-        .map(|r| r.header("authorization").map(str::to_owned))
-        .collect();
     assert_eq!(
-        sent,
+        sent(&stub),
         [Some("Bearer old".to_owned()), Some("Bearer new".to_owned())]
     );
     assert_eq!(secret.reads(), 1);
 
-    // Rotated again within the minute: the secret is not read again yet, and the refusal is
-    // the poll's error (the next scheduled poll, a minute on, reads it).
+    // Rotated again within the interval: not read again yet, and the refusal is the poll's
+    // error (a later poll reads it).
     *accepted.lock().unwrap() = "Bearer newer".to_owned();
     *secret.value.lock().unwrap() = "Bearer newer".to_owned();
     assert!(endpoint.poll(&request).await.is_err());
     assert_eq!(secret.reads(), 1);
+    assert_eq!(
+        stub.requests().len(),
+        3,
+        "no second request without a new value"
+    );
+}
+
+#[tokio::test]
+async fn an_unchanged_secret_or_another_refusal_sends_no_second_request() {
+    let request: serde_json::Value = serde_json::from_str(REQUEST).expect("JSON");
+    // 403 with a secret still holding the refused value: read, unchanged, not sent again.
+    let accepted = Arc::new(Mutex::new("Bearer new".to_owned()));
+    let stub = poll_endpoint(&accepted, 403).await;
+    let secret = Secret::holding("Bearer old");
+    let endpoint = polling(&stub, rotating("Bearer old", &secret, INTERVAL));
+    a_while_after_start_up().await;
+    assert!(endpoint.poll(&request).await.is_err());
+    assert_eq!((secret.reads(), stub.requests().len()), (1, 1));
+
+    // A 400 or a 500 is not about the credential: nothing is read, nothing sent again.
+    for status in [400, 500] {
+        let stub = poll_endpoint(&accepted, status).await;
+        let secret = Secret::holding("Bearer new");
+        let endpoint = polling(&stub, rotating("Bearer old", &secret, INTERVAL));
+        a_while_after_start_up().await;
+        assert!(endpoint.poll(&request).await.is_err());
+        assert_eq!((secret.reads(), stub.requests().len()), (0, 1), "{status}");
+    }
 }
