@@ -9,12 +9,14 @@
 //! effect in running instances at the first push (or poll) that the old value no longer
 //! serves, read again at most once a minute.
 
+mod memory;
 mod rotating;
 mod secrets_manager;
 
 use std::future::Future;
 use std::str::FromStr;
 
+pub use memory::MemorySecrets;
 pub use rotating::{Rotating, SecretSource, REREAD_INTERVAL};
 pub use secrets_manager::SecretsManager;
 
@@ -35,7 +37,10 @@ pub struct SecretError {
 /// Reads a secret's current string value.
 pub trait Secrets {
     /// The `SecretString` of the secret `arn` (its current version).
-    fn secret_string(&self, arn: &SecretArn) -> impl Future<Output = Result<String, SecretError>>;
+    fn secret_string(
+        &self,
+        arn: &SecretArn,
+    ) -> impl Future<Output = Result<String, SecretError>> + Send;
 }
 
 /// `config` with the values of the secrets it names in place: `SSF_AUTHORIZATION_SECRET_ARN`
@@ -73,20 +78,6 @@ async fn header<T: FromStr>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
-
-    struct Fake(BTreeMap<String, Result<String, SecretError>>);
-
-    impl Secrets for Fake {
-        async fn secret_string(&self, arn: &SecretArn) -> Result<String, SecretError> {
-            self.0.get(arn.as_str()).cloned().unwrap_or_else(|| {
-                Err(SecretError {
-                    code: "ResourceNotFoundException".into(),
-                    message: "no such secret".into(),
-                })
-            })
-        }
-    }
 
     const PUSH: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ssf-push-AbCdEf";
     const POLL: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ssf-poll-AbCdEf";
@@ -104,10 +95,9 @@ mod tests {
             ("SSF_POLL_AUTHORIZATION_SECRET_ARN", POLL),
         ])
         .unwrap();
-        let secrets = Fake(BTreeMap::from([
-            (PUSH.to_owned(), Ok("Bearer push-value".to_owned())),
-            (POLL.to_owned(), Ok("Bearer poll-value".to_owned())),
-        ]));
+        let secrets = MemorySecrets::new();
+        secrets.set(PUSH, Ok("Bearer push-value"));
+        secrets.set(POLL, Ok("Bearer poll-value"));
         let resolved = resolve(config, &secrets).await.unwrap();
         let push = resolved.authorization.expect("the push credential");
         assert!(push.admits(Some("Bearer push-value")));
@@ -129,7 +119,7 @@ mod tests {
     #[tokio::test]
     async fn an_unreadable_or_unusable_secret_names_its_variable_and_never_its_value() {
         let config_with_push = || config(&[("SSF_AUTHORIZATION_SECRET_ARN", PUSH)]).unwrap();
-        let err = resolve(config_with_push(), &Fake(BTreeMap::new()))
+        let err = resolve(config_with_push(), &MemorySecrets::new())
             .await
             .unwrap_err();
         assert_eq!(err.variable, "SSF_AUTHORIZATION_SECRET_ARN");
@@ -137,10 +127,8 @@ mod tests {
             err.to_string().contains("ResourceNotFoundException"),
             "{err}"
         );
-        let bad = Fake(BTreeMap::from([(
-            PUSH.to_owned(),
-            Ok("Bearer leaked\nvalue".to_owned()),
-        )]));
+        let bad = MemorySecrets::new();
+        bad.set(PUSH, Ok("Bearer leaked\nvalue"));
         let err = resolve(config_with_push(), &bad).await.unwrap_err();
         assert_eq!(err.variable, "SSF_AUTHORIZATION_SECRET_ARN");
         assert!(!err.to_string().contains("leaked"), "{err}");

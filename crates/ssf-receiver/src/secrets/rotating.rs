@@ -16,12 +16,13 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::{SecretArn, SecretError, Secrets, SecretsManager};
+use super::{SecretArn, SecretError, Secrets};
 
 /// The least time between two reads of a credential's secret.
 pub const REREAD_INTERVAL: Duration = Duration::from_secs(60);
 
-/// What a [`Rotating`] credential reads its secret with: [`Secrets`] behind a pointer.
+/// What a [`Rotating`] credential reads its secret with: any [`Secrets`] adapter, behind a
+/// pointer.
 pub trait SecretSource: Send + Sync {
     /// The `SecretString` of the secret `arn` (its current version).
     fn read<'a>(
@@ -30,7 +31,7 @@ pub trait SecretSource: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = Result<String, SecretError>> + Send + 'a>>;
 }
 
-impl SecretSource for SecretsManager {
+impl<S: Secrets + Send + Sync> SecretSource for S {
     fn read<'a>(
         &'a self,
         arn: &'a SecretArn,
@@ -156,48 +157,18 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 mod tests {
     use super::*;
     use crate::authorization::Authorization;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// A secret whose value a test sets, counting the reads.
-    struct Fake {
-        value: Mutex<Result<String, SecretError>>,
-        reads: AtomicUsize,
-    }
-
-    impl Fake {
-        fn holding(value: &str) -> Arc<Self> {
-            Arc::new(Self {
-                value: Mutex::new(Ok(value.to_owned())),
-                reads: AtomicUsize::new(0),
-            })
-        }
-
-        fn set(&self, value: Result<&str, &str>) {
-            *lock(&self.value) = value.map(str::to_owned).map_err(|code| SecretError {
-                code: code.to_owned(),
-                message: "refused".to_owned(),
-            });
-        }
-
-        fn reads(&self) -> usize {
-            self.reads.load(Ordering::SeqCst)
-        }
-    }
-
-    impl SecretSource for Fake {
-        fn read<'a>(
-            &'a self,
-            _arn: &'a SecretArn,
-        ) -> Pin<Box<dyn Future<Output = Result<String, SecretError>> + Send + 'a>> {
-            self.reads.fetch_add(1, Ordering::SeqCst);
-            let value = lock(&self.value).clone();
-            Box::pin(async move { value })
-        }
-    }
+    use crate::secrets::MemorySecrets;
 
     const ARN: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ssf-push-AbCdEf";
 
-    fn push(source: &Arc<Fake>, interval: Duration) -> Rotating<Authorization> {
+    /// A secret at `ARN` holding `value`.
+    fn holding(value: &str) -> Arc<MemorySecrets> {
+        let source = Arc::new(MemorySecrets::new());
+        source.set(ARN, Ok(value));
+        source
+    }
+
+    fn push(source: &Arc<MemorySecrets>, interval: Duration) -> Rotating<Authorization> {
         Rotating::from_secret(
             "Bearer old".parse().unwrap(),
             ARN.parse().unwrap(),
@@ -209,11 +180,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_rotated_secret_is_read_again_and_becomes_the_credential() {
-        let source = Fake::holding("Bearer old");
+        let source = holding("Bearer old");
         let credential = push(&source, Duration::ZERO);
         assert!(credential.current().admits(Some("Bearer old")));
         assert!(!credential.reread().await, "read, but unchanged");
-        source.set(Ok("Bearer new\n"));
+        source.set(ARN, Ok("Bearer new\n"));
         assert!(credential.reread().await);
         assert!(credential.current().admits(Some("Bearer new")));
         assert!(!credential.current().admits(Some("Bearer old")));
@@ -222,7 +193,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_secret_is_read_again_at_most_once_per_interval_the_start_up_read_included() {
-        let source = Fake::holding("Bearer new");
+        let source = holding("Bearer new");
         let credential = push(&source, Duration::from_millis(300));
         for _ in 0..100 {
             assert!(!credential.reread().await);
@@ -242,14 +213,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_read_or_an_unusable_value_keeps_the_credential() {
-        let source = Fake::holding("Bearer old");
+        let source = holding("Bearer old");
         let credential = push(&source, Duration::ZERO);
-        source.set(Err("AccessDeniedException"));
+        source.set(ARN, Err("AccessDeniedException"));
         assert!(!credential.reread().await);
         assert!(credential.current().admits(Some("Bearer old")));
-        source.set(Ok(""));
+        source.set(ARN, Ok(""));
         assert!(!credential.reread().await);
-        source.set(Ok("Bearer a\nb"));
+        source.set(ARN, Ok("Bearer a\nb"));
         assert!(!credential.reread().await);
         assert!(credential.current().admits(Some("Bearer old")));
         assert_eq!(source.reads(), 3);

@@ -3,15 +3,12 @@
 //! flood of wrong values costs at most one read a minute; a poll endpoint that refuses the old
 //! value gets the same request again with the rotated one.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
 use ssf_receiver::poller::PollEndpoint;
-use ssf_receiver::secrets::{Rotating, SecretError, SecretSource};
+use ssf_receiver::secrets::{MemorySecrets, Rotating};
 use ssf_receiver::transmitter::HttpsClient;
 use test_support::http_stub::{HttpStub, StubReply};
 
@@ -19,39 +16,16 @@ use crate::helpers::*;
 
 const PUSH_SECRET: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ssf-push-AbCdEf";
 
-/// A secret holding one value, counting its reads.
-struct Secret {
-    value: Mutex<String>,
-    reads: AtomicUsize,
-}
-
-impl Secret {
-    fn holding(value: &str) -> Arc<Self> {
-        Arc::new(Self {
-            value: Mutex::new(value.to_owned()),
-            reads: AtomicUsize::new(0),
-        })
-    }
-
-    fn reads(&self) -> usize {
-        self.reads.load(Ordering::SeqCst)
-    }
-}
-
-impl SecretSource for Secret {
-    fn read<'a>(
-        &'a self,
-        _arn: &'a ssf_receiver::secrets::SecretArn,
-    ) -> Pin<Box<dyn Future<Output = Result<String, SecretError>> + Send + 'a>> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        let value = self.value.lock().unwrap().clone();
-        Box::pin(async move { Ok(value) })
-    }
+/// The push's secret, holding `value`.
+fn holding(value: &str) -> Arc<MemorySecrets> {
+    let secret = Arc::new(MemorySecrets::new());
+    secret.set(PUSH_SECRET, Ok(value));
+    secret
 }
 
 fn rotating<T: Clone + std::str::FromStr + PartialEq>(
     old: &str,
-    secret: &Arc<Secret>,
+    secret: &Arc<MemorySecrets>,
     interval: Duration,
 ) -> Rotating<T>
 where
@@ -83,7 +57,7 @@ async fn a_push_with_the_rotated_value_is_admitted_after_one_read_and_the_old_on
         metrics,
     } = App::on(&transmitter, Options::default());
     // Started with "Bearer old"; the secret has since been rotated to "Bearer new".
-    let secret = Secret::holding("Bearer new");
+    let secret = holding("Bearer new");
     let app = App {
         function: function.authorized_by(rotating("Bearer old", &secret, INTERVAL)),
         issuer,
@@ -179,7 +153,7 @@ const REQUEST: &str = r#"{"maxEvents": 0, "returnImmediately": true, "ack": ["jt
 async fn a_poll_refused_with_the_old_value_is_sent_again_with_the_rotated_one() {
     let accepted = Arc::new(Mutex::new("Bearer new".to_owned()));
     let stub = poll_endpoint(&accepted, 401).await;
-    let secret = Secret::holding("Bearer new");
+    let secret = holding("Bearer new");
     let endpoint = polling(&stub, rotating("Bearer old", &secret, INTERVAL));
     let request: serde_json::Value = serde_json::from_str(REQUEST).expect("JSON");
     a_while_after_start_up().await;
@@ -198,7 +172,7 @@ async fn a_poll_refused_with_the_old_value_is_sent_again_with_the_rotated_one() 
     // Rotated again within the interval: not read again yet, and the refusal is the poll's
     // error (a later poll reads it).
     *accepted.lock().unwrap() = "Bearer newer".to_owned();
-    *secret.value.lock().unwrap() = "Bearer newer".to_owned();
+    secret.set(PUSH_SECRET, Ok("Bearer newer"));
     assert!(endpoint.poll(&request).await.is_err());
     assert_eq!(secret.reads(), 1);
     assert_eq!(
@@ -214,7 +188,7 @@ async fn an_unchanged_secret_or_another_refusal_sends_no_second_request() {
     // 403 with a secret still holding the refused value: read, unchanged, not sent again.
     let accepted = Arc::new(Mutex::new("Bearer new".to_owned()));
     let stub = poll_endpoint(&accepted, 403).await;
-    let secret = Secret::holding("Bearer old");
+    let secret = holding("Bearer old");
     let endpoint = polling(&stub, rotating("Bearer old", &secret, INTERVAL));
     a_while_after_start_up().await;
     assert!(endpoint.poll(&request).await.is_err());
@@ -223,7 +197,7 @@ async fn an_unchanged_secret_or_another_refusal_sends_no_second_request() {
     // A 400 or a 500 is not about the credential: nothing is read, nothing sent again.
     for status in [400, 500] {
         let stub = poll_endpoint(&accepted, status).await;
-        let secret = Secret::holding("Bearer new");
+        let secret = holding("Bearer new");
         let endpoint = polling(&stub, rotating("Bearer old", &secret, INTERVAL));
         a_while_after_start_up().await;
         assert!(endpoint.poll(&request).await.is_err());
