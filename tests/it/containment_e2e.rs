@@ -9,7 +9,6 @@
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, UserStatusType};
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
 use test_support::api_gateway::{http_allowed, http_event};
 use test_support::moto::{self, Moto, Pool, PASSWORD};
@@ -135,16 +134,8 @@ impl Stage {
     /// The `actions` list of `user`'s cutoff item.
     async fn cutoff_actions(&self, user: &str) -> Vec<String> {
         let sub = moto::sub_of(&self.cognito, &self.pool, user).await;
-        let item = self
-            .dynamodb
-            .get_item()
-            .table_name(TABLE)
-            .key("pk", AttributeValue::S(format!("{}#{sub}", self.pool.id)))
-            .consistent_read(true)
-            .send()
+        let item = moto::cutoff_item(&self.dynamodb, TABLE, &self.pool.id, &sub)
             .await
-            .expect("get item")
-            .item
             .unwrap_or_else(|| panic!("{user}'s cutoff"));
         item.get("actions")
             .and_then(|v| v.as_l().ok())

@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 use test_support::api_gateway::{http_allowed, http_event, rest_effect, rest_event};
 use test_support::moto::{self, Moto};
@@ -108,15 +107,8 @@ async fn a_signed_out_users_old_tokens_are_refused_within_the_second_and_nobody_
     assert_eq!(summary["outcome"], "signed-out", "{summary}");
 
     // The table holds the cutoff, keyed by pool and sub.
-    let item = dynamodb
-        .get_item()
-        .table_name(TABLE)
-        .key("pk", AttributeValue::S(format!("{}#{alice_sub}", pool.id)))
-        .consistent_read(true)
-        .send()
+    let item = moto::cutoff_item(&dynamodb, TABLE, &pool.id, &alice_sub)
         .await
-        .expect("get item")
-        .item
         .expect("alice's cutoff");
     let number = |name: &str| -> u64 {
         item.get(name)

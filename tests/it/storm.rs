@@ -357,17 +357,10 @@ mod on_moto {
         assert_eq!(report.count(OutcomeKind::SignedOut), 1);
         assert_eq!(sign_outs(&first), 1);
         assert!(moto::refresh(&cognito, &pool, &session).await.is_err());
-        let key = aws_sdk_dynamodb::types::AttributeValue::S(format!("{}#{sub}", pool.id));
-        let item = dynamodb
-            .get_item()
-            .table_name(TABLE)
-            .key("pk", key)
-            .consistent_read(true)
-            .send()
-            .await
-            .expect("get item");
         assert!(
-            item.item().is_some(),
+            moto::cutoff_item(&dynamodb, TABLE, &pool.id, &sub)
+                .await
+                .is_some(),
             "the cutoff is recorded under the sub Cognito named"
         );
 

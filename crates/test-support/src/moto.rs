@@ -19,7 +19,8 @@ use aws_sdk_cognitoidentityprovider::types::{
 };
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client as DynamoDb;
 use aws_sdk_sqs::types::QueueAttributeName;
@@ -359,6 +360,25 @@ pub async fn create_cutoff_table(dynamodb: &DynamoDb, name: &str) {
         .send()
         .await
         .expect("create table");
+}
+
+/// The cutoff item of `sub` in `pool_id` (key `<poolId>#<sub>`, contract section 7), read
+/// strongly consistently from the table `name`; `None` when there is none.
+pub async fn cutoff_item(
+    dynamodb: &DynamoDb,
+    name: &str,
+    pool_id: &str,
+    sub: &str,
+) -> Option<HashMap<String, AttributeValue>> {
+    dynamodb
+        .get_item()
+        .table_name(name)
+        .key("pk", AttributeValue::S(format!("{pool_id}#{sub}")))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get item")
+        .item
 }
 
 /// A rule on the default bus that sends every `detail-type` of `detail_type` to the queue

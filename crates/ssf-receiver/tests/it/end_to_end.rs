@@ -5,7 +5,6 @@
 //! token and still accepts everyone else's. At every log level, TRACE included, neither the
 //! SET nor an `Authorization` value (the expected one or a wrong guess) reaches the logs.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
 use test_support::api_gateway::{http_allowed, http_event};
 use test_support::moto::{self, Moto};
@@ -169,15 +168,7 @@ async fn a_pushed_session_revoked_signs_the_federated_user_out_and_their_old_tok
         .expect("bob's refresh token still works");
 
     // The cutoff is recorded under alice's sub.
-    let item = dynamodb
-        .get_item()
-        .table_name(TABLE)
-        .key("pk", AttributeValue::S(format!("{}#{alice_sub}", pool.id)))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("get item")
-        .item;
+    let item = moto::cutoff_item(&dynamodb, TABLE, &pool.id, &alice_sub).await;
     assert!(item.is_some(), "alice's cutoff is recorded");
 
     // 4. The authorizer refuses alice's old access token and accepts bob's.
