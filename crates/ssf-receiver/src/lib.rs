@@ -129,14 +129,6 @@ pub fn aws_function<R: Replays>(
     replays: R,
     metrics: MetricsSink,
 ) -> AwsFunction<R> {
-    assert!(
-        config.authorization.is_some() || config.authorization_secret.is_none(),
-        "SSF_AUTHORIZATION_SECRET_ARN was not read: secrets::resolve runs before aws_function"
-    );
-    assert!(
-        config.poll_authorization.is_some() || config.poll_authorization_secret.is_none(),
-        "SSF_POLL_AUTHORIZATION_SECRET_ARN was not read: secrets::resolve runs before aws_function"
-    );
     let client = Arc::new(HttpsClient::new());
     let receiver = Receiver::new(
         settings(config),
@@ -146,33 +138,34 @@ pub fn aws_function<R: Replays>(
         replays,
     );
     let secrets: Arc<dyn SecretSource> = Arc::new(SecretsManager::new(sdk));
-    let mut function = function::Function::new(receiver, config.authorization.clone(), metrics);
-    if let Some(credential) = rereadable(
+    let mut function = function::Function::new(receiver, None, metrics);
+    if let Some(push) = credential(
         &config.authorization,
         &config.authorization_secret,
         "SSF_AUTHORIZATION_SECRET_ARN",
         &secrets,
     ) {
-        function = function.authorized_by(credential);
+        function = function.authorized_by(push);
     }
     let Some(url) = &config.poll_url else {
         return function;
     };
-    let mut endpoint = PollEndpoint::new(client, url.clone(), config.poll_authorization.clone());
-    if let Some(credential) = rereadable(
+    let mut endpoint = PollEndpoint::new(client, url.clone(), None);
+    if let Some(poll) = credential(
         &config.poll_authorization,
         &config.poll_authorization_secret,
         "SSF_POLL_AUTHORIZATION_SECRET_ARN",
         &secrets,
     ) {
-        endpoint = endpoint.authorized_by(credential);
+        endpoint = endpoint.authorized_by(poll);
     }
     function.polling(endpoint)
 }
 
-/// A credential read from the secret `arn` at start-up ([`secrets::resolve`]), to be read
-/// again through `secrets` when it stops working; `None` for a credential of a plain variable.
-fn rereadable<T: Clone + std::str::FromStr + PartialEq>(
+/// A credential as configured: a plain variable's value (fixed), or the value read from the
+/// secret `arn` at start-up ([`secrets::resolve`]), read again through `secrets` when it stops
+/// working; `None` when there is none. A secret named (`variable`) but never read panics.
+fn credential<T: Clone + std::str::FromStr + PartialEq>(
     value: &Option<T>,
     arn: &Option<SecretArn>,
     variable: &'static str,
@@ -186,7 +179,11 @@ fn rereadable<T: Clone + std::str::FromStr + PartialEq>(
             secrets.clone(),
             REREAD_INTERVAL,
         )),
-        _ => None,
+        (Some(value), None) => Some(Rotating::fixed(value.clone())),
+        (None, Some(_)) => {
+            panic!("{variable} was not read: secrets::resolve runs before aws_function")
+        }
+        (None, None) => None,
     }
 }
 
@@ -197,6 +194,43 @@ pub fn replays(sdk: &SdkConfig, config: &Config) -> Option<DynamoDbReplays> {
         .table
         .as_deref()
         .map(|table| DynamoDbReplays::new(sdk, table))
+}
+
+#[cfg(test)]
+mod wiring {
+    use super::*;
+    use crate::authorization::Authorization;
+    use crate::secrets::MemorySecrets;
+
+    const ARN: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ssf-push-AbCdEf";
+
+    fn secrets() -> Arc<dyn SecretSource> {
+        Arc::new(MemorySecrets::new())
+    }
+
+    fn value() -> Option<Authorization> {
+        Some("Bearer configured".parse().unwrap())
+    }
+
+    #[test]
+    fn a_configured_credential_is_always_checked_and_no_credential_is_none() {
+        let arn: Option<SecretArn> = Some(ARN.parse().unwrap());
+        for arn in [None, arn] {
+            let credential = credential(&value(), &arn, "SSF_AUTHORIZATION_SECRET_ARN", &secrets())
+                .expect("a credential to check pushes against");
+            assert!(credential.current().admits(Some("Bearer configured")));
+            assert!(!credential.current().admits(None));
+        }
+        assert!(credential::<Authorization>(&None, &None, "X", &secrets()).is_none());
+    }
+
+    #[test]
+    #[should_panic(expected = "SSF_AUTHORIZATION_SECRET_ARN was not read")]
+    fn a_secret_never_read_stops_the_start_rather_than_leave_pushes_unchecked() {
+        let arn: Option<SecretArn> = Some(ARN.parse().unwrap());
+        let _ =
+            credential::<Authorization>(&None, &arn, "SSF_AUTHORIZATION_SECRET_ARN", &secrets());
+    }
 }
 
 #[cfg(test)]
