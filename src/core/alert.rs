@@ -377,6 +377,26 @@ mod tests {
     }
 
     #[test]
+    fn one_pool_id_named_by_arns_of_two_accounts_is_invalid_in_either_order() {
+        let a = "arn:aws:cognito-idp:us-east-1:111111111111:userpool/us-east-1_PoolA1";
+        let b = "arn:aws:cognito-idp:us-east-1:333333333333:userpool/us-east-1_PoolA1";
+        for (id, arn) in [(a, b), (b, a)] {
+            let body = format!(r#"{{"UserPoolId":"{id}","UserPoolArn":"{arn}","Username":"alice"}}"#);
+            assert_eq!(class_of(decoder().decode(&body)), ErrorClass::Invalid, "{body}");
+        }
+        // A plain id agrees with an ARN of the same id, whichever comes first; the ARN's
+        // account is kept.
+        for body in [
+            format!(r#"{{"UserPoolId":"us-east-1_PoolA1","UserPoolArn":"{b}","Username":"alice"}}"#),
+            format!(r#"{{"UserPoolArn":"{b}","userPoolId":"us-east-1_PoolA1","Username":"alice"}}"#),
+            format!(r#"{{"UserPoolId":"{b}","UserPoolArn":"{b}","Username":"alice"}}"#),
+        ] {
+            let target = decoder().decode(&body).expect("one pool");
+            assert_eq!(target.pool.account(), Some("333333333333"), "{body}");
+        }
+    }
+
+    #[test]
     fn pool_arn_pointing_at_another_region_is_invalid() {
         let body = r#"{"UserPoolArn":"arn:aws:cognito-idp:us-east-1:123456789012:userpool/eu-west-1_AbC","Username":"a"}"#;
         assert_eq!(class_of(decoder().decode(body)), ErrorClass::Invalid);

@@ -166,18 +166,20 @@ pub struct Request {
     /// Why the record is dead-lettered once its user is signed out: it asked for an action
     /// outside `ALLOWED_ACTIONS`, or for something that is no action.
     pub refused: Option<Failure>,
-    /// The user's `sub` as Cognito itself named it (a threat-protection line of the
-    /// function's own account); never a `sub` from a producer's own document, which could
-    /// point a cutoff at someone else.
+    /// The user's `sub` as a threat-protection line of the function's own account names it.
+    /// Anyone allowed to invoke the function can shape such a line, so it only chooses which
+    /// cutoff item to read before acting (a skip still needs that item to name the same
+    /// username); the `sub` written or remembered is always Cognito's `AdminGetUser` answer.
     pub cognito_sub: Option<Subject>,
     /// When the alert was raised (milliseconds since the epoch), if the delivery says.
     pub raised_at_ms: Option<u64>,
 }
 
 /// The actions a Security Hub custom action asks for, read from the action target's ARN (the
-/// event's first resource): `SignOutUser`, `ResetUserPassword`, `DisableUser`.
-fn custom_action(source_arn: Option<&str>) -> Option<Asked> {
-    let id = source_arn?.split_once(":action/custom/")?.1;
+/// event's first resource, however the event arrived): `SignOutUser`, `ResetUserPassword`,
+/// `DisableUser`.
+fn custom_action(action_target: Option<&str>) -> Option<Asked> {
+    let id = action_target?.split_once(":action/custom/")?.1;
     Some(Asked::Actions(match id {
         "SignOutUser" => Actions::SIGN_OUT,
         "ResetUserPassword" => Actions::of(&[Action::ResetPassword, Action::SignOut]),
@@ -252,7 +254,8 @@ impl Policy {
                 self.decoder
                     .decode_finding_alert(&record.body)
                     .map(|(target, asked)| {
-                        let asked = custom_action(record.source_arn.as_deref()).unwrap_or(asked);
+                        let asked = custom_action(record.provenance.action_target.as_deref())
+                            .unwrap_or(asked);
                         (target, actions.request(asked, actions.default))
                     })
             }
@@ -347,6 +350,7 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::payload::Batch;
 
     fn policy() -> Policy {
         Policy {
@@ -511,5 +515,121 @@ mod tests {
             ..policy()
         };
         assert!(matches!(lower.assess(&record), Admission::Act(..)));
+    }
+
+    /// What `admission` means, in terms that do not depend on how its record arrived.
+    fn meaning(admission: &Admission) -> String {
+        match admission {
+            Admission::Act(target, request) => format!(
+                "act {} {} take={} asked={} refused={:?} sub={:?}",
+                target.pool,
+                target.user,
+                request.take,
+                request.asked,
+                request.refused.as_ref().map(|f| (f.class(), f.code())),
+                request.cognito_sub.as_ref().map(|s| s.as_str().to_owned()),
+            ),
+            Admission::Ignore(reason, target) => format!(
+                "ignore {reason:?} {:?}",
+                target.as_ref().map(|t| (t.pool.to_string(), t.user.to_string()))
+            ),
+            Admission::Refuse(failure) => format!("refuse {:?} {}", failure.class(), failure.code()),
+        }
+    }
+
+    /// Each alert `payload` holds, read directly, through the queue, through SNS into the
+    /// queue and as an SNS notification invoked directly: its meaning and its id within
+    /// the delivery, per way.
+    fn each_way(payload: &str, policy: &Policy) -> Vec<(&'static str, Vec<(String, Option<String>)>)> {
+        let notification = serde_json::json!({
+            "Type": "Notification", "MessageId": "n-1",
+            "TopicArn": "arn:aws:sns:eu-west-1:111122223333:alerts", "Message": payload,
+        })
+        .to_string();
+        let queued = |body: &str| {
+            serde_json::json!({"Records": [{
+                "eventSource": "aws:sqs", "messageId": "m-1", "body": body,
+                "eventSourceARN": "arn:aws:sqs:eu-west-1:111122223333:alerts",
+                "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000"},
+            }]})
+            .to_string()
+        };
+        [
+            ("directly", payload.to_owned()),
+            ("through the queue", queued(payload)),
+            ("through SNS into the queue", queued(&notification)),
+            ("as an SNS notification", notification.clone()),
+        ]
+        .into_iter()
+        .map(|(way, delivered)| {
+            let raw: Box<serde_json::value::RawValue> = serde_json::from_str(&delivered).unwrap();
+            let batch = Batch::from_payload_in(&raw, "req-1", Some("111122223333"));
+            let read = batch
+                .records
+                .iter()
+                .map(|r| (meaning(&policy.assess(r)), r.provenance.alert_id.clone()))
+                .collect();
+            (way, read)
+        })
+        .collect()
+    }
+
+    #[test]
+    fn every_event_means_the_same_directly_through_the_queue_and_through_sns() {
+        let custom = include_str!("../../events/securityhub-custom-action.json");
+        let mut payloads: Vec<(String, String)> = [
+            ("direct", include_str!("../../events/direct.json")),
+            ("eventbridge", include_str!("../../events/eventbridge.json")),
+            ("securityhub-imported", include_str!("../../events/securityhub-imported.json")),
+            ("cwl-userauthevents", include_str!("../../events/cwl-userauthevents.json")),
+            ("cwl-variants", include_str!("../../events/cwl-userauthevents-variants.json")),
+            ("cwl-control", include_str!("../../events/cwl-control-message.json")),
+            ("cwl-not-gzip", include_str!("../../events/cwl-corrupt-not-gzip.json")),
+            ("cwl-not-base64", include_str!("../../events/cwl-corrupt-not-base64.json")),
+        ]
+        .into_iter()
+        .map(|(name, json)| (name.to_owned(), json.to_owned()))
+        .collect();
+        for action in ["SignOutUser", "ResetUserPassword", "DisableUser", "Unknown"] {
+            payloads.push((
+                format!("custom action {action}"),
+                custom.replace("action/custom/SignOutUser", &format!("action/custom/{action}")),
+            ));
+        }
+        let permissive = Policy {
+            actions: ActionPolicy {
+                allowed: Actions::of(&[Action::ResetPassword, Action::Disable, Action::SignOut]),
+                credentials: Actions::of(&[Action::ResetPassword, Action::SignOut]),
+                ..ActionPolicy::default()
+            },
+            ..policy()
+        };
+        for policy in [policy(), permissive] {
+            for (name, payload) in &payloads {
+                let ways = each_way(payload, &policy);
+                let (_, direct) = &ways[0];
+                assert!(!direct.is_empty(), "{name}");
+                for (way, read) in &ways[1..] {
+                    assert_eq!(read, direct, "{name} {way}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_custom_action_through_the_queue_asks_what_the_analyst_chose() {
+        let custom = include_str!("../../events/securityhub-custom-action.json");
+        let disable = custom.replace("action/custom/SignOutUser", "action/custom/DisableUser");
+        let ways = each_way(&disable, &policy());
+        let asked = format!(
+            "asked={} ",
+            Actions::of(&[Action::Disable, Action::SignOut])
+        );
+        for (way, read) in ways {
+            assert!(
+                read[0].0.contains(&asked) && read[0].0.contains("ForbiddenAction"),
+                "{way}: {read:?}"
+            );
+        }
     }
 }

@@ -209,17 +209,23 @@ pub fn pool(field: &str, value: &Value, form: PoolForm) -> Result<UserPoolId, Fa
 
 /// The one pool several places name: the same pool named twice is that pool; two different
 /// pools are refused ([`Failure::ConflictingPools`]), in every source alike, rather than
-/// acting in whichever a reader happens to take first.
+/// acting in whichever a reader happens to take first. Two ARNs of one pool id in two
+/// accounts are two pools; a plain id agrees with an ARN of the same id, and the ARN's
+/// account is kept.
 pub fn one_pool(
     named: impl IntoIterator<Item = Option<UserPoolId>>,
 ) -> Result<Option<UserPoolId>, Failure> {
     let mut found: Option<UserPoolId> = None;
     for pool in named.into_iter().flatten() {
-        match &found {
-            Some(first) if *first != pool => return Err(Failure::ConflictingPools),
-            Some(_) => {}
-            None => found = Some(pool),
-        }
+        found = Some(match found {
+            None => pool,
+            Some(first) if first != pool => return Err(Failure::ConflictingPools),
+            Some(first) => match (first.account(), pool.account()) {
+                (Some(a), Some(b)) if a != b => return Err(Failure::ConflictingPools),
+                (None, Some(_)) => pool,
+                _ => first,
+            },
+        });
     }
     Ok(found)
 }

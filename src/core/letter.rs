@@ -38,7 +38,8 @@ pub const MAX_MESSAGE_BYTES: usize = 262_144;
 pub const MAX_BATCH_ENTRIES: usize = 10;
 
 /// Attributes dropped first when a letter is too large: the ones an operator can do without.
-const OPTIONAL_ATTRIBUTES: [&str; 5] = [
+const OPTIONAL_ATTRIBUTES: [&str; 6] = [
+    "AlertId",
     "SourceArn",
     "ReceiveCount",
     "Username",
@@ -116,6 +117,9 @@ impl DeadLetter {
         if let Some(arn) = &record.source_arn {
             put("SourceArn", arn, ATTRIBUTE_MAX_BYTES);
         }
+        if let Some(alert) = &record.provenance.alert_id {
+            put("AlertId", alert, ATTRIBUTE_MAX_BYTES);
+        }
         if let Some(count) = record.receive_count {
             put("ReceiveCount", &count.to_string(), ATTRIBUTE_MAX_BYTES);
         }
@@ -136,10 +140,14 @@ impl DeadLetter {
             encoding: BodyEncoding::Original,
             attributes,
             group_id,
-            deduplication_id: match record.origin {
+            deduplication_id: match (&record.origin, &record.provenance.alert_id) {
                 // The findings of one event share its id; each is its own letter.
-                Origin::Finding { index } => {
+                (Origin::Finding { index }, _) => {
                     deduplication_id(&format!("{}#{index}", record.message_id))
+                }
+                // So do the log events of one SQS message.
+                (_, Some(alert)) if *alert != record.message_id => {
+                    deduplication_id(&format!("{}#{alert}", record.message_id))
                 }
                 _ => deduplication_id(&record.message_id),
             },

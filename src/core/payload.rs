@@ -66,6 +66,13 @@ pub struct Provenance {
     /// The function's own account (from the invoked function's ARN), against which a pool
     /// named by an ARN is told to be in this account or another.
     pub own_account: Option<String>,
+    /// The alert's own id within a delivery holding several: a log event's `id`, or
+    /// `findings[<index>]`. Its dead letter's `AlertId`, so that the letters of one SQS
+    /// message's alerts can be told apart.
+    pub alert_id: Option<String>,
+    /// A Security Hub event's first resource: the custom action's ARN for a `Custom Action`
+    /// event, which says what the analyst chose, however the event arrived.
+    pub action_target: Option<String>,
 }
 
 /// What kind of document a [`Record`]'s body is.
@@ -141,7 +148,10 @@ impl Batch {
 
     fn read(payload: &RawValue, request_id: &str, account: Option<&str>) -> Self {
         let envelope: Envelope = serde_json::from_str(payload.get()).unwrap_or_default();
-        if let Some(records) = envelope.records.and_then(sqs_records) {
+        if let Some(records) = envelope
+            .records
+            .and_then(|records| sqs_records(records, account))
+        {
             let fifo = records.iter().any(|r| {
                 r.source_arn
                     .as_deref()
@@ -152,70 +162,128 @@ impl Batch {
                 records,
             };
         }
-        if let Some(logs) = envelope.awslogs {
-            return Self {
-                source: Source::CloudWatchLogs,
-                records: log_records(logs, payload.get(), request_id, account),
-            };
-        }
-        let body = payload.get().to_owned();
-        if let Some(hub) = SecurityHubEvent::read(&body) {
-            let delivery = Record {
-                message_id: hub.id.clone().unwrap_or_else(|| request_id.to_owned()),
-                body: String::new(),
-                receive_count: None,
-                group_id: None,
-                source_arn: hub.resource.clone(),
-                origin: Origin::Alert,
-                provenance: Provenance {
-                    raised_at_ms: hub.time_ms,
-                    ..Provenance::default()
-                },
-            };
-            let records = hub.records(&delivery);
-            return Self {
-                source: Source::EventBridge,
-                records,
-            };
-        }
-        if envelope.detail_type.is_some() && envelope.source.is_some() && envelope.detail.is_some()
-        {
-            let record = Record {
-                message_id: envelope
-                    .id
+        let body = payload.get();
+        let is_event =
+            envelope.detail_type.is_some() && envelope.source.is_some() && envelope.detail.is_some();
+        let delivery = if is_event {
+            Delivery::Event
+        } else {
+            Delivery::Direct
+        };
+        let record = Record {
+            message_id: envelope
+                .id
+                .filter(|_| is_event)
+                .and_then(text)
+                .unwrap_or_else(|| request_id.to_owned()),
+            body: String::new(),
+            receive_count: None,
+            group_id: None,
+            source_arn: envelope
+                .resources
+                .filter(|_| is_event)
+                .and_then(first_text),
+            origin: Origin::Alert,
+            provenance: Provenance {
+                raised_at_ms: envelope
+                    .time
+                    .filter(|_| is_event)
                     .and_then(text)
-                    .unwrap_or_else(|| request_id.to_owned()),
-                body,
-                receive_count: None,
-                group_id: None,
-                source_arn: envelope
-                    .resources
-                    .and_then(|r| serde_json::from_str::<Vec<&RawValue>>(r.get()).ok())
-                    .and_then(|r| r.first().and_then(|first| text(first))),
-                origin: Origin::Alert,
-                provenance: Provenance {
-                    raised_at_ms: envelope.time.and_then(text).as_deref().and_then(epoch_ms),
-                    ..Provenance::default()
-                },
-            };
-            return Self {
-                source: Source::EventBridge,
-                records: vec![record],
-            };
-        }
-        Self {
-            source: Source::Direct,
-            records: vec![Record {
-                message_id: request_id.to_owned(),
-                body,
-                receive_count: None,
-                group_id: None,
-                source_arn: None,
-                origin: Origin::Alert,
-                provenance: Provenance::default(),
-            }],
-        }
+                    .as_deref()
+                    .and_then(epoch_ms),
+                ..Provenance::default()
+            },
+        };
+        let (kind, records) = expand(body, record, delivery, account);
+        let source = match kind {
+            Kind::Logs => Source::CloudWatchLogs,
+            Kind::Findings => Source::EventBridge,
+            Kind::Alert if is_event => Source::EventBridge,
+            Kind::Alert => Source::Direct,
+        };
+        Self { source, records }
     }
+}
+
+/// How a document reached the function, which decides whose id an alert inside it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// An SQS record: every alert in it carries the record's `messageId`, by which the batch
+    /// response reports it for retry.
+    Queue,
+    /// An EventBridge event invoking the function: a finding carries the event's `id`; a log
+    /// payload cannot come so.
+    Event,
+    /// A direct invocation: a log event carries its own id (the summary lists it).
+    Direct,
+}
+
+/// What a document turned out to hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// One alert document (shapes A to D).
+    Alert,
+    /// A CloudWatch Logs subscription payload.
+    Logs,
+    /// A Security Hub findings event.
+    Findings,
+}
+
+/// The records `document` holds, each a copy of `delivery` (its id, receive count, group,
+/// source and time) with its own body: one per log event of a CloudWatch Logs payload, one
+/// per finding of a Security Hub event, else the document as one alert. An SNS notification
+/// (shape C) whose `Message` is a log payload or a Security Hub event is read as that
+/// message, so an event means the same directly, in an SQS body and inside SNS.
+fn expand(
+    document: &str,
+    delivery: Record,
+    how: Delivery,
+    account: Option<&str>,
+) -> (Kind, Vec<Record>) {
+    let inner = sns_message(document);
+    let read = inner.as_deref().unwrap_or(document);
+    let top: Envelope = serde_json::from_str(read).unwrap_or_default();
+    if let Some(awslogs) = top.awslogs {
+        return (
+            Kind::Logs,
+            log_records(awslogs, document, &delivery, how, account),
+        );
+    }
+    if let Some(hub) = SecurityHubEvent::read(read) {
+        let delivery = Record {
+            provenance: Provenance {
+                raised_at_ms: delivery.provenance.raised_at_ms.or(hub.time_ms),
+                ..delivery.provenance.clone()
+            },
+            ..delivery
+        };
+        return (Kind::Findings, hub.records(&delivery));
+    }
+    (
+        Kind::Alert,
+        vec![Record {
+            body: document.to_owned(),
+            ..delivery
+        }],
+    )
+}
+
+/// The `Message` of an SNS notification (`"Type": "Notification"`), when `document` is one.
+fn sns_message(document: &str) -> Option<String> {
+    let notification: SnsNotification = serde_json::from_str(document).ok()?;
+    if notification.kind.and_then(text).as_deref() != Some("Notification") {
+        return None;
+    }
+    notification.message.and_then(text)
+}
+
+/// The two members of an SNS notification the reader needs; anything else is skipped unread.
+#[derive(Debug, Default, Deserialize)]
+struct SnsNotification<'a> {
+    #[serde(rename = "Type", borrow, default)]
+    kind: Option<&'a RawValue>,
+    #[serde(rename = "Message", borrow, default)]
+    message: Option<&'a RawValue>,
 }
 
 /// The top-level fields that tell the payloads apart; anything else is skipped unread.
@@ -266,8 +334,9 @@ struct SqsAttributes<'a> {
 }
 
 /// The records of an SQS event: a non-empty `Records` array whose entries all say
-/// `"eventSource": "aws:sqs"`.
-fn sqs_records(records: &RawValue) -> Option<Vec<Record>> {
+/// `"eventSource": "aws:sqs"`. Each body is read as a direct payload would be
+/// ([`expand`]).
+fn sqs_records(records: &RawValue, account: Option<&str>) -> Option<Vec<Record>> {
     let raw: Vec<&RawValue> = serde_json::from_str(records.get()).ok()?;
     let parsed: Vec<SqsRecord> = raw
         .iter()
@@ -284,9 +353,9 @@ fn sqs_records(records: &RawValue) -> Option<Vec<Record>> {
         parsed
             .iter()
             .map(sqs_record)
-            .flat_map(|record| match SecurityHubEvent::read(&record.body) {
-                Some(hub) => hub.records(&record),
-                None => vec![record],
+            .flat_map(|mut record| {
+                let body = std::mem::take(&mut record.body);
+                expand(&body, record, Delivery::Queue, account).1
             })
             .collect(),
     )
@@ -324,23 +393,21 @@ fn sqs_record(record: &SqsRecord) -> Record {
     }
 }
 
-/// The records of a CloudWatch Logs payload: one per log event; one `Control` record for a
-/// `CONTROL_MESSAGE`; one `Undecodable` record holding the whole payload when it cannot be
-/// read.
+/// The records of a CloudWatch Logs payload (`document`, whose `awslogs` member is
+/// `awslogs`): one per log event; one `Control` record for a `CONTROL_MESSAGE`; one
+/// `Undecodable` record holding the whole document when it cannot be read. Each is a copy
+/// of `delivery`.
 fn log_records(
     awslogs: &RawValue,
-    payload: &str,
-    request_id: &str,
+    document: &str,
+    delivery: &Record,
+    how: Delivery,
     account: Option<&str>,
 ) -> Vec<Record> {
     let whole = |origin: Origin| Record {
-        message_id: request_id.to_owned(),
-        body: payload.to_owned(),
-        receive_count: None,
-        group_id: None,
-        source_arn: None,
+        body: document.to_owned(),
         origin,
-        provenance: Provenance::default(),
+        ..delivery.clone()
     };
     let data = match decode_log_data(awslogs) {
         Ok(data) => data,
@@ -377,23 +444,28 @@ fn log_records(
         .enumerate()
         .map(|(index, raw)| {
             let event: LogEvent = serde_json::from_str(raw.get()).unwrap_or_default();
+            let id = event
+                .id
+                .and_then(text)
+                .filter(|id| !id.is_empty())
+                .unwrap_or_else(|| format!("{}#{index}", delivery.message_id));
             Record {
-                message_id: event
-                    .id
-                    .and_then(text)
-                    .filter(|id| !id.is_empty())
-                    .unwrap_or_else(|| format!("{request_id}#{index}")),
+                message_id: match how {
+                    Delivery::Queue => delivery.message_id.clone(),
+                    Delivery::Event | Delivery::Direct => id.clone(),
+                },
                 body: event
                     .message
                     .map(|m| text(m).unwrap_or_else(|| m.get().to_owned()))
                     .unwrap_or_default(),
-                receive_count: None,
-                group_id: None,
-                source_arn: None,
+                receive_count: delivery.receive_count,
+                group_id: delivery.group_id.clone(),
+                source_arn: delivery.source_arn.clone(),
                 origin: Origin::LogEvent,
                 provenance: Provenance {
-                    raised_at_ms: event.timestamp,
+                    raised_at_ms: event.timestamp.or(delivery.provenance.raised_at_ms),
                     cognito_log: own,
+                    alert_id: Some(id),
                     ..Provenance::default()
                 },
             }
@@ -460,7 +532,6 @@ struct LogEvent<'a> {
 /// types, and a non-empty `detail.findings` array. (An event without findings is read like
 /// any other EventBridge event, and dead-lettered as naming no one.)
 struct SecurityHubEvent {
-    id: Option<String>,
     time_ms: Option<u64>,
     resource: Option<String>,
     findings: Vec<String>,
@@ -474,8 +545,6 @@ struct HubEnvelope<'a> {
     source: Option<&'a RawValue>,
     #[serde(rename = "detail-type", borrow, default)]
     detail_type: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    id: Option<&'a RawValue>,
     #[serde(borrow, default)]
     resources: Option<&'a RawValue>,
     #[serde(borrow, default)]
@@ -506,25 +575,28 @@ impl SecurityHubEvent {
             return None;
         }
         Some(Self {
-            id: envelope.id.and_then(text),
             time_ms: envelope.time.and_then(text).as_deref().and_then(epoch_ms),
-            resource: envelope
-                .resources
-                .and_then(|r| serde_json::from_str::<Vec<&RawValue>>(r.get()).ok())
-                .and_then(|r| r.first().and_then(|first| text(first))),
+            resource: envelope.resources.and_then(first_text),
             findings: findings.iter().map(|f| f.get().to_owned()).collect(),
         })
     }
 
     /// One record per finding, each a copy of `delivery` (its id, receive count, group and
-    /// source) with the finding as its body.
+    /// source) with the finding as its body, and the event's first resource (a custom
+    /// action's ARN) kept whatever the delivery's source.
     fn records(self, delivery: &Record) -> Vec<Record> {
+        let action_target = self.resource;
         self.findings
             .into_iter()
             .enumerate()
             .map(|(index, body)| Record {
                 body,
                 origin: Origin::Finding { index },
+                provenance: Provenance {
+                    alert_id: Some(format!("findings[{index}]")),
+                    action_target: action_target.clone(),
+                    ..delivery.provenance.clone()
+                },
                 ..delivery.clone()
             })
             .collect()
@@ -571,6 +643,12 @@ pub fn epoch_ms(time: &str) -> Option<u64> {
     let days = era * 146_097 + doe - 719_468;
     let ms = ((days * 86_400 + hour * 3_600 + minute * 60 + second) * 1_000) + millis;
     u64::try_from(ms).ok()
+}
+
+/// The first element of a JSON array, when it is a string.
+fn first_text(array: &RawValue) -> Option<String> {
+    let elements: Vec<&RawValue> = serde_json::from_str(array.get()).ok()?;
+    elements.first().and_then(|first| text(first))
 }
 
 /// The string a raw JSON value holds, if it is a string of characters.

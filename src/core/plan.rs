@@ -95,7 +95,8 @@ pub struct Call {
     pub callers: Vec<String>,
     /// The actions to take: the union of what the callers asked and may have.
     pub actions: Actions,
-    /// The user's `sub` as Cognito itself named it in a caller, if one did.
+    /// The user's `sub` as a caller's threat-protection line named it, if one did: which
+    /// cutoff item to read first, never what is written.
     pub cognito_sub: Option<Subject>,
 }
 

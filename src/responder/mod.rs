@@ -273,10 +273,11 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
         settlement.with_taken(mine)
     }
 
-    /// What is recorded of `call`'s user: the instance's memory, and, when Cognito itself
-    /// named the user's `sub` and cutoffs are kept, the cutoff table (one strongly consistent
-    /// read per user and invocation, before the sign-out: the price of not spending a
-    /// quota-bound write; a failed read skips nothing).
+    /// What is recorded of `call`'s user: the instance's memory, and, when a line named the
+    /// user's `sub` and cutoffs are kept, the cutoff table (one strongly consistent read per
+    /// user and invocation, before the sign-out: the price of not spending a quota-bound
+    /// write; a failed read skips nothing; an item written for another username is not this
+    /// user's).
     async fn recorded(
         &self,
         run: &Run<'_, S, D, R>,
@@ -325,14 +326,16 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
     /// already in `RESET_REQUIRED`, then a disable), the sign-out, then the revocation step
     /// with the moment the sign-out, the last action, returned. A lock action that fails does
     /// not stop the sign-out; a failed sign-out stops what follows it. The `sub` the
-    /// revocation step needs is read while the actions run (it does not depend on them),
-    /// unless Cognito named it or the reset's status read gives it. A user whose whole
+    /// revocation step needs is read (`AdminGetUser`) while the actions run (it does not
+    /// depend on them), unless the reset's status read gives it. A user whose whole
     /// sequence succeeded is remembered.
     async fn contain(&self, run: &Run<'_, S, D, R>, call: &Call) -> Taken {
         let target = &call.target;
         let resetting = call.actions.contains(Action::ResetPassword);
-        let read_alongside =
-            self.revocations.scope() != Scope::Off && call.cognito_sub.is_none() && !resetting;
+        // The `sub` a cutoff is written under is always Cognito's answer for the username
+        // signed out: a line's `userSub` may choose which item to read first, never what is
+        // written or remembered (a forged one would cut another user's tokens).
+        let read_alongside = self.revocations.scope() != Scope::Off && !resetting;
         let alongside = async {
             if read_alongside {
                 Some(self.lookup(run, target).await)
@@ -346,7 +349,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             return taken;
         }
         let signed_out_at = SystemTime::now();
-        let known = match (call.cognito_sub.clone().or(from_reset), looked) {
+        let known = match (from_reset, looked) {
             (Some(sub), _) => Some(sub),
             (None, Some(Ok(user))) => Some(user.sub),
             (None, Some(Err(failure))) => {

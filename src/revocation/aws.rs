@@ -132,13 +132,18 @@ impl Revocations for AwsRevocations {
         };
         let found = self
             .store(table)
-            .recorded(&CutoffKey::new(&target.pool, sub))
+            .recorded_item(&CutoffKey::new(&target.pool, sub))
             .await
             .map_err(|err| RevocationError::Cutoff(store_error(&err, "GetItem")))?;
-        Ok(found.map(|(revoked_before, names)| Recorded {
-            revoked_before,
+        // The item stands for this user only when it was written for this username: the
+        // `sub` that chose the key came from the alert, and must not let another user's
+        // cutoff skip this one's sign-out.
+        let found = found.filter(|item| item.username.as_deref() == Some(target.user.as_str()));
+        Ok(found.map(|item| Recorded {
+            revoked_before: item.revoked_before,
             // An action name this version does not know is no action it can count as taken.
-            actions: names
+            actions: item
+                .actions
                 .iter()
                 .filter_map(|name| name.parse::<Action>().ok())
                 .fold(Actions::NONE, Actions::with),

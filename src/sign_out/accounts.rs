@@ -1,13 +1,15 @@
 //! Credentials for pools in other accounts (contract section 12): the role
 //! `arn:<partition>:iam::<account>:role/<CROSS_ACCOUNT_ROLE_NAME>` assumed through the SDK's
 //! assume-role provider (with `CROSS_ACCOUNT_EXTERNAL_ID` when set), cached per account until
-//! five minutes before they expire, at most [`MAX_ACCOUNTS`] accounts at once. A refused
+//! five minutes before they expire, at most [`MAX_ACCOUNTS`] accounts at once, with one
+//! `AssumeRole` in flight per account (the alerts of a storm that need an account's
+//! credentials wait for that one call instead of each making its own). A refused
 //! `AssumeRole` is `not-authorized` (the member role is missing or does not trust this one:
 //! an operator's fix); a throttled or failed one is retried.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::error::Error as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use aws_config::sts::AssumeRoleProvider;
@@ -41,6 +43,10 @@ pub struct Accounts {
     role: CrossAccount,
     /// `(account, credentials)`, most recently used last.
     cached: Mutex<VecDeque<(String, Credentials)>>,
+    /// One lock per account whose credentials are being fetched: held across the
+    /// `AssumeRole`, so a second caller waits and then finds the cached credentials. An entry
+    /// lives only while some caller holds or waits for it.
+    flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Accounts {
@@ -50,6 +56,7 @@ impl Accounts {
             sdk: sdk.clone(),
             role,
             cached: Mutex::new(VecDeque::new()),
+            flights: Mutex::new(HashMap::new()),
         }
     }
 
@@ -59,6 +66,36 @@ impl Accounts {
         if let Some(fresh) = self.cached(account) {
             return Ok(fresh);
         }
+        let flight = self.flight(account);
+        let result = {
+            let _only = flight.lock().await;
+            // Another caller may have fetched them while this one waited.
+            match self.cached(account) {
+                Some(fresh) => Ok(fresh),
+                None => self.assume(account, region).await,
+            }
+        };
+        self.land(account, flight);
+        result
+    }
+
+    /// The lock of `account`'s fetch, made when none is in flight.
+    fn flight(&self, account: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
+        flights.entry(account.to_owned()).or_default().clone()
+    }
+
+    /// Drops `account`'s lock once no other caller holds or waits for it.
+    fn land(&self, account: &str, flight: Arc<tokio::sync::Mutex<()>>) {
+        let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
+        // Two references: the map's and this caller's.
+        if Arc::strong_count(&flight) == 2 {
+            flights.remove(account);
+        }
+    }
+
+    /// Fresh credentials for `account` (`AssumeRole`), cached.
+    async fn assume(&self, account: &str, region: &str) -> Result<Credentials, CallError> {
         let role_arn = format!(
             "arn:{}:iam::{account}:role/{}",
             partition(region),

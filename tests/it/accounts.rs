@@ -210,3 +210,69 @@ async fn an_alert_naming_a_pool_of_another_account_signs_its_user_out_there() {
     );
     assert_eq!(responder.signer().accounts_in_use(), 1);
 }
+
+#[tokio::test]
+async fn sixty_alerts_across_two_accounts_assume_each_role_once() {
+    const OTHER: &str = "333333333333";
+    let stub = HttpStub::start(|req| {
+        if req.body_text().contains("Action=AssumeRole") {
+            let account = if req.body_text().contains(OTHER) {
+                OTHER
+            } else {
+                MEMBER
+            };
+            let body = format!(
+                r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIA{account}</AccessKeyId><SecretAccessKey>test-only</SecretAccessKey><SessionToken>test-only</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA:s</AssumedRoleId><Arn>arn:aws:sts::{account}:assumed-role/member/s</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></AssumeRoleResponse>"#
+            );
+            return StubReply::Respond {
+                status: 200,
+                headers: vec![("content-type".into(), "text/xml".into())],
+                body: body.into_bytes(),
+                // Slow enough that every alert asks while the first call is in flight.
+                delay: std::time::Duration::from_millis(300),
+            };
+        }
+        match fake_aws::operation(req) {
+            "SendMessageBatch" => fake_aws::sqs_sent(req),
+            _ => fake_aws::cognito_ok(),
+        }
+    })
+    .await;
+    let endpoint = format!("http://{}", stub.addr);
+    let pool = "us-east-1_Member1";
+    let config = Config::from_vars(
+        [
+            ("DLQ_URL", format!("{endpoint}/000000000000/dlq")),
+            ("CROSS_ACCOUNT_ROLE_NAME", "member".to_owned()),
+            (
+                "ALLOWED_USER_POOL_IDS",
+                format!("{},{}", arn(MEMBER, pool), arn(OTHER, pool)),
+            ),
+            ("MAX_REQUESTS_PER_SECOND", "unlimited".to_owned()),
+            ("MAX_CONCURRENCY", "64".to_owned()),
+        ]
+        .map(|(k, v)| (k.to_owned(), v)),
+    )
+    .unwrap();
+    let responder = aws_responder(&sdk_for(&endpoint, 1).await, &config, fault_timeouts());
+    let bodies: Vec<(String, String)> = (0..60)
+        .map(|i| {
+            let account = if i % 2 == 0 { MEMBER } else { OTHER };
+            let body = json!({"UserPoolArn": arn(account, pool), "Username": format!("user{i}")});
+            (format!("m{i}"), body.to_string())
+        })
+        .collect();
+    let records: Vec<(&str, &str)> = bodies
+        .iter()
+        .map(|(id, body)| (id.as_str(), body.as_str()))
+        .collect();
+    let report = responder.settle(&sqs_batch(&records), far_deadline()).await;
+    assert_eq!(report.count(OutcomeKind::SignedOut), 60);
+    let assumed = stub
+        .requests()
+        .iter()
+        .filter(|r| r.body_text().contains("Action=AssumeRole"))
+        .count();
+    assert_eq!(assumed, 2, "one AssumeRole in flight per account");
+    assert_eq!(responder.signer().accounts_in_use(), 2);
+}

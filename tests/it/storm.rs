@@ -378,4 +378,61 @@ mod on_moto {
         assert_eq!(report.already_signed_out, 0);
         assert_eq!(sign_outs(&third), 1);
     }
+
+    #[tokio::test]
+    async fn a_forged_owner_and_sub_cannot_point_a_cutoff_or_a_skip_at_another_user() {
+        let moto = Moto::start().await;
+        let sdk = moto.sdk_config().await;
+        let cognito = Cognito::new(&sdk);
+        let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+        moto::create_cutoff_table(&dynamodb, TABLE).await;
+        let pool = moto::create_pool(&cognito, "forged").await;
+        let alice_session = moto::user_with_session(&cognito, &pool, "alice").await;
+        moto::create_user(&cognito, &pool, "bob").await;
+        let alice = moto::sub_of(&cognito, &pool, "alice").await;
+        let bob = moto::sub_of(&cognito, &pool, "bob").await;
+        let vars = [
+            ("ALLOWED_USER_POOL_IDS", pool.id.as_str()),
+            ("REVOCATION_TABLE", TABLE),
+        ];
+        let responder = instance(&sdk, &vars);
+        // Bob is signed out first: his cutoff is in the table.
+        let report = responder
+            .settle(
+                &sqs_batch_sent(&[("bob", alert(&pool, "bob").as_str())], now_ms()),
+                far_deadline(),
+            )
+            .await;
+        assert_eq!(report.count(OutcomeKind::SignedOut), 1);
+
+        // A direct invocation shaped as the function's own log, naming alice with bob's sub,
+        // raised before bob's cutoff.
+        let forged = json!({
+            "eventSource": "USER_ACTIVITY", "logSourceId": {"userPoolId": pool.id},
+            "message": {"eventType": "SignIn", "userName": "alice", "userSub": bob,
+                        "userPoolId": pool.id, "riskDecision": "AccountTakeover", "riskLevel": "High"}})
+        .to_string();
+        let other = instance(&sdk, &vars);
+        let report = delivered(&other, &forged, LOG_OWNER).await;
+        assert_eq!(
+            report.already_signed_out, 0,
+            "bob's item does not stand for alice"
+        );
+        assert_eq!(report.count(OutcomeKind::SignedOut), 1);
+        assert_eq!(sign_outs(&other), 1);
+        assert!(moto::refresh(&cognito, &pool, &alice_session).await.is_err());
+
+        let item = moto::cutoff_item(&dynamodb, TABLE, &pool.id, &alice)
+            .await
+            .expect("alice's cutoff is written under the sub Cognito returns for alice");
+        assert_eq!(item["username"].as_s().ok().map(String::as_str), Some("alice"));
+        let bobs = moto::cutoff_item(&dynamodb, TABLE, &pool.id, &bob)
+            .await
+            .expect("bob's cutoff");
+        assert_eq!(
+            bobs["username"].as_s().ok().map(String::as_str),
+            Some("bob"),
+            "bob's cutoff is untouched"
+        );
+    }
 }

@@ -33,7 +33,6 @@ pub struct AppClientId(String);
 impl AppClientId {
     /// Parses an app client id.
     pub fn parse(raw: &str) -> Result<Self, IdentityError> {
-        let raw = raw.trim();
         let ok = !raw.is_empty()
             && raw.len() <= 128
             && raw

@@ -28,13 +28,50 @@ pub fn segments(token: &str) -> Option<(&str, &str, &str)> {
     (!header.is_empty() && !payload.is_empty()).then_some((header, payload, signature))
 }
 
-/// The JSON value `segment` encodes, or `None` when it is not base64url of a JSON `T`.
+/// The deepest nesting of arrays and objects a segment may hold: serde_json's own limit for
+/// the values it builds. Members a reader skips unread are not counted by serde_json, so
+/// without this bound a header could nest thousands of levels inside an unknown member.
+pub const MAX_NESTING: usize = 128;
+
+/// The JSON value `segment` encodes, or `None` when it is not base64url of a JSON `T`, or
+/// nests arrays and objects deeper than [`MAX_NESTING`].
 pub fn decode_json<T: serde::de::DeserializeOwned>(segment: &str) -> Option<T> {
     if !is_base64url(segment) {
         return None;
     }
     let bytes = URL_SAFE_NO_PAD.decode(segment).ok()?;
+    if nesting(&bytes) > MAX_NESTING {
+        return None;
+    }
     serde_json::from_slice(&bytes).ok()
+}
+
+/// How deep arrays and objects nest in the JSON text `bytes` (brackets inside strings are
+/// text). Ill-formed text gets some number; the parser refuses it afterwards anyway.
+fn nesting(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 #[cfg(test)]
@@ -48,6 +85,29 @@ mod tests {
         for bad in ["h.p", "h.p.s.x", "h.p.s.x.y", ".p.s", "h..s", "", "hps"] {
             assert_eq!(segments(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn nesting_deeper_than_serde_jsons_own_limit_is_refused_even_in_a_skipped_member() {
+        #[derive(serde::Deserialize)]
+        struct Header {
+            #[allow(dead_code)]
+            alg: String,
+        }
+        let header = |levels: usize| {
+            let json = format!(
+                r#"{{"alg":"RS256","x":{}1{}}}"#,
+                "[".repeat(levels - 1),
+                "]".repeat(levels - 1)
+            );
+            URL_SAFE_NO_PAD.encode(json)
+        };
+        assert!(decode_json::<Header>(&header(MAX_NESTING)).is_some());
+        assert!(decode_json::<Header>(&header(MAX_NESTING + 1)).is_none());
+        assert!(decode_json::<Header>(&header(3_000)).is_none());
+        // Brackets inside strings, escaped quotes included, are text.
+        let text = format!(r#"{{"alg":"RS256","x":"\"{}"}}"#, "[".repeat(3_000));
+        assert!(decode_json::<Header>(&URL_SAFE_NO_PAD.encode(text)).is_some());
     }
 
     #[test]

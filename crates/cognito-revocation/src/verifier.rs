@@ -355,6 +355,26 @@ mod tests {
     }
 
     #[test]
+    fn a_client_claim_is_compared_exactly_not_trimmed() {
+        for near in ["client1 ", " client1", "client1\t", "client1\n", "Client1"] {
+            let mut claims = access_claims();
+            claims.client_id = Some(near.to_owned());
+            assert_eq!(
+                policy(AcceptedTokenUse::Access).admit(&pool(), claims, NOW),
+                Err(Refusal::Client),
+                "{near:?}"
+            );
+            let mut claims = id_claims();
+            claims.aud = Some(Audience::One(near.to_owned()));
+            assert_eq!(
+                policy(AcceptedTokenUse::Id).admit(&pool(), claims, NOW),
+                Err(Refusal::Client),
+                "{near:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_token_is_expired_from_its_exp_second_on() {
         let mut claims = access_claims();
         claims.exp = Some(NOW.get());

@@ -37,12 +37,44 @@ impl FromStr for Authorization {
         if raw.is_empty() || raw.chars().any(|c| c.is_control()) {
             return Err("must be a header value: not empty, no control characters");
         }
-        let scheme = raw.split(' ').next().unwrap_or("Bearer");
         Ok(Self {
             digest: digest(raw),
-            scheme: scheme.chars().take(32).collect(),
+            scheme: challenge_scheme(raw),
         })
     }
+}
+
+/// The schemes of IANA's HTTP Authentication Scheme Registry, as registered: the only words
+/// a challenge may take from the configured value.
+const REGISTERED_SCHEMES: [&str; 11] = [
+    "Basic",
+    "Bearer",
+    "Concealed",
+    "Digest",
+    "DPoP",
+    "HOBA",
+    "Mutual",
+    "Negotiate",
+    "OAuth",
+    "SCRAM-SHA-1",
+    "SCRAM-SHA-256",
+];
+
+/// The scheme a 401 names for the expected value `raw`: its first word when that word is a
+/// registered scheme and a credential follows it (`Bearer abc`, `Basic dXNlcg==`), else
+/// `Bearer`. A bare value (`9f3c1e77...`) or one whose first word is no registered scheme
+/// has no scheme of its own: its first word may be the credential itself, and a challenge
+/// never repeats a credential.
+fn challenge_scheme(raw: &str) -> String {
+    let scheme = raw
+        .split_once(' ')
+        .filter(|(_, credential)| !credential.trim().is_empty())
+        .and_then(|(word, _)| {
+            REGISTERED_SCHEMES
+                .iter()
+                .find(|scheme| scheme.eq_ignore_ascii_case(word))
+        });
+    scheme.copied().unwrap_or("Bearer").to_owned()
 }
 
 impl Authorization {
@@ -106,6 +138,28 @@ mod tests {
             assert!(!expected.admits(wrong), "{wrong:?}");
         }
         assert_eq!(expected.scheme(), "Bearer");
+    }
+
+    #[test]
+    fn a_challenge_names_a_registered_scheme_and_never_the_credential() {
+        for (value, scheme) in [
+            ("9f3c1e77a1b24c5d8e0fb3a6c2d94e11", "Bearer"),
+            ("Bearer 9f3c1e77a1b24c5d8e0fb3a6c2d94e11", "Bearer"),
+            ("bearer 9f3c1e77", "Bearer"),
+            ("Basic dXNlcjpwYXNz", "Basic"),
+            ("DPoP abc", "DPoP"),
+            ("s3cret-first-word rest", "Bearer"),
+            ("Token 9f3c1e77", "Bearer"),
+            ("Bearer", "Bearer"),
+            ("Basic ", "Bearer"),
+            ("Basic  ", "Bearer"),
+            (" 9f3c1e77", "Bearer"),
+            ("Bearer\u{a0}9f3c1e77", "Bearer"),
+            ("\u{e9}t\u{e9} 9f3c", "Bearer"),
+        ] {
+            let expected: Authorization = value.parse().unwrap();
+            assert_eq!(expected.scheme(), scheme, "{value:?}");
+        }
     }
 
     #[test]

@@ -156,6 +156,12 @@ impl Config {
             "the transmitter's issuer, as its SETs' iss says it",
         )?;
         let issuer = env.get("SSF_ISSUER").unwrap_or_default().to_owned();
+        if issuer.len() > crate::set::MAX_ISSUER_BYTES {
+            return Err(ConfigError::new(
+                "SSF_ISSUER",
+                "longer than 1024 bytes: a replay item's key could not hold it",
+            ));
+        }
         let audience: String = env.require("SSF_AUDIENCE", "the aud of this receiver's stream")?;
         let pools: CommaList<UserPoolId> = env.require(
             "SSF_USER_POOL_IDS",
@@ -284,6 +290,13 @@ mod tests {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.variable, name, "{name}={value:?}");
         }
+    }
+
+    #[test]
+    fn an_issuer_a_replay_key_cannot_hold_is_refused() {
+        let long = format!("https://idp.example.com/{}", "t".repeat(1024));
+        let err = config(&[("SSF_ISSUER", long.as_str())]).unwrap_err();
+        assert_eq!(err.variable, "SSF_ISSUER");
     }
 
     #[test]

@@ -29,6 +29,17 @@ use serde_json::{Map, Value};
 pub const MAX_SET_BYTES: usize = 64 * 1024;
 /// How far ahead of this function's clock an `iat` may be, in seconds.
 pub const MAX_CLOCK_SKEW: u64 = 5 * 60;
+
+/// The longest `jti` accepted, in bytes. The `jti` becomes the replay item's key
+/// (`set#<iss>#<jti>`, where DynamoDB takes at most 2,048 bytes) and the alert's `SetId`
+/// attribute: a longer one is refused as `invalid_request` before anything is stored, rather
+/// than failing the write on every delivery (a 503 the transmitter would retry without end).
+/// Identifiers in practice are UUIDs (36 bytes) or a few of them.
+pub const MAX_JTI_BYTES: usize = 512;
+
+/// The longest `iss` (`SSF_ISSUER`) the receiver starts with, in bytes: with
+/// [`MAX_JTI_BYTES`], a replay key stays within DynamoDB's 2,048-byte key.
+pub const MAX_ISSUER_BYTES: usize = 1024;
 /// How old an `iat` may be, in seconds: the time replay items are kept. A SET older than
 /// this could be a captured one whose replay item has expired, so it must not act.
 pub const REPLAY_WINDOW: u64 = 24 * 60 * 60;
@@ -102,6 +113,9 @@ pub enum Refusal {
     /// No `jti`.
     #[error("the SET has no jti")]
     NoJti,
+    /// A `jti` longer than [`MAX_JTI_BYTES`].
+    #[error("the SET's jti is longer than 512 bytes")]
+    JtiTooLong,
     /// No `iat`, or not a number.
     #[error("the SET has no iat")]
     NoIat,
@@ -138,6 +152,7 @@ impl Refusal {
             | Refusal::Type
             | Refusal::Critical
             | Refusal::NoJti
+            | Refusal::JtiTooLong
             | Refusal::NoIat
             | Refusal::IssuedInFuture
             | Refusal::TooOld
@@ -346,6 +361,7 @@ pub fn admit(
         return Err(Refusal::Audience);
     }
     let jti = match claims.remove("jti") {
+        Some(Value::String(jti)) if jti.len() > MAX_JTI_BYTES => return Err(Refusal::JtiTooLong),
         Some(Value::String(jti)) if !jti.is_empty() => jti,
         _ => return Err(Refusal::NoJti),
     };
@@ -566,6 +582,26 @@ mod tests {
             Err(Refusal::Audience)
         );
         assert_eq!(Refusal::Audience.err(), ErrCode::InvalidAudience);
+    }
+
+    #[test]
+    fn a_jti_longer_than_a_key_can_hold_is_an_invalid_request() {
+        let longest = "j".repeat(MAX_JTI_BYTES);
+        assert!(admit(with("jti", json!(longest)), &expected(), NOW).is_ok());
+        let over = "j".repeat(MAX_JTI_BYTES + 1);
+        assert_eq!(
+            admit(with("jti", json!(over)), &expected(), NOW),
+            Err(Refusal::JtiTooLong)
+        );
+        assert_eq!(Refusal::JtiTooLong.err(), ErrCode::InvalidRequest);
+        // Counted in bytes: 171 three-byte characters are 513 bytes.
+        let wide = "\u{20ac}".repeat(171);
+        assert_eq!(
+            admit(with("jti", json!(wide)), &expected(), NOW),
+            Err(Refusal::JtiTooLong)
+        );
+        let key = crate::replays::ReplayKey::new(&"i".repeat(MAX_ISSUER_BYTES), &longest);
+        assert!(key.as_str().len() <= 2048);
     }
 
     #[test]

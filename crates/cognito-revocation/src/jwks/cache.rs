@@ -40,7 +40,7 @@ pub enum CachedKey<V, E> {
 struct FetchState<E> {
     /// No fetch before this moment (`None`: never fetched).
     next_allowed: Option<Instant>,
-    /// The last fetch's error, while no key set has ever been fetched.
+    /// The last fetch's error, while the last fetch failed.
     last_error: Option<E>,
 }
 
@@ -105,15 +105,13 @@ impl<V, E: Clone> KeySetCache<V, E> {
                 found.map_or(CachedKey::Unknown, CachedKey::Found)
             }
             Err(err) => {
+                // The cached set stays in use for the kids it holds; this kid may be a new
+                // key the issuer published while its endpoint failed, so it is unavailable,
+                // not unknown, until a fresh set is read: only a set read without it makes
+                // a kid unknown.
                 state.next_allowed = Some(now + RETRY_AFTER_FAILURE);
-                if self.is_empty() {
-                    state.last_error = Some(err.clone());
-                    CachedKey::Unavailable(err)
-                } else {
-                    // The cached set stays in use; this kid is simply not in it.
-                    state.last_error = None;
-                    CachedKey::Unknown
-                }
+                state.last_error = Some(err.clone());
+                CachedKey::Unavailable(err)
             }
         }
     }
@@ -124,13 +122,6 @@ impl<V, E: Clone> KeySetCache<V, E> {
             .unwrap_or_else(|p| p.into_inner())
             .get(kid)
             .cloned()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.keys
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_empty()
     }
 }
 
@@ -224,12 +215,45 @@ mod tests {
         tokio::time::advance(REFETCH_INTERVAL).await;
         assert!(matches!(
             key(&cache, "k2", Err("503"), &fetches).await,
-            CachedKey::Unknown
+            CachedKey::Unavailable("503")
         ));
         assert!(matches!(
             key(&cache, "k1", Err("503"), &fetches).await,
             CachedKey::Found(_)
         ));
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_new_kid_during_an_outage_is_unavailable_until_a_fresh_set_says_otherwise() {
+        let (cache, fetches) = (Cache::new(), AtomicUsize::new(0));
+        assert!(matches!(
+            key(&cache, "k1", Ok(set(&["k1"])), &fetches).await,
+            CachedKey::Found(_)
+        ));
+        tokio::time::advance(REFETCH_INTERVAL).await;
+        // The issuer rotated to k2 while its endpoint answers 503.
+        assert!(matches!(
+            key(&cache, "k2", Err("503"), &fetches).await,
+            CachedKey::Unavailable("503")
+        ));
+        // Within the retry window: still unavailable, no second fetch.
+        assert!(matches!(
+            key(&cache, "k2", Ok(set(&["k1", "k2"])), &fetches).await,
+            CachedKey::Unavailable("503")
+        ));
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+        // Retried after a few seconds, not a minute.
+        tokio::time::advance(RETRY_AFTER_FAILURE).await;
+        assert!(matches!(
+            key(&cache, "k2", Ok(set(&["k1", "k2"])), &fetches).await,
+            CachedKey::Found(_)
+        ));
+        // A fresh set without a kid makes it unknown.
+        assert!(matches!(
+            key(&cache, "k9", Ok(set(&["k1", "k2"])), &fetches).await,
+            CachedKey::Unknown
+        ));
+        assert_eq!(fetches.load(Ordering::SeqCst), 3);
     }
 }

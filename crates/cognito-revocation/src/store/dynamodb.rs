@@ -50,19 +50,30 @@ impl DynamoDbCutoffStore {
 
     /// `key`'s cutoff as recorded, read strongly consistent: its `revokedBefore` and the
     /// actions it lists (`["sign-out"]` for an item written before actions were recorded).
-    /// The responder reads it to skip an alert whose whole sequence already ran.
     pub async fn recorded(
         &self,
         key: &CutoffKey,
     ) -> Result<Option<(UnixSeconds, Vec<String>)>, StoreError> {
+        Ok(self
+            .recorded_item(key)
+            .await?
+            .map(|item| (item.revoked_before, item.actions)))
+    }
+
+    /// `key`'s cutoff as recorded, read strongly consistent, with the username it was
+    /// written for. The responder reads it to skip an alert whose whole sequence already
+    /// ran, and only when the item names the alert's own user: a `sub` an alert supplies
+    /// cannot make another user's item stand for this one.
+    pub async fn recorded_item(&self, key: &CutoffKey) -> Result<Option<RecordedItem>, StoreError> {
         let output = self
             .client
             .get_item()
             .table_name(&self.table)
             .key(KEY_ATTRIBUTE, AttributeValue::S(key.as_str().to_owned()))
-            .projection_expression("#rb, #act")
+            .projection_expression("#rb, #act, #user")
             .expression_attribute_names("#rb", REVOKED_BEFORE_ATTRIBUTE)
             .expression_attribute_names("#act", "actions")
+            .expression_attribute_names("#user", "username")
             .consistent_read(true)
             .send()
             .await?;
@@ -82,8 +93,24 @@ impl DynamoDbCutoffStore {
             }
             _ => vec!["sign-out".to_owned()],
         };
-        Ok(Some((revoked_before, actions)))
+        let username = item.get("username").and_then(|v| v.as_s().ok()).cloned();
+        Ok(Some(RecordedItem {
+            revoked_before,
+            actions,
+            username,
+        }))
     }
+}
+
+/// A cutoff item as the responder reads it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedItem {
+    /// `revokedBefore`.
+    pub revoked_before: UnixSeconds,
+    /// The actions listed (`["sign-out"]` for an item written before actions were recorded).
+    pub actions: Vec<String>,
+    /// The username the item was written for (absent on an item written by hand).
+    pub username: Option<String>,
 }
 
 impl CutoffStore for DynamoDbCutoffStore {

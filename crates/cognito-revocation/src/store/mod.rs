@@ -5,7 +5,7 @@
 mod dynamodb;
 mod memory;
 
-pub use dynamodb::DynamoDbCutoffStore;
+pub use dynamodb::{DynamoDbCutoffStore, RecordedItem};
 pub use memory::MemoryCutoffStore;
 
 use std::fmt;

@@ -366,3 +366,69 @@ async fn only_post_delivers() {
         .await
         .is_err());
 }
+
+/// The transmitter's JWKS before a rotation: the EC key alone.
+fn jwks_before_rotation() -> String {
+    let mut ec = jsonwebtoken::jwk::Jwk::from_encoding_key(&ec(), Algorithm::ES256).unwrap();
+    ec.common.key_id = Some(EC_KID.to_owned());
+    serde_json::to_string(&jsonwebtoken::jwk::JwkSet { keys: vec![ec] }).unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_new_key_during_a_jwks_outage_is_a_503_and_the_same_set_is_202_once_it_recovers() {
+    use lambda_edge::MetricsSink;
+    use ssf_receiver::function::Function;
+    use ssf_receiver::keys::{StaticKeySource, REFETCH_INTERVAL, RETRY_AFTER_FAILURE};
+    use ssf_receiver::receiver::Receiver;
+    use ssf_receiver::replays::MemoryReplays;
+    use ssf_receiver::transmitter::FetchError;
+    use ssf_receiver::users::MemoryUsers;
+
+    let issuer = "https://transmitter.example.com/tenant";
+    let receiver = Receiver::new(
+        settings(issuer, Vec::new()),
+        StaticKeySource::scripted(vec![
+            Ok(jwks_before_rotation().into_bytes()),
+            Err(FetchError::Status(503)),
+            Ok(jwks().into_bytes()),
+        ]),
+        MemoryUsers::new(users()),
+        ssf_receiver::alerts::MemoryAlertQueue::new(),
+        MemoryReplays::new(),
+    );
+    let function = Function::new(receiver, None, MetricsSink::with_writer("T", "f", |_| {}));
+    let push = |set: String| {
+        let function = &function;
+        async move {
+            let event = json!({
+                "version": "2.0", "routeKey": "$default", "rawPath": "/",
+                "headers": {"content-type": "application/secevent+jwt"},
+                "requestContext": {"http": {"method": "POST", "path": "/"}},
+                "body": set, "isBase64Encoded": false,
+            });
+            let answer = function.handle(&event, "req-1").await.unwrap();
+            (answer["statusCode"].as_u64().unwrap(), answer)
+        }
+    };
+    let subject = iss_sub(&pool_issuer(), "sub-alice");
+    let before = sign_with(
+        header("ES256", EC_KID),
+        &claims(issuer, "jti-before", SESSION_REVOKED, subject.clone()),
+        &ec(),
+        Algorithm::ES256,
+    );
+    assert_eq!(push(before).await.0, 202);
+
+    // A minute later the transmitter signs with a new key while its JWKS answers 503.
+    tokio::time::advance(REFETCH_INTERVAL).await;
+    let rotated = sign(&claims(issuer, "jti-rotated", SESSION_REVOKED, subject));
+    let (status, answer) = push(rotated.clone()).await;
+    assert_eq!(status, 503, "the receiver's failure, not the SET's: {answer}");
+    // Within the retry window, still not the SET's fault.
+    assert_eq!(push(rotated.clone()).await.0, 503);
+    assert_eq!(function.receiver().keys().source().fetches(), 2);
+    // Retried after a few seconds, not a minute: the same SET is accepted.
+    tokio::time::advance(RETRY_AFTER_FAILURE).await;
+    assert_eq!(push(rotated).await.0, 202);
+    assert_eq!(function.receiver().queue().sent().len(), 2);
+}

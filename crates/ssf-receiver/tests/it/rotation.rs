@@ -204,3 +204,51 @@ async fn an_unchanged_secret_or_another_refusal_sends_no_second_request() {
         assert_eq!((secret.reads(), stub.requests().len()), (0, 1), "{status}");
     }
 }
+
+#[tokio::test]
+async fn a_401_challenge_names_a_scheme_and_never_the_credential_from_the_variable_or_the_secret(
+) {
+    let transmitter = transmitter().await;
+    for (value, scheme) in [
+        ("9f3c1e77a1b24c5d8e0fb3a6c2d94e11", "Bearer"),
+        ("Bearer 9f3c1e77a1b24c5d8e0fb3a6c2d94e11", "Bearer"),
+        ("Basic OWYzYzFlNzc6YTFiMg==", "Basic"),
+        ("9f3c1e77 a1b24c5d", "Bearer"),
+        ("Token 9f3c1e77", "Bearer"),
+    ] {
+        let credential = value.split([' ', '\t']).next_back().unwrap_or(value);
+        let from_variable = App::on(
+            &transmitter,
+            Options {
+                authorization: Some(value),
+                ..Options::default()
+            },
+        );
+        let App {
+            function,
+            issuer,
+            metrics,
+        } = App::on(&transmitter, Options::default());
+        let from_secret = App {
+            function: function.authorized_by(rotating(value, &holding(value), INTERVAL)),
+            issuer,
+            metrics,
+        };
+        for (source, app) in [("variable", &from_variable), ("secret", &from_secret)] {
+            let answer = app
+                .push_with("not-a-jws", json!({"authorization": "Bearer wrong"}))
+                .await;
+            assert_eq!(answer.status(), 401, "{source} {value:?}");
+            let challenge = answer.header("WWW-Authenticate").unwrap_or_default();
+            assert_eq!(
+                challenge,
+                format!("{scheme} realm=\"ssf-receiver\""),
+                "{source} {value:?}"
+            );
+            let printed = answer.0.to_string();
+            for part in [value, credential, "9f3c1e77"] {
+                assert!(!printed.contains(part), "{source} {value:?}: {printed}");
+            }
+        }
+    }
+}
