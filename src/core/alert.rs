@@ -381,14 +381,23 @@ mod tests {
         let a = "arn:aws:cognito-idp:us-east-1:111111111111:userpool/us-east-1_PoolA1";
         let b = "arn:aws:cognito-idp:us-east-1:333333333333:userpool/us-east-1_PoolA1";
         for (id, arn) in [(a, b), (b, a)] {
-            let body = format!(r#"{{"UserPoolId":"{id}","UserPoolArn":"{arn}","Username":"alice"}}"#);
-            assert_eq!(class_of(decoder().decode(&body)), ErrorClass::Invalid, "{body}");
+            let body =
+                format!(r#"{{"UserPoolId":"{id}","UserPoolArn":"{arn}","Username":"alice"}}"#);
+            assert_eq!(
+                class_of(decoder().decode(&body)),
+                ErrorClass::Invalid,
+                "{body}"
+            );
         }
         // A plain id agrees with an ARN of the same id, whichever comes first; the ARN's
         // account is kept.
         for body in [
-            format!(r#"{{"UserPoolId":"us-east-1_PoolA1","UserPoolArn":"{b}","Username":"alice"}}"#),
-            format!(r#"{{"UserPoolArn":"{b}","userPoolId":"us-east-1_PoolA1","Username":"alice"}}"#),
+            format!(
+                r#"{{"UserPoolId":"us-east-1_PoolA1","UserPoolArn":"{b}","Username":"alice"}}"#
+            ),
+            format!(
+                r#"{{"UserPoolArn":"{b}","userPoolId":"us-east-1_PoolA1","Username":"alice"}}"#
+            ),
             format!(r#"{{"UserPoolId":"{b}","UserPoolArn":"{b}","Username":"alice"}}"#),
         ] {
             let target = decoder().decode(&body).expect("one pool");

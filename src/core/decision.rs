@@ -531,16 +531,23 @@ mod tests {
             ),
             Admission::Ignore(reason, target) => format!(
                 "ignore {reason:?} {:?}",
-                target.as_ref().map(|t| (t.pool.to_string(), t.user.to_string()))
+                target
+                    .as_ref()
+                    .map(|t| (t.pool.to_string(), t.user.to_string()))
             ),
-            Admission::Refuse(failure) => format!("refuse {:?} {}", failure.class(), failure.code()),
+            Admission::Refuse(failure) => {
+                format!("refuse {:?} {}", failure.class(), failure.code())
+            }
         }
     }
+
+    /// One alert as read: its meaning and its id within its delivery.
+    type Read = (String, Option<String>);
 
     /// Each alert `payload` holds, read directly, through the queue, through SNS into the
     /// queue and as an SNS notification invoked directly: its meaning and its id within
     /// the delivery, per way.
-    fn each_way(payload: &str, policy: &Policy) -> Vec<(&'static str, Vec<(String, Option<String>)>)> {
+    fn each_way(payload: &str, policy: &Policy) -> Vec<(&'static str, Vec<Read>)> {
         let notification = serde_json::json!({
             "Type": "Notification", "MessageId": "n-1",
             "TopicArn": "arn:aws:sns:eu-west-1:111122223333:alerts", "Message": payload,
@@ -580,12 +587,30 @@ mod tests {
         let mut payloads: Vec<(String, String)> = [
             ("direct", include_str!("../../events/direct.json")),
             ("eventbridge", include_str!("../../events/eventbridge.json")),
-            ("securityhub-imported", include_str!("../../events/securityhub-imported.json")),
-            ("cwl-userauthevents", include_str!("../../events/cwl-userauthevents.json")),
-            ("cwl-variants", include_str!("../../events/cwl-userauthevents-variants.json")),
-            ("cwl-control", include_str!("../../events/cwl-control-message.json")),
-            ("cwl-not-gzip", include_str!("../../events/cwl-corrupt-not-gzip.json")),
-            ("cwl-not-base64", include_str!("../../events/cwl-corrupt-not-base64.json")),
+            (
+                "securityhub-imported",
+                include_str!("../../events/securityhub-imported.json"),
+            ),
+            (
+                "cwl-userauthevents",
+                include_str!("../../events/cwl-userauthevents.json"),
+            ),
+            (
+                "cwl-variants",
+                include_str!("../../events/cwl-userauthevents-variants.json"),
+            ),
+            (
+                "cwl-control",
+                include_str!("../../events/cwl-control-message.json"),
+            ),
+            (
+                "cwl-not-gzip",
+                include_str!("../../events/cwl-corrupt-not-gzip.json"),
+            ),
+            (
+                "cwl-not-base64",
+                include_str!("../../events/cwl-corrupt-not-base64.json"),
+            ),
         ]
         .into_iter()
         .map(|(name, json)| (name.to_owned(), json.to_owned()))
@@ -593,7 +618,10 @@ mod tests {
         for action in ["SignOutUser", "ResetUserPassword", "DisableUser", "Unknown"] {
             payloads.push((
                 format!("custom action {action}"),
-                custom.replace("action/custom/SignOutUser", &format!("action/custom/{action}")),
+                custom.replace(
+                    "action/custom/SignOutUser",
+                    &format!("action/custom/{action}"),
+                ),
             ));
         }
         let permissive = Policy {

@@ -163,8 +163,9 @@ impl Batch {
             };
         }
         let body = payload.get();
-        let is_event =
-            envelope.detail_type.is_some() && envelope.source.is_some() && envelope.detail.is_some();
+        let is_event = envelope.detail_type.is_some()
+            && envelope.source.is_some()
+            && envelope.detail.is_some();
         let delivery = if is_event {
             Delivery::Event
         } else {
@@ -179,10 +180,7 @@ impl Batch {
             body: String::new(),
             receive_count: None,
             group_id: None,
-            source_arn: envelope
-                .resources
-                .filter(|_| is_event)
-                .and_then(first_text),
+            source_arn: envelope.resources.filter(|_| is_event).and_then(first_text),
             origin: Origin::Alert,
             provenance: Provenance {
                 raised_at_ms: envelope

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use futures_util::future::join_all;
+use futures_util::stream::{self, StreamExt};
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::time::Instant;
 
@@ -171,7 +171,15 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             users_disabled: AtomicUsize::new(0),
             already_signed_out: AtomicUsize::new(0),
         };
-        let settled = join_all(plan.groups.into_iter().map(|g| self.settle_group(&run, g))).await;
+        // Every group may wait for a permit, but only so many can use one: the rest are not
+        // started yet, rather than each holding a settled-in-waiting future (tens of KB) for
+        // a payload of ten thousand alerts.
+        let in_flight = groups_in_flight(self.settings.max_concurrency);
+        let settled: Vec<Vec<(usize, Settlement)>> = stream::iter(plan.groups)
+            .map(|g| self.settle_group(&run, g))
+            .buffer_unordered(in_flight)
+            .collect()
+            .await;
         let mut settlements: Vec<(usize, Settlement)> = settled.into_iter().flatten().collect();
         settlements.sort_by_key(|(index, _)| *index);
         let counts = run.revoke.counts();
@@ -509,4 +517,15 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             Err(err) => Settlement::retry(record, target, failure, Some(err)),
         }
     }
+}
+
+/// How many groups of records are settled at once, at least: enough to keep every call,
+/// lookup and dead-letter permit busy while others wait for theirs.
+pub const MIN_GROUPS_IN_FLIGHT: usize = 256;
+
+/// How many groups of records one invocation settles at once with `max_concurrency` permits
+/// of each kind: four per permit, at least [`MIN_GROUPS_IN_FLIGHT`]. More would only hold
+/// memory (a group's future carries every step it may take) without starting a call sooner.
+pub fn groups_in_flight(max_concurrency: usize) -> usize {
+    max_concurrency.saturating_mul(4).max(MIN_GROUPS_IN_FLIGHT)
 }

@@ -239,14 +239,20 @@ async fn sixty_alerts_across_two_accounts_assume_each_role_once() {
     })
     .await;
     let endpoint = format!("http://{}", stub.addr);
-    let pool = "us-east-1_Member1";
+    let pool = |account: &str| {
+        if account == MEMBER {
+            "us-east-1_Member1"
+        } else {
+            "us-east-1_Member2"
+        }
+    };
     let config = Config::from_vars(
         [
             ("DLQ_URL", format!("{endpoint}/000000000000/dlq")),
             ("CROSS_ACCOUNT_ROLE_NAME", "member".to_owned()),
             (
                 "ALLOWED_USER_POOL_IDS",
-                format!("{},{}", arn(MEMBER, pool), arn(OTHER, pool)),
+                format!("{},{}", arn(MEMBER, pool(MEMBER)), arn(OTHER, pool(OTHER))),
             ),
             ("MAX_REQUESTS_PER_SECOND", "unlimited".to_owned()),
             ("MAX_CONCURRENCY", "64".to_owned()),
@@ -258,7 +264,8 @@ async fn sixty_alerts_across_two_accounts_assume_each_role_once() {
     let bodies: Vec<(String, String)> = (0..60)
         .map(|i| {
             let account = if i % 2 == 0 { MEMBER } else { OTHER };
-            let body = json!({"UserPoolArn": arn(account, pool), "Username": format!("user{i}")});
+            let body =
+                json!({"UserPoolArn": arn(account, pool(account)), "Username": format!("user{i}")});
             (format!("m{i}"), body.to_string())
         })
         .collect();

@@ -446,7 +446,9 @@ impl Revocations for FakeRevocations {
             .lock()
             .unwrap()
             .iter()
-            .filter(|c| c.key().as_str() == key)
+            // As the table adapter does: an item written for another username is not this
+            // user's.
+            .filter(|c| c.key().as_str() == key && c.username() == target.user.as_str())
             .map(|c| Recorded {
                 revoked_before: c.revoked_before(),
                 actions: c

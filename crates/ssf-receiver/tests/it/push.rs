@@ -423,7 +423,10 @@ async fn a_new_key_during_a_jwks_outage_is_a_503_and_the_same_set_is_202_once_it
     tokio::time::advance(REFETCH_INTERVAL).await;
     let rotated = sign(&claims(issuer, "jti-rotated", SESSION_REVOKED, subject));
     let (status, answer) = push(rotated.clone()).await;
-    assert_eq!(status, 503, "the receiver's failure, not the SET's: {answer}");
+    assert_eq!(
+        status, 503,
+        "the receiver's failure, not the SET's: {answer}"
+    );
     // Within the retry window, still not the SET's fault.
     assert_eq!(push(rotated.clone()).await.0, 503);
     assert_eq!(function.receiver().keys().source().fetches(), 2);

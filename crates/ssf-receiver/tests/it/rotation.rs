@@ -206,8 +206,7 @@ async fn an_unchanged_secret_or_another_refusal_sends_no_second_request() {
 }
 
 #[tokio::test]
-async fn a_401_challenge_names_a_scheme_and_never_the_credential_from_the_variable_or_the_secret(
-) {
+async fn a_401_challenge_names_a_scheme_and_never_the_credential_from_the_variable_or_the_secret() {
     let transmitter = transmitter().await;
     for (value, scheme) in [
         ("9f3c1e77a1b24c5d8e0fb3a6c2d94e11", "Bearer"),
