@@ -70,6 +70,10 @@ pub struct Responder<S, D, R> {
     settings: Settings,
     calls: Semaphore,
     lookups: Semaphore,
+    /// The cutoff table's reads before a sign-out: DynamoDB's, so not under the bound of
+    /// Cognito's lookups (`AdminGetUser`), which they would halve in a storm of lines that
+    /// name a `sub`.
+    table_reads: Semaphore,
     sends: Semaphore,
     limiter: Option<RateLimiter>,
     timeouts: Timeouts,
@@ -108,6 +112,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             revocations,
             calls: Semaphore::new(settings.max_concurrency),
             lookups: Semaphore::new(settings.max_concurrency),
+            table_reads: Semaphore::new(settings.max_concurrency),
             sends: Semaphore::new(settings.max_concurrency),
             limiter: settings.max_requests_per_second.map(RateLimiter::new),
             memory: Memory::default(),
@@ -302,7 +307,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
                 let latest = run.timeouts.latest_call_start(run.deadline)?;
                 let cutoff = run.timeouts.call_cutoff(run.deadline);
                 let found = in_time(
-                    &self.lookups,
+                    &self.table_reads,
                     None,
                     latest,
                     cutoff,

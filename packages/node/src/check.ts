@@ -138,7 +138,7 @@ export function revocationCheck(options: RevocationCheckOptions): (jwt: Verified
   return async ({ payload }: VerifiedJwt): Promise<void> => {
     const judgement = await checker.judge(payload);
     if (revoked(judgement)) {
-      throw new TokenRevokedError(judgement.key, judgement.authenticatedAt, judgement.revokedBefore!);
+      throw new TokenRevokedError(judgement.key, judgement.authenticatedAt, Number(judgement.revokedBefore));
     }
   };
 }

@@ -20,10 +20,13 @@ export class TokenRevokedError extends Error {
   readonly key: string;
   /** The token's `auth_time`, else its `iat` (Unix seconds). */
   readonly authenticatedAt: number;
-  /** The user's cutoff (Unix seconds): tokens authenticated before it are refused. */
-  readonly revokedBefore: bigint;
+  /**
+   * The user's cutoff (Unix seconds): tokens authenticated before it are refused. A number,
+   * so that loggers can serialise the error (the comparison itself is exact, on 64 bits).
+   */
+  readonly revokedBefore: number;
 
-  constructor(key: string, authenticatedAt: number, revokedBefore: bigint) {
+  constructor(key: string, authenticatedAt: number, revokedBefore: number) {
     super(
       `token of ${key} was authenticated at ${authenticatedAt}, before the user's cutoff ${revokedBefore}`,
     );

@@ -58,7 +58,6 @@ const WHOLE = /^\+?[0-9]+$/;
 
 /** `text` in at most `max` characters, control characters escaped (no forged log lines). */
 function bounded(text: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
   const escaped = text.replace(/\p{Cc}/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
   return escaped.length <= max ? escaped : `${escaped.slice(0, max - 1)}…`;
 }

@@ -203,6 +203,7 @@ def _run_responder(binary: str, pool: str, username: str) -> None:
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{RESPONDER}",
         "AWS_EC2_METADATA_DISABLED": "true",
         "AWS_REGION": os.environ.get("AWS_REGION", "us-east-1"),
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_REGION", "us-east-1"),
         "AWS_ENDPOINT_URL": os.environ["AWS_ENDPOINT_URL"],
         "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
         "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
@@ -211,16 +212,19 @@ def _run_responder(binary: str, pool: str, username: str) -> None:
         "REVOCATION_TABLE": TABLE,
     }
     process = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        if not answered.wait(60):
-            raise SystemExit("the responder binary answered nothing within 60 s")
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=10)[0].decode(errors="replace")
-        server.shutdown()
+    deadline = time.monotonic() + 60
+    while not answered.wait(0.1) and process.poll() is None and time.monotonic() < deadline:
+        pass
+    process.terminate()
+    output = process.communicate(timeout=10)[0].decode(errors="replace")
+    served.set()
+    answered.set()  # releases a held poll
+    server.shutdown()
     answer = answers.get(f"{prefix}invocation/{request_id}/response")
     if not isinstance(answer, dict) or answer.get("outcome") != "signed-out":
-        raise SystemExit(f"the responder binary did not sign the user out: {answers}\n{output[-4000:]}")
+        raise SystemExit(
+            f"the responder binary did not sign the user out (answers: {answers}); its output:\n{output[-4000:]}"
+        )
 
 
 def main(argv: list[str]) -> None:
