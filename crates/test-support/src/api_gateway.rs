@@ -18,6 +18,7 @@ pub fn http_event(authorization: &str) -> String {
     .to_string()
 }
 
+/// The `methodArn` of every test event: a GET on a REST API stage.
 pub const METHOD_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/GET/pets";
 
 /// A REST API `TOKEN` authorizer event carrying `authorization`.

@@ -22,14 +22,20 @@ use tokio::task::JoinHandle;
 /// One request as the stub saw it.
 #[derive(Debug, Clone)]
 pub struct StubRequest {
+    /// The HTTP method.
     pub method: String,
+    /// The path and query.
     pub path: String,
+    /// The headers, names lower-cased.
     pub headers: Vec<(String, String)>,
+    /// The body as received.
     pub body: Bytes,
+    /// When the request arrived.
     pub at: Instant,
 }
 
 impl StubRequest {
+    /// The first value of header `name` (any letter case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -37,6 +43,7 @@ impl StubRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The body as text (lossy UTF-8).
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
@@ -47,9 +54,13 @@ impl StubRequest {
 pub enum StubReply {
     /// Answer after `delay`.
     Respond {
+        /// The status code.
         status: u16,
+        /// The headers.
         headers: Vec<(String, String)>,
+        /// The body.
         body: Vec<u8>,
+        /// How long to wait before answering.
         delay: Duration,
     },
     /// Close the connection without an answer.
@@ -92,6 +103,7 @@ type Handler = dyn Fn(&StubRequest) -> StubReply + Send + Sync;
 
 /// The running server; it stops when dropped.
 pub struct HttpStub {
+    /// Where the stub listens (127.0.0.1, a free port).
     pub addr: SocketAddr,
     requests: Arc<Mutex<Vec<StubRequest>>>,
     connections: Arc<AtomicUsize>,
@@ -99,6 +111,7 @@ pub struct HttpStub {
 }
 
 impl HttpStub {
+    /// Starts a stub on 127.0.0.1 that answers every request with `handler`'s reply.
     pub async fn start(
         handler: impl Fn(&StubRequest) -> StubReply + Send + Sync + 'static,
     ) -> Self {
@@ -155,6 +168,7 @@ impl HttpStub {
         format!("http://{}", self.addr)
     }
 
+    /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<StubRequest> {
         self.requests.lock().unwrap().clone()
     }

@@ -26,13 +26,17 @@ use aws_sdk_dynamodb::Client as DynamoDb;
 use aws_sdk_sqs::types::QueueAttributeName;
 use aws_sdk_sqs::Client as Sqs;
 
+/// The region every test client and resource is in.
 pub const REGION: &str = "us-east-1";
+/// The password of every test user.
 pub const PASSWORD: &str = "Correct-Horse-9-Battery";
 
 /// A running moto server.
 pub struct Moto {
     child: Child,
+    /// The server's URL, for SDK clients and the binaries.
     pub endpoint: String,
+    /// The server's log file.
     pub log: PathBuf,
 }
 
@@ -108,10 +112,13 @@ impl Drop for Moto {
 
 /// A user pool with an app client that allows admin password sign-in and refresh.
 pub struct Pool {
+    /// The pool id.
     pub id: String,
+    /// The app client's id.
     pub client_id: String,
 }
 
+/// Creates the pool `name` and its app client.
 pub async fn create_pool(cognito: &Cognito, name: &str) -> Pool {
     let pool = cognito
         .create_user_pool()
@@ -211,9 +218,13 @@ pub async fn create_queue(sqs: &Sqs, name: &str) -> String {
 /// A message read from a queue: body, string attributes, and FIFO group id.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The body.
     pub body: String,
+    /// The string message attributes.
     pub attributes: HashMap<String, String>,
+    /// The FIFO `MessageGroupId`, if any.
     pub group_id: Option<String>,
+    /// `ApproximateReceiveCount`.
     pub receive_count: u32,
 }
 
@@ -276,7 +287,9 @@ pub async fn drain(sqs: &Sqs, url: &str) -> Vec<Received> {
 /// A signed-in user's tokens.
 #[derive(Debug, Clone)]
 pub struct Tokens {
+    /// The access token.
     pub access: String,
+    /// The ID token.
     pub id: String,
 }
 

@@ -17,9 +17,13 @@ use crate::http_stub::{HttpStub, StubReply};
 /// What the function answered to one invocation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
+    /// The function's response document.
     Response(Value),
+    /// The invocation error the function reported.
     Error {
+        /// Its `errorType`.
         error_type: String,
+        /// Its `errorMessage`.
         error_message: String,
     },
 }
@@ -27,9 +31,13 @@ pub enum Answer {
 /// The run of the binary: its answers by request id, its output, and its exit status.
 #[derive(Debug)]
 pub struct Run {
+    /// Each invocation's answer, by request id.
     pub answers: HashMap<String, Answer>,
+    /// What the function printed.
     pub stdout: String,
+    /// What the function logged to standard error.
     pub stderr: String,
+    /// How the process ended, if it did.
     pub exit_code: Option<i32>,
 }
 
