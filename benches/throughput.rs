@@ -700,7 +700,7 @@ async fn revocation_cost(stub: &StubProcess, url: &str, latency_ms: u64) {
     }
 }
 
-/// The cost of the first call into a new account (contract section 12): on moto (which
+/// The cost of the first call into a new account (docs/deployment.md#pools-in-many-accounts): on moto (which
 /// separates accounts by the assumed role's credentials), one pool in each of
 /// `BENCH_ACCOUNTS` member accounts with two users; each account's first alert pays
 /// `sts:AssumeRole` and a new regional client, its second reuses both. The own account's

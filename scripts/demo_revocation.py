@@ -14,13 +14,13 @@ authorizer is asked again every 50 ms until it refuses the stolen token, and the
 alert to that refusal is printed, with the cutoff item, the "Cognito User Signed Out" event as
 a rule delivered it, bob's token (still accepted) and alice's own new sign-in (accepted).
 
-Then the password, too (containment, contract section 10): carol's password has leaked. A
+Then the password, too (containment, docs/containment.md): carol's password has leaked. A
 sign-out alert ends her sessions, but the attacker signs straight back in with the password and
 the authorizer accepts the fresh token, as it must accept carol's own; an alert that asks for
 `disable` (the responder allows it here: ALLOWED_ACTIONS=sign-out,disable) disables her, the
 attacker's next sign-in is refused, and the fresh token from before the lock is refused too.
 
-Then a standard signal (contract section 11): dave signs in to the app with Google, so Cognito
+Then a standard signal (docs/ssf-receiver.md): dave signs in to the app with Google, so Cognito
 knows him as Google_<sub>. His identity provider (here a local transmitter with its own RSA key,
 its JWKS and its /.well-known/ssf-configuration) pushes a CAEP "session revoked" Security Event
 Token for him to the third binary, ssf-receiver, as a function URL delivers it: 202, one alert

@@ -1,5 +1,5 @@
-//! The function's configuration, read once at start-up from the environment (contract
-//! section 5). Each value type parses itself (`FromStr`); [`Env::parse`] (the `lambda-edge`
+//! The function's configuration, read once at start-up from the environment
+//! (docs/configuration.md). Each value type parses itself (`FromStr`); [`Env::parse`] (the `lambda-edge`
 //! crate's, shared by every binary) is the one reader, and names the variable in every error.
 //! A bad or missing value stops the function before it takes any alert.
 
@@ -294,7 +294,7 @@ impl FromStr for ExternalId {
     }
 }
 
-/// The role assumed in another account for its pools (contract section 12).
+/// The role assumed in another account for its pools (docs/deployment.md#pools-in-many-accounts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CrossAccount {
     /// `CROSS_ACCOUNT_ROLE_NAME`: `arn:<partition>:iam::<account>:role/<name>` is assumed.

@@ -1,5 +1,5 @@
 //! One Lambda invocation, end to end: payload in, report settled, one log line per alert, one
-//! metrics document, and the return value the event source expects (contract section 4,
+//! metrics document, and the return value the event source expects (docs/alerts-and-dead-letters.md#return-values,
 //! decided in the core's `response` module).
 
 use std::time::{Duration, SystemTime};

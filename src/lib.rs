@@ -6,8 +6,9 @@
 //! EventBridge events or direct invocations. An alert that cannot be acted on goes to a
 //! dead-letter queue chosen by its error class, with the reason attached; one that may
 //! succeed later is left to its event source to deliver again. Nothing is dropped, and one
-//! bad alert never holds up its batch-mates. `../shared/CONTRACT.md` (and the README) is
-//! the external contract this crate implements.
+//! bad alert never holds up its batch-mates. The README and the pages under `docs/` are
+//! the external contract this crate implements (`docs/alert-sources.md` for what it reads,
+//! `docs/alerts-and-dead-letters.md` for what becomes of each alert).
 //!
 //! # Layout
 //!

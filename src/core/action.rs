@@ -1,4 +1,4 @@
-//! The containment actions an alert may ask for (contract section 10): [`Action`] and the set
+//! The containment actions an alert may ask for (docs/containment.md): [`Action`] and the set
 //! of them an alert asks, a deployment allows or a user's sequence took ([`Actions`]).
 //!
 //! A sign-out ends sessions, but an attacker who holds the password signs straight back in:

@@ -23,7 +23,7 @@ const USERNAME_KEYS: [&str; 2] = ["Username", "username"];
 const USER_POOL_ID_KEYS: [&str; 2] = ["UserPoolId", "userPoolId"];
 /// Keys that name the pool by ARN.
 const USER_POOL_ARN_KEYS: [&str; 2] = ["UserPoolArn", "userPoolArn"];
-/// Keys that ask for actions beyond the sign-out (contract section 10).
+/// Keys that ask for actions beyond the sign-out (docs/containment.md).
 const ACTIONS_KEYS: [&str; 2] = ["Actions", "actions"];
 
 /// An RFC 6901 JSON pointer (`USERNAME_POINTER`, `USER_POOL_ID_POINTER`), checked once at

@@ -1,4 +1,4 @@
-//! "Already signed out" (contract section 12): a detector that fires again and again for one
+//! "Already signed out" (docs/alerts-and-dead-letters.md#already-signed-out-alert-storms-cost-one-call-per-user): a detector that fires again and again for one
 //! user must not cost a Cognito write each time, since the user-update quota is shared by every
 //! pool of the account and cannot be raised. An alert is settled signed out without any call
 //! when the user's whole sequence was recorded after the alert was raised, with every action

@@ -96,7 +96,7 @@ impl FromStr for AllowedPools {
     }
 }
 
-/// The actions a deployment takes (contract section 10), read once from its configuration;
+/// The actions a deployment takes (docs/containment.md), read once from its configuration;
 /// each is within `allowed` (the function refuses to start otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActionPolicy {

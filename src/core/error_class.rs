@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-/// Why an alert was not signed out, as the contract names it (section 2).
+/// Why an alert was not signed out, as the contract names it (docs/alerts-and-dead-letters.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorClass {
     /// Not JSON, or no username or no pool can be found in it.

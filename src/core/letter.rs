@@ -2,7 +2,7 @@
 //! and the form it takes when SQS would refuse the original. Pure: no I/O here; the
 //! [`crate::dead_letters`] port sends what this module builds.
 //!
-//! [`DeadLetter::new`] builds the contract's message (section 3): the original body byte for
+//! [`DeadLetter::new`] builds the contract's message (docs/alerts-and-dead-letters.md#dead-letter-messages): the original body byte for
 //! byte, the string attributes, and the FIFO group and deduplication ids. SQS refuses some
 //! messages outright (a character outside its allowed set, more than 256 KiB with the
 //! attributes); such a letter is sent in a fallback form an operator can still read and

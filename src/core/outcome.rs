@@ -25,7 +25,7 @@ pub enum Outcome {
         /// The failure counted as signed out, if any.
         ignored: Option<Failure>,
         /// No call was made: the user's whole sequence was recorded after the alert was
-        /// raised, with every action it asks (code `AlreadySignedOut`, contract section 12).
+        /// raised, with every action it asks (code `AlreadySignedOut`, docs/alerts-and-dead-letters.md#already-signed-out-alert-storms-cost-one-call-per-user).
         already: bool,
     },
     /// The alert is stored in the dead-letter queue of its failure's class.

@@ -3,8 +3,8 @@
 //!
 //! Each SQS record is read on its own from untyped JSON, so a record with odd fields cannot
 //! fail its batch-mates; an EventBridge event or a direct payload is one record whose body is
-//! the payload text exactly as received. Two sources expand into several records (contract
-//! section 9): a CloudWatch Logs subscription payload (`{"awslogs": {"data": ...}}`, base64 of
+//! the payload text exactly as received. Two sources expand into several records
+//! (docs/alert-sources.md#cognito-threat-protection): a CloudWatch Logs subscription payload (`{"awslogs": {"data": ...}}`, base64 of
 //! gzip of JSON) gives one record per log event, its body the event's `message` line; a
 //! Security Hub findings event (directly, or as the body of an SQS message) gives one record
 //! per element of `detail.findings`, its body that finding's JSON text. Each log event and

@@ -1,4 +1,4 @@
-//! The return value of an invocation (contract section 4), decided from its [`Report`] alone:
+//! The return value of an invocation (docs/alerts-and-dead-letters.md#return-values), decided from its [`Report`] alone:
 //! the SQS batch response listing the records to deliver again, or the summary of the alert
 //! (or alerts) of any other payload, or the retry that fails the invocation. Pure: the
 //! invocation module hands it to the runtime.
@@ -49,7 +49,7 @@ pub enum Response {
 }
 
 /// The outcome of an invocation that is not an SQS batch. With one alert, its outcome (the
-/// contract's section 4). With several (the log events of a CloudWatch Logs payload, the
+/// docs/alerts-and-dead-letters.md#return-values). With several (the log events of a CloudWatch Logs payload, the
 /// findings of a Security Hub event), `alerts` lists each in order; `outcome` and `class` are
 /// the ones all share (`mixed` and `null` when they differ), `messageId` the id they share
 /// (absent when they differ).

@@ -1,4 +1,4 @@
-//! What follows a sign-out when revocation is on (contract section 7): the user's cutoff,
+//! What follows a sign-out when revocation is on (docs/revocation.md): the user's cutoff,
 //! recorded so that APIs refuse the tokens the sign-out left valid, and one
 //! `Cognito User Signed Out` event per user. Pure: this module builds the records and
 //! classifies what went wrong; the `revocation` port writes and publishes them.

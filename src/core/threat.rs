@@ -1,4 +1,4 @@
-//! The threat-protection rule (contract section 9): which records of a user pool's exported
+//! The threat-protection rule (docs/alert-sources.md#cognito-threat-protection): which records of a user pool's exported
 //! user-activity log (`userAuthEvents`) are alerts, and which are only **ignored**.
 //!
 //! A log line is `{"eventSource": "USER_ACTIVITY", "message": {...}, "logSourceId": {...}}`;

@@ -1,6 +1,6 @@
 //! The instance's memory of the users whose whole sequence (actions, event, cutoff) succeeded,
 //! so that an alert storm for one user costs one Cognito write per instance, not one per
-//! alert (contract section 12). Bounded: at most [`MEMORY_USERS`] users, the one used least
+//! alert (docs/alerts-and-dead-letters.md#already-signed-out-alert-storms-cost-one-call-per-user). Bounded: at most [`MEMORY_USERS`] users, the one used least
 //! recently dropped first. An entry is a [`Target`] (a pool id of at most 55 bytes, a username
 //! of at most 128 characters) and a [`Recorded`]: with the map's and the order's overhead,
 //! about 300 bytes, so a full memory holds some 3 MB of a 256 MB function.

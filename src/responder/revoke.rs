@@ -3,7 +3,7 @@
 //! bound and no rate cap: another Cognito quota category), then the signed-out event,
 //! gathered with the other users' into `PutEvents` requests, then the cutoff, **last**: a
 //! stored cutoff means every step before it succeeded, which is what lets a later alert be
-//! skipped on the strength of the table (contract sections 7 and 12). Every call waits for its turn and is cut off in time ([`in_time`]). A failure
+//! skipped on the strength of the table (docs/revocation.md, docs/alerts-and-dead-letters.md#already-signed-out-alert-storms-cost-one-call-per-user). Every call waits for its turn and is cut off in time ([`in_time`]). A failure
 //! makes the records that named the user retries; the whole sequence is idempotent.
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -206,7 +206,7 @@ impl Revocations for AwsRevocations {
     }
 }
 
-/// The event's `Detail`, as the contract spells it (section 7).
+/// The event's `Detail`, as the contract spells it (docs/revocation.md).
 pub fn event_detail(user: &SignedOut) -> String {
     json!({
         "userPoolId": user.target.pool.as_str(),

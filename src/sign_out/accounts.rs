@@ -1,4 +1,4 @@
-//! Credentials for pools in other accounts (contract section 12): the role
+//! Credentials for pools in other accounts (docs/deployment.md#pools-in-many-accounts): the role
 //! `arn:<partition>:iam::<account>:role/<CROSS_ACCOUNT_ROLE_NAME>` assumed through the SDK's
 //! assume-role provider (with `CROSS_ACCOUNT_EXTERNAL_ID` when set), cached per account until
 //! five minutes before they expire, at most [`MAX_ACCOUNTS`] accounts at once, with one

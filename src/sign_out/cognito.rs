@@ -320,7 +320,7 @@ pub fn disable_error(err: &SdkError<DisableApiError>) -> CallError {
     })
 }
 
-/// A failed `AdminUserGlobalSignOut`, classed by the contract's table (section 2).
+/// A failed `AdminUserGlobalSignOut`, classed by the contract's table (docs/alerts-and-dead-letters.md).
 pub fn sign_out_error(err: &SdkError<ApiError>) -> CallError {
     call_error("AdminUserGlobalSignOut", err, |err| {
         Some(match err {

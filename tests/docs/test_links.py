@@ -198,3 +198,61 @@ def test_a_broken_file_an_unknown_anchor_and_a_repeated_heading_are_told_apart(t
     assert found == [(3, "docs/nope.md"), (4, "docs/other.md#notes-2"), (9, "#bottom")]
     message = str(broken_links(page, root=tmp_path)[0])
     assert "README.md:3: (docs/nope.md): no such file" in message
+
+
+# A docs page named in the code: `docs/<page>.md` or `docs/<page>.md#anchor`, in a Rust
+# comment (or any text) of src/, crates/, tests/, benches/, scripts/ and the templates.
+CODE_REFERENCE = re.compile(r"docs/([A-Za-z0-9_-]+\.md)(?:#([A-Za-z0-9_-]+))?")
+
+
+def code_files(root: Path = ROOT) -> list[Path]:
+    """The sources whose references to docs pages are checked."""
+    files: list[Path] = []
+    for folder in ["src", "crates", "tests", "benches", "scripts"]:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in {".rs", ".py", ".sh"} or (folder == "scripts" and path.is_file() and not path.suffix):
+                if "target" not in path.parts and path.is_file():
+                    files.append(path)
+    files += [root / "template.yaml", root / "member-role.yaml"]
+    return [f for f in files if f.is_file()]
+
+
+def code_references(path: Path) -> list[tuple[int, str, str | None]]:
+    """(line, page, anchor) for every docs page `path` names."""
+    found = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for match in CODE_REFERENCE.finditer(line):
+            found.append((number, match.group(1), match.group(2)))
+    return found
+
+
+def test_the_code_names_docs_pages_that_exist_and_anchors_they_have():
+    problems = []
+    this_file = Path(__file__).resolve()
+    for path in code_files():
+        if path.resolve() == this_file:
+            continue
+        for number, page, anchor in code_references(path):
+            target = ROOT / "docs" / page
+            where = f"{path.relative_to(ROOT)}:{number}"
+            if not target.is_file():
+                problems.append(f"{where}: docs/{page} does not exist")
+            elif anchor and anchor not in anchors(target):
+                problems.append(f"{where}: docs/{page} has no heading #{anchor}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_code_names_docs_pages_at_all():
+    # The check above cannot pass by finding nothing.
+    assert sum(len(code_references(p)) for p in code_files()) >= 30
+
+
+def test_no_file_cites_a_contract_the_repository_does_not_hold():
+    problems = []
+    for path in code_files() + documentation_files():
+        if path.resolve() == Path(__file__).resolve():
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if "CONTRACT.md" in line or re.search(r"[Cc]ontract sections? \d", line):
+                problems.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not problems, "\n".join(problems)

@@ -1,4 +1,4 @@
-//! Pools in other accounts (contract section 12): an alert naming a pool by an ARN of another
+//! Pools in other accounts (docs/deployment.md#pools-in-many-accounts): an alert naming a pool by an ARN of another
 //! account is acted on there with the credentials of the member role; a refused AssumeRole is
 //! `not-authorized`; the allow-list is read account by account; the own account works without
 //! any role.

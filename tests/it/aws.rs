@@ -276,7 +276,7 @@ async fn dead_letters_keep_the_body_byte_for_byte_with_every_attribute_in_their_
             "Username"
         ]
     );
-    // Contract section 10: what the alert asked; nothing was taken (the sign-out failed).
+    // docs/containment.md: what the alert asked; nothing was taken (the sign-out failed).
     assert_eq!(letter.attributes["Actions"], "sign-out");
     assert_eq!(letter.attributes["UserPoolId"], *pool);
     assert_eq!(letter.attributes["Username"], "ghost");

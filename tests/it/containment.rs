@@ -1,4 +1,4 @@
-//! Containment (contract section 10) through the fakes: the order of the calls, the bound,
+//! Containment (docs/containment.md) through the fakes: the order of the calls, the bound,
 //! what a record asks versus what its user's shared call takes, retries that send no second
 //! reset code, the threat and Security Hub mappings, and what letters and summaries record.
 

@@ -1,4 +1,4 @@
-//! The proof of contract section 10, end to end against moto with the real binaries under the
+//! The proof of docs/containment.md, end to end against moto with the real binaries under the
 //! Runtime API emulator: an alert that asks `disable` locks the user out (no sign-in with the
 //! password, the old access token refused by the authorizer, the actions recorded in the cutoff
 //! and the event); one that asks `reset-password` leaves the user `RESET_REQUIRED`; the same

@@ -1,4 +1,4 @@
-//! The return values of contract section 4, for each sample payload in `events/`.
+//! The return values of docs/alerts-and-dead-letters.md#return-values, for each sample payload in `events/`.
 
 use cognito_signout_responder::invocation::{respond, Response};
 use cognito_signout_responder::ErrorClass;

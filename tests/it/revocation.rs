@@ -1,4 +1,4 @@
-//! What follows a sign-out when revocation is on (contract section 7), through the fakes: the
+//! What follows a sign-out when revocation is on (docs/revocation.md), through the fakes: the
 //! `sub` lookup shared like the sign-out, the cutoff, the events in `PutEvents` batches, and
 //! what a failure after the sign-out means for the records.
 
@@ -106,7 +106,7 @@ async fn a_cutoff_that_cannot_be_recorded_makes_the_users_records_retries() {
         1,
         "signed out before the failure"
     );
-    // The cutoff is written last (contract section 7): alice's event went out before her
+    // The cutoff is written last (docs/revocation.md): alice's event went out before her
     // cutoff failed, and her retried alert publishes it again (consumers see a redelivery).
     let mut users: Vec<String> = app
         .revocations()

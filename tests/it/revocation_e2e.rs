@@ -1,4 +1,4 @@
-//! The proof of contract sections 7 and 8, end to end against moto with both binaries under
+//! The proof of docs/revocation.md, docs/revocation.md#the-authorizer-revocation-authorizer, end to end against moto with both binaries under
 //! the Runtime API emulator: tokens accepted before an alert; the alert signs one user out;
 //! the table holds the cutoff and the event reaches a queue through a rule; the authorizer
 //! now refuses that user's old access and ID tokens, still accepts everyone else's, and

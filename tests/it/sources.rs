@@ -1,4 +1,4 @@
-//! Contract section 9 through the responder on fakes: Cognito threat-protection logs arriving
+//! docs/alert-sources.md#cognito-threat-protection through the responder on fakes: Cognito threat-protection logs arriving
 //! as CloudWatch Logs subscription payloads, and Security Hub findings, from the samples in
 //! `events/`.
 

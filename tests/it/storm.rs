@@ -1,4 +1,4 @@
-//! Alert storms (contract section 12): a user whose whole sequence was recorded after an
+//! Alert storms (docs/alerts-and-dead-letters.md#already-signed-out-alert-storms-cost-one-call-per-user): a user whose whole sequence was recorded after an
 //! alert was raised costs no Cognito write for that alert, from the instance's memory or,
 //! when Cognito itself named the `sub`, from the cutoff table; alerts raised later still act.
 //! Each storm runs on the in-memory fakes and again on moto (`on_moto`: the real adapters over

@@ -68,11 +68,11 @@ AWS_METRICS = {
 RECEIVER = "ssf-receiver"
 RECEIVER_CRATE = Path("crates") / RECEIVER
 # Names the dashboard may show before their source exists: (binary, name) -> why, e.g.
-# (RESPONDER_BINARY, "AlreadySignedOut"): "CONTRACT.md section 12, being added in src/". Remove
+# (RESPONDER_BINARY, "AlreadySignedOut"): "docs/alerts-and-dead-letters.md#already-signed-out-alert-storms-cost-one-call-per-user, being added in src/". Remove
 # an entry as soon as the source emits the name (test_pending_names_are_still_missing warns).
-# Empty: `AlreadySignedOut` (CONTRACT.md section 12) is emitted by src/metrics.rs since d76814d.
+# Empty: `AlreadySignedOut` (docs/alerts-and-dead-letters.md#already-signed-out-alert-storms-cost-one-call-per-user) is emitted by src/metrics.rs since d76814d.
 PENDING: dict[tuple[str, str], str] = {}
-# CONTRACT.md section 11: the receiver's metrics. Pending as a whole while
+# docs/ssf-receiver.md: the receiver's metrics. Pending as a whole while
 # crates/ssf-receiver does not exist; checked against its sources once it does.
 RECEIVER_CONTRACT_METRICS = {
     "SetsAccepted",
@@ -330,7 +330,7 @@ def check_dashboard_metrics(t: dict, emitted: Emitted, params: dict[str, Any] = 
         names = emitted.of(binary)
         if names is None:
             if m.name not in RECEIVER_CONTRACT_METRICS:
-                problems.append(f"{where}: not a metric of CONTRACT.md section 11 ({RECEIVER} not built yet)")
+                problems.append(f"{where}: not a metric of docs/ssf-receiver.md ({RECEIVER} not built yet)")
             continue
         if m.name not in names and (binary, m.name) not in PENDING:
             problems.append(f"{where} is emitted by no source of {binary}")

@@ -1,5 +1,5 @@
 """Checks on member-role.yaml, the role the responder assumes in a member account
-(CONTRACT.md section 12), ready for CloudFormation StackSets.
+(docs/alerts-and-dead-letters.md#already-signed-out-alert-storms-cost-one-call-per-user), ready for CloudFormation StackSets.
 
 Least privilege, as a reviewer would demand it of a role that can lock users out:
 - one trust statement: `sts:AssumeRole` for the responder's role ARN (parameter

@@ -1,4 +1,4 @@
-"""The ssf-receiver's resources (CONTRACT.md section 11): deployed only when
+"""The ssf-receiver's resources (docs/ssf-receiver.md): deployed only when
 DeploySsfReceiver=true, behind a function URL, with exactly the grants the contract lists."""
 
 from __future__ import annotations

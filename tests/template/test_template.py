@@ -5,10 +5,10 @@ cannot: least privilege, the queue/function timing rules, one receive-count para
 the queue and the function, encryption and retention, that the pool allow-list and the IAM
 pool list are derived from the same parameter, and the revocation resources (the cutoff
 table's key, TTL, recovery, encryption and retention; the responder may only raise and read
-cutoffs, the authorizer only read them), containment (CONTRACT.md section 10): the lock
+cutoffs, the authorizer only read them), containment (docs/containment.md): the lock
 actions are granted exactly when the AllowedActions parameter lists them, on the allowed pools
 only, and the threat-protection mappings can never exceed that bound, and pools in other
-accounts (CONTRACT.md section 12): sts:AssumeRole and the CROSS_ACCOUNT_* variables exactly
+accounts (docs/deployment.md#pools-in-many-accounts): sts:AssumeRole and the CROSS_ACCOUNT_* variables exactly
 when a member role name is given, on roles of that name only. The dashboard is checked in
 test_dashboard.py, member-role.yaml in test_member_role.py.
 
@@ -45,7 +45,7 @@ RESOURCE_STAR_ONLY = {
     "xray:getsamplingtargets",
     "xray:getsamplingstatisticsummaries",
 }
-# CONTRACT.md section 5, plus METRICS_NAMESPACE (embedded metric format namespace).
+# docs/configuration.md, plus METRICS_NAMESPACE (embedded metric format namespace).
 KNOWN_ENV = {
     "DLQ_URL",
     "ALLOWED_USER_POOL_IDS",
@@ -58,24 +58,24 @@ KNOWN_ENV = {
     "MAX_REQUESTS_PER_SECOND",
     "DRY_RUN",
     "METRICS_NAMESPACE",
-    # CONTRACT.md section 9.
+    # docs/alert-sources.md#cognito-threat-protection.
     "THREAT_MIN_RISK_LEVEL",
-    # CONTRACT.md section 10.
+    # docs/containment.md.
     "ALLOWED_ACTIONS",
     "ACTIONS",
     "ACTIONS_POINTER",
     "THREAT_TAKEOVER_ACTIONS",
     "THREAT_CREDENTIALS_ACTIONS",
-    # CONTRACT.md section 7.
+    # docs/revocation.md.
     "REVOCATION_TABLE",
     "REVOCATION_RETENTION_SECONDS",
     "EVENT_BUS_NAME",
     "EVENT_SOURCE",
-    # CONTRACT.md section 12.
+    # docs/alerts-and-dead-letters.md#already-signed-out-alert-storms-cost-one-call-per-user.
     "CROSS_ACCOUNT_ROLE_NAME",
     "CROSS_ACCOUNT_EXTERNAL_ID",
 }
-# CONTRACT.md section 8, plus METRICS_NAMESPACE.
+# docs/revocation.md#the-authorizer-revocation-authorizer, plus METRICS_NAMESPACE.
 AUTHORIZER_ENV = {
     "USER_POOL_IDS",
     "APP_CLIENT_IDS",
@@ -93,7 +93,7 @@ COGNITO_ACTIONS = {
     "cognito-idp:AdminResetUserPassword",
     "cognito-idp:AdminDisableUser",
 }
-# CONTRACT.md section 10: each action and the Cognito call it makes.
+# docs/containment.md: each action and the Cognito call it makes.
 ACTION_CALLS = {
     "sign-out": "cognito-idp:AdminUserGlobalSignOut",
     "reset-password": "cognito-idp:AdminResetUserPassword",
@@ -104,12 +104,12 @@ SECURITY_HUB_TARGETS = {"SignOutUser": None, "ResetUserPassword": "reset-passwor
 # Prefixes of actions that all support resource-level permissions: never "*" for them.
 SCOPED_PREFIXES = ("cognito-idp:", "sqs:", "dynamodb:", "events:", "sts:")
 # The one wildcard allowed on a scoped action: sts:AssumeRole on the member role of every
-# account (CONTRACT.md section 12), a role name from this parameter, which refuses wildcards.
+# account (docs/deployment.md#pools-in-many-accounts), a role name from this parameter, which refuses wildcards.
 MEMBER_ROLE_PARAMETER = "CrossAccountRoleName"
 MEMBER_ROLE_ARN = "arn:${AWS::Partition}:iam::*:role/${%s}" % MEMBER_ROLE_PARAMETER
 RESPONDER_BINARY = "cognito-signout-responder"
 AUTHORIZER_BINARY = "revocation-authorizer"
-# CONTRACT.md section 2: the classes that can be dead-lettered, as DLQ_URL_<CLASS> suffixes.
+# docs/alerts-and-dead-letters.md: the classes that can be dead-lettered, as DLQ_URL_<CLASS> suffixes.
 DEAD_LETTER_CLASSES = {
     "MALFORMED",
     "INVALID",
@@ -549,7 +549,7 @@ def check_iam(t: dict) -> list[str]:
         for action in actions:
             if "*" in action:
                 problems.append(f"{where}: wildcard action {action!r}")
-            # The SSF receiver (CONTRACT.md section 11) finds users with ListUsers, and only it.
+            # The SSF receiver (docs/ssf-receiver.md) finds users with ListUsers, and only it.
             allowed = COGNITO_ACTIONS | (
                 {"cognito-idp:ListUsers"} if where.startswith("SsfReceiverFunctionRole/") else set()
             )
@@ -744,7 +744,7 @@ def condition_holds(t: dict, name: str, params: dict[str, Any]) -> bool:
     return evaluate(t, {"Fn::If": [name, True, False]}, params) is True
 
 
-# Parameters that switch on every optional alert source (contract section 9).
+# Parameters that switch on every optional alert source (docs/alert-sources.md#cognito-threat-protection).
 THREAT_LOGS_ON = {"ThreatProtectionLogs": "true", "ThreatLogUserPoolId": "eu-west-1_AbC123"}
 EVERY_SOURCE_ON = {**THREAT_LOGS_ON, "SecurityHubCustomAction": "true", "SecurityHubImportedFindings": "true"}
 
@@ -873,7 +873,7 @@ def check_security_hub(t: dict) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Containment (CONTRACT.md section 10)
+# Containment (docs/containment.md)
 # --------------------------------------------------------------------------------------------
 
 
@@ -1053,7 +1053,7 @@ def role_of(t: dict, fn: dict) -> str | None:
 
 
 def check_revocation_table(t: dict) -> list[str]:
-    """The cutoff table of CONTRACT.md section 7: pk (S) the only key, on demand, TTL on
+    """The cutoff table of docs/revocation.md: pk (S) the only key, on demand, TTL on
     expiresAt, point-in-time recovery, encryption, kept when the stack goes."""
     tables = resources(t, "AWS::DynamoDB::Table")
     if len(tables) != 1:
@@ -1085,7 +1085,7 @@ def check_revocation_table(t: dict) -> list[str]:
 
 def check_revocation_grants(t: dict) -> list[str]:
     """The responder may only raise cutoffs (UpdateItem) and read them (GetItem: an alert
-    storm's already-signed-out check, CONTRACT.md section 12), the authorizer only read them
+    storm's already-signed-out check, docs/alerts-and-dead-letters.md#already-signed-out-alert-storms-cost-one-call-per-user), the authorizer only read them
     (GetItem), both on the table alone and only with the table; the responder's env names the
     table; the event bus grant names one bus."""
     tables = sorted(resources(t, "AWS::DynamoDB::Table"))
@@ -1176,7 +1176,7 @@ def responder_statements(t: dict, params: dict[str, Any]) -> list[dict]:
 
 
 def check_cross_account(t: dict) -> list[str]:
-    """Pools in other accounts (CONTRACT.md section 12): CrossAccountRoleName and
+    """Pools in other accounts (docs/deployment.md#pools-in-many-accounts): CrossAccountRoleName and
     CrossAccountExternalId default to empty (the external id hidden); CROSS_ACCOUNT_ROLE_NAME
     and CROSS_ACCOUNT_EXTERNAL_ID are set only when given (the id only with a role name, which
     a Rule demands); sts:AssumeRole is granted exactly when a role name is given, in one

@@ -1,5 +1,5 @@
 //! The cutoff: the moment before which a signed-out user's tokens must be refused, its
-//! record (contract section 7), and the rule that reads it. Pure: no I/O, no clock.
+//! record (docs/revocation.md), and the rule that reads it. Pure: no I/O, no clock.
 //!
 //! **The rule**: a token issued by pool P for `sub` S is revoked when a cutoff exists for
 //! `P#S` and the token's `auth_time` (its `iat` when it has none) is less than the cutoff's
@@ -89,7 +89,7 @@ impl fmt::Display for CutoffKey {
 /// longest access and ID token validity Cognito allows.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(86_400);
 
-/// One user's cutoff, as the responder writes it after a sign-out (contract section 7).
+/// One user's cutoff, as the responder writes it after a sign-out (docs/revocation.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cutoff {
     pool: UserPoolId,
@@ -175,7 +175,7 @@ impl Cutoff {
     }
 }
 
-/// The rule of contract section 7: a token whose authentication time is `authenticated_at`
+/// The rule of docs/revocation.md: a token whose authentication time is `authenticated_at`
 /// (its `auth_time`, else its `iat`) is revoked when its user has a cutoff and
 /// `authenticated_at < revoked_before`. No cutoff, no revocation.
 pub fn is_revoked(authenticated_at: UnixSeconds, revoked_before: Option<UnixSeconds>) -> bool {

@@ -4,7 +4,7 @@
 //! tokens stay valid until they expire (an hour by default, up to a day), and every API that
 //! verifies JWTs locally keeps accepting a stolen one. The signout responder therefore
 //! records, per signed-out user, a **cutoff**: the moment before which that user's tokens
-//! must be refused (`../../shared/CONTRACT.md` section 7). This crate is the check, for any
+//! must be refused (docs/revocation.md). This crate is the check, for any
 //! Rust service to call from its own middleware and for the `revocation-authorizer` Lambda:
 //! verify the token (RS256, the pool's JWKS, issuer, client, token use, expiry), then look up
 //! the user's cutoff and apply the rule. It is also where the responder writes cutoffs.

@@ -1,5 +1,5 @@
-//! The authorizer's configuration, read once at start-up from the environment (contract
-//! section 8) with the reader every binary shares ([`Env`], from `lambda-edge`). Each value
+//! The authorizer's configuration, read once at start-up from the environment
+//! (docs/revocation.md#the-authorizer-revocation-authorizer) with the reader every binary shares ([`Env`], from `lambda-edge`). Each value
 //! parses itself; a bad or missing one is a [`ConfigError`] naming the variable, and the
 //! function stops before it answers any request.
 

@@ -3,7 +3,7 @@
 //! An API Gateway Lambda authorizer (HTTP APIs: payload format 2.0 with simple responses;
 //! REST APIs: `TOKEN` authorizers answered with an IAM policy) that accepts a Cognito token
 //! only when it is genuine and its user has not been signed out since it was authenticated
-//! (`../../shared/CONTRACT.md` section 8). The check itself is the `cognito-revocation`
+//! (docs/revocation.md#the-authorizer-revocation-authorizer). The check itself is the `cognito-revocation`
 //! library; this crate is the Lambda around it.
 //!
 //! # Layout

@@ -1,4 +1,4 @@
-//! [`Action`]: what an alert asks the responder to do (contract section 10), by the names the
+//! [`Action`]: what an alert asks the responder to do (docs/containment.md), by the names the
 //! responder reads. `SSF_COMPROMISE_ACTIONS` is a list of them.
 
 use std::fmt;

@@ -1,5 +1,5 @@
-//! The receiver's configuration, read once at start-up from the environment (contract
-//! section 11) with the reader every binary shares ([`Env`], from `lambda-edge`). Each value
+//! The receiver's configuration, read once at start-up from the environment
+//! (docs/ssf-receiver.md) with the reader every binary shares ([`Env`], from `lambda-edge`). Each value
 //! parses itself; a bad or missing one is a [`ConfigError`] naming the variable, and the
 //! function stops before it answers any push.
 

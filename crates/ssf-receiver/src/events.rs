@@ -1,6 +1,6 @@
 //! What a verified SET asks for, pure: each event type URI of its `events` object becomes a
 //! [`Request`] (a subject and the actions asked), is acknowledged (`verification`), or is
-//! ignored (contract section 11's table). [`merge`] then makes one alert per user of a SET,
+//! ignored (docs/ssf-receiver.md's table). [`merge`] then makes one alert per user of a SET,
 //! however many of its entries named that user (CAEP profiles may describe one event with
 //! several entries).
 

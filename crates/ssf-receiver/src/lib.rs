@@ -3,7 +3,7 @@
 //! A Lambda function behind a function URL (or an HTTP API: the payload format 2.0 event)
 //! that receives Security Event Tokens (SETs, RFC 8417) from an OpenID Shared Signals
 //! Framework 1.0 transmitter by push delivery (RFC 8935) or poll delivery (RFC 8936, on an
-//! EventBridge schedule), and turns each into alerts on the signout responder's queue (`../../shared/CONTRACT.md` section 11). The responder does the
+//! EventBridge schedule), and turns each into alerts on the signout responder's queue (docs/ssf-receiver.md). The responder does the
 //! rest.
 //!
 //! # Layout

@@ -1,7 +1,7 @@
 //! Push delivery (RFC 8935) over a function URL or an HTTP API: the payload format 2.0
 //! request read, and the answer written, pure.
 //!
-//! The answers (contract section 11): **202** once the SET's alerts are stored (or its `jti`
+//! The answers (docs/ssf-receiver.md): **202** once the SET's alerts are stored (or its `jti`
 //! was accepted before); **400** for a SET not accepted, and **401** for a missing or wrong
 //! `Authorization`, both with `Content-Type: application/json`, `Content-Language: en`
 //! (RFC 8935 section 2.3) and `{"err", "description"}`; **503** when what failed is not the

@@ -4,7 +4,7 @@
 //! `complex` subject's `user` member; also the legacy RISC spelling (`subject_type`
 //! `iss-sub` / `email`) that some transmitters still send. Anything else is
 //! [`Subject::Other`], which names nobody. [`Lookup::of`] then says how to find the Cognito
-//! users a subject names (contract section 11), before any call is made.
+//! users a subject names (docs/ssf-receiver.md), before any call is made.
 
 use cognito_names::{UserPoolId, Username};
 use serde_json::Value;

@@ -350,7 +350,7 @@ pub async fn sub_of(cognito: &Cognito, pool: &Pool, username: &str) -> String {
         .to_owned()
 }
 
-/// Creates the cutoff table of contract section 7: `pk` (S), the only key, on demand.
+/// Creates the cutoff table of docs/revocation.md: `pk` (S), the only key, on demand.
 pub async fn create_cutoff_table(dynamodb: &DynamoDb, name: &str) {
     dynamodb
         .create_table()
@@ -375,7 +375,7 @@ pub async fn create_cutoff_table(dynamodb: &DynamoDb, name: &str) {
         .expect("create table");
 }
 
-/// The cutoff item of `sub` in `pool_id` (key `<poolId>#<sub>`, contract section 7), read
+/// The cutoff item of `sub` in `pool_id` (key `<poolId>#<sub>`, docs/revocation.md), read
 /// strongly consistently from the table `name`; `None` when there is none.
 pub async fn cutoff_item(
     dynamodb: &DynamoDb,

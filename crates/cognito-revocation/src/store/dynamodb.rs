@@ -1,4 +1,4 @@
-//! The DynamoDB adapter: one item per user in the cutoff table of contract section 7.
+//! The DynamoDB adapter: one item per user in the cutoff table of docs/revocation.md.
 //!
 //! - Read: `GetItem` with **strongly consistent** reads. The lookup is the whole point of the
 //!   check: an eventually consistent read may miss a cutoff written a moment ago and let the

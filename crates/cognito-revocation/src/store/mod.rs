@@ -1,6 +1,6 @@
 //! The cutoff store: the port the check and the responder talk to ([`CutoffStore`]), its
-//! errors with their class, and its adapters: [`DynamoDbCutoffStore`] (the table of contract
-//! section 7) and [`MemoryCutoffStore`] (tests, and services' own tests).
+//! errors with their class, and its adapters: [`DynamoDbCutoffStore`] (the table of
+//! docs/revocation.md) and [`MemoryCutoffStore`] (tests, and services' own tests).
 
 mod dynamodb;
 mod memory;
@@ -40,7 +40,7 @@ pub enum Raise {
     KeptLater,
 }
 
-/// The class of a store failure, in the vocabulary of the responder's contract (section 2):
+/// The class of a store failure, in the vocabulary of the responder's contract (docs/alerts-and-dead-letters.md):
 /// every store failure is retryable there, so these are the four retry classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StoreErrorClass {

@@ -1,4 +1,4 @@
-//! The library's DynamoDB store against moto's DynamoDB: the record of contract section 7,
+//! The library's DynamoDB store against moto's DynamoDB: the record of docs/revocation.md,
 //! and a write that only ever raises the cutoff; and against a stub that answers a
 //! megabyte-long error, which must reach the log bounded.
 

@@ -1,4 +1,4 @@
-//! The alert queue: the [`Alert`] this receiver puts on it (contract section 11: shape A
+//! The alert queue: the [`Alert`] this receiver puts on it (docs/ssf-receiver.md: shape A
 //! plus its provenance), the [`AlertQueue`] port, its SQS adapter ([`SqsAlertQueue`]) and an
 //! in-memory one for tests ([`MemoryAlertQueue`]).
 

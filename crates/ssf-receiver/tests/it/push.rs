@@ -1,4 +1,4 @@
-//! The push table of contract section 11, answer by answer, against the test transmitter on
+//! The push table of docs/ssf-receiver.md, answer by answer, against the test transmitter on
 //! 127.0.0.1 and the in-memory fakes.
 
 use jsonwebtoken::Algorithm;
