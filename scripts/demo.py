@@ -24,11 +24,8 @@ import gzip
 import hashlib
 import http.server
 import json
-import os
 import random
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -39,34 +36,12 @@ import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import boto3
-from botocore.config import Config as BotoConfig
 
-ROOT = Path(__file__).resolve().parent.parent
-REGION = "us-east-1"
-PASSWORD = "Correct-Horse-9-Battery"
+from demo_support import ROOT, REGION, LocalAws, Processes, create_pool, create_user, free_port, sign_in, wait_for_port
+
 FUNCTION = "cognito-signout-responder"
 MAX_RECEIVE_COUNT = 3
 VISIBILITY_TIMEOUT = 2
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, what: str, timeout: float, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"{what} exited early; see {log}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"{what} did not start within {timeout:.0f} s; see {log}")
 
 
 class ThrottlingProxy:
@@ -136,66 +111,37 @@ class ThrottlingProxy:
 class Demo:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.out = ROOT / ".demo"
-        if self.out.exists():
-            shutil.rmtree(self.out)
-        self.out.mkdir()
-        self.processes: list[subprocess.Popen] = []
+        self.processes = Processes(ROOT / ".demo")
+        self.out = self.processes.out
         self.proxy: ThrottlingProxy | None = None
 
     # --- processes -------------------------------------------------------------------------
 
     def start(self, name: str, command: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Path]:
-        log = self.out / f"{name}.log"
-        handle = open(log, "w")
-        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   env=env, cwd=ROOT, start_new_session=True)
-        self.processes.append(process)
-        return process, log
+        return self.processes.start(name, command, env)
 
     def stop_all(self) -> None:
         if self.proxy:
             self.proxy.stop()
-        for process in self.processes:
-            if process.poll() is None:
-                try:
-                    os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        self.processes.stop_all()
 
     # --- the story -------------------------------------------------------------------------
 
     def run(self) -> None:
         t0 = time.monotonic()
-        moto_port = free_port()
-        moto, moto_log = self.start("moto", ["moto_server", "-H", "127.0.0.1", "-p", str(moto_port)])
-        wait_for_port(moto_port, "moto_server", 60, moto, moto_log)
-        moto_url = f"http://127.0.0.1:{moto_port}"
-        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
-        config = BotoConfig(retries={"max_attempts": 1})
-        cognito = session.client("cognito-idp", endpoint_url=moto_url, config=config)
-        sqs = session.client("sqs", endpoint_url=moto_url, config=config)
+        aws = LocalAws(self.processes)
+        moto_url = aws.url
+        cognito = aws.client("cognito-idp")
+        sqs = aws.client("sqs")
         print(f"local AWS (moto) on {moto_url}")
 
         # A pool with users who are signed in and hold refresh tokens.
-        pool_id = cognito.create_user_pool(PoolName="customers")["UserPool"]["Id"]
-        client_id = cognito.create_user_pool_client(
-            UserPoolId=pool_id, ClientName="web-app",
-            ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        )["UserPoolClient"]["ClientId"]
+        pool_id, client_id = create_pool(cognito)
         users = [f"user{i:02d}" for i in range(self.args.users)]
         tokens = {}
         for user in users:
-            cognito.admin_create_user(UserPoolId=pool_id, Username=user, MessageAction="SUPPRESS")
-            cognito.admin_set_user_password(UserPoolId=pool_id, Username=user, Password=PASSWORD, Permanent=True)
-            auth = cognito.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                               AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD})
-            tokens[user] = auth["AuthenticationResult"]["RefreshToken"]
+            create_user(cognito, pool_id, user)
+            tokens[user] = sign_in(cognito, pool_id, client_id, user)["RefreshToken"]
         live = sum(self.refresh_works(cognito, pool_id, client_id, tokens[u]) for u in users)
         print(f"user pool {pool_id}: {len(users)} users, {live} with a live session (refresh token works)")
 
@@ -298,7 +244,7 @@ class Demo:
         log_lines = [line for line in watch_log.read_text(errors="replace").splitlines() if '"alert settled"' in line]
         emf = [line for line in watch_log.read_text(errors="replace").splitlines() if '"_aws"' in line]
         print(f"\n== logs: {len(log_lines)} 'alert settled' JSON lines and {len(emf)} metric documents in {watch_log}; "
-              f"moto: {moto_log}; proxy forwarded {self.proxy.forwarded} calls")
+              f"moto: {self.out / 'moto.log'}; proxy forwarded {self.proxy.forwarded} calls")
         print(f"== total {time.monotonic() - t0:.1f} s (setup included); everything started here is stopped on exit")
 
         missing = [u for u in compromised if u not in signed_out]
@@ -311,11 +257,8 @@ class Demo:
         delivers the pool's user-activity log to a subscribed function: gzip, then base64."""
         sessions = {}
         for user in ("takeover-victim", "quiet-user"):
-            cognito.admin_create_user(UserPoolId=pool_id, Username=user, MessageAction="SUPPRESS")
-            cognito.admin_set_user_password(UserPoolId=pool_id, Username=user, Password=PASSWORD, Permanent=True)
-            auth = cognito.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                               AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD})
-            sessions[user] = auth["AuthenticationResult"]["RefreshToken"]
+            create_user(cognito, pool_id, user)
+            sessions[user] = sign_in(cognito, pool_id, client_id, user)["RefreshToken"]
 
         def line(user: str, decision: str, level: str) -> str:
             now = int(time.time() * 1000)

@@ -37,8 +37,6 @@ import argparse
 import base64
 import datetime
 import json
-import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -48,15 +46,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import boto3
-from botocore.config import Config as BotoConfig
 
-# The port helpers of the main demo, which runs first from the same directory.
-from demo import free_port, wait_for_port
+from demo_support import (
+    PASSWORD, REGION, ROOT, LocalAws, Processes, create_pool, create_user, free_port, sign_in, wait_for_port,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-REGION = "us-east-1"
-PASSWORD = "Correct-Horse-9-Battery"
 RESPONDER = "cognito-signout-responder"
 AUTHORIZER = "revocation-authorizer"
 RECEIVER = "ssf-receiver"
@@ -175,39 +169,17 @@ def push_event(set_token: str) -> dict:
 
 class Demo:
     def __init__(self) -> None:
-        self.out = ROOT / ".demo" / "revocation"
-        if self.out.exists():
-            shutil.rmtree(self.out)
-        self.out.mkdir(parents=True)
-        self.processes: list[subprocess.Popen] = []
+        self.processes = Processes(ROOT / ".demo" / "revocation")
+        self.out = self.processes.out
         self.failures: list[str] = []
 
     # --- processes -------------------------------------------------------------------------
 
     def start(self, name: str, command: list[str]) -> tuple[subprocess.Popen, Path]:
-        log = self.out / f"{name}.log"
-        handle = open(log, "w")
-        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   cwd=ROOT, start_new_session=True)
-        self.processes.append(process)
-        return process, log
+        return self.processes.start(name, command)
 
     def stop_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                try:
-                    os.killpg(process.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                process.wait()
+        self.processes.stop_all()
 
     def check(self, ok: bool, what: str) -> bool:
         if not ok:
@@ -235,34 +207,20 @@ class Demo:
     def run(self) -> None:
         t0 = time.monotonic()
         print("\n########## a signed-out user's stolen access token: accepted before the alert, refused after it\n")
-        moto_port = free_port()
-        moto, moto_log = self.start("moto", ["moto_server", "-H", "127.0.0.1", "-p", str(moto_port)])
-        wait_for_port(moto_port, "moto_server", 60, moto, moto_log)
-        moto_url = f"http://127.0.0.1:{moto_port}"
-        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
-        config = BotoConfig(retries={"max_attempts": 1})
-        cognito = session.client("cognito-idp", endpoint_url=moto_url, config=config)
-        dynamodb = session.client("dynamodb", endpoint_url=moto_url, config=config)
-        sqs = session.client("sqs", endpoint_url=moto_url, config=config)
-        events = session.client("events", endpoint_url=moto_url, config=config)
+        aws = LocalAws(self.processes)
+        moto_url = aws.url
+        cognito = aws.client("cognito-idp")
+        dynamodb = aws.client("dynamodb")
+        sqs = aws.client("sqs")
+        events = aws.client("events")
         print(f"local AWS (moto) on {moto_url}")
 
         # A pool; alice and bob signed in. The attacker holds a copy of alice's access token.
-        pool_id = cognito.create_user_pool(PoolName="customers")["UserPool"]["Id"]
-        client_id = cognito.create_user_pool_client(
-            UserPoolId=pool_id, ClientName="web-app",
-            ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        )["UserPoolClient"]["ClientId"]
-
-        def sign_in(user: str) -> dict:
-            return cognito.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                                               AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD})["AuthenticationResult"]
-
+        pool_id, client_id = create_pool(cognito)
         sessions = {}
         for user in ("alice", "bob"):
-            cognito.admin_create_user(UserPoolId=pool_id, Username=user, MessageAction="SUPPRESS")
-            cognito.admin_set_user_password(UserPoolId=pool_id, Username=user, Password=PASSWORD, Permanent=True)
-            sessions[user] = sign_in(user)
+            create_user(cognito, pool_id, user)
+            sessions[user] = sign_in(cognito, pool_id, client_id, user)
         stolen = sessions["alice"]["AccessToken"]
         alice_sub = next(a["Value"] for a in cognito.admin_get_user(UserPoolId=pool_id, Username="alice")["UserAttributes"]
                          if a["Name"] == "sub")
@@ -413,7 +371,7 @@ class Demo:
         wait = revoked_before - time.time()
         if wait > 0:
             time.sleep(wait + 0.05)
-        fresh = sign_in("alice")["AccessToken"]
+        fresh = sign_in(cognito, pool_id, client_id, "alice")["AccessToken"]
         answer = self.authorize(fresh)
         self.check(answer.get("isAuthorized") is True, f"alice's new sign-in is accepted: {answer}")
         print(f"   alice's new sign-in at {clock(claims(fresh)['auth_time'])} UTC (after the cutoff): "
@@ -428,7 +386,7 @@ class Demo:
         self.containment(cognito, dynamodb, pool_id, client_id)
         self.signals(cognito, sqs, pool_id, client_id, alerts_url)
 
-        print(f"\n== logs: {watch_log} (the three functions, JSON), {moto_log}; "
+        print(f"\n== logs: {watch_log} (the three functions, JSON), {(self.out / 'moto.log')}; "
               f"total {time.monotonic() - t0:.1f} s; everything started here is stopped on exit")
 
     def containment(self, cognito, dynamodb, pool_id: str, client_id: str) -> None:
@@ -438,10 +396,9 @@ class Demo:
         user = "carol"
         print("\n########## the attacker holds the password too: a sign-out alone lets them back in, "
               "`disable` locks them out\n")
-        cognito.admin_create_user(UserPoolId=pool_id, Username=user, MessageAction="SUPPRESS")
-        cognito.admin_set_user_password(UserPoolId=pool_id, Username=user, Password=PASSWORD, Permanent=True)
+        create_user(cognito, pool_id, user)
 
-        def sign_in() -> dict | str:
+        def sign_in_with_password() -> dict | str:
             """The tokens of a sign-in with carol's password, or Cognito's refusal."""
             try:
                 return cognito.admin_initiate_auth(
@@ -456,7 +413,7 @@ class Demo:
             item = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": f"{pool_id}#{sub}"}}, ConsistentRead=True)
             return item.get("Item", {})
 
-        first = sign_in()
+        first = sign_in_with_password()
         if not self.check(isinstance(first, dict), f"carol signs in: {first}"):
             return
         print(f"{user}'s password has leaked: the attacker holds it, and a session signed in at "
@@ -477,7 +434,7 @@ class Demo:
         wait = revoked_before - time.time()
         if wait > 0:
             time.sleep(wait + 0.05)
-        again = sign_in()
+        again = sign_in_with_password()
         if not self.check(isinstance(again, dict), f"the attacker signs back in after the sign-out: {again}"):
             return
         fresh = again["AccessToken"]
@@ -498,7 +455,7 @@ class Demo:
                    f"the disable alert disables carol and signs her out: {summary}")
         print(f"   outcome {summary.get('outcome')}, actions {json.dumps(summary.get('actions'))} "
               f"(AdminDisableUser, then AdminUserGlobalSignOut), answered in {answered_ms:.0f} ms")
-        refused = sign_in()
+        refused = sign_in_with_password()
         refused_ms = (time.monotonic() - sent) * 1000
         enabled = cognito.admin_get_user(UserPoolId=pool_id, Username=user)["Enabled"]
         self.check(enabled is False, "carol is disabled")
@@ -526,11 +483,8 @@ class Demo:
               "the federated user's Cognito sessions end\n")
         # In Cognito, dave signs in through the Google provider and is named Google_<sub>; moto
         # has no Google to redirect to, so the demo gives that user a password to get tokens.
-        cognito.admin_create_user(UserPoolId=pool_id, Username=user, MessageAction="SUPPRESS")
-        cognito.admin_set_user_password(UserPoolId=pool_id, Username=user, Password=PASSWORD, Permanent=True)
-        tokens = cognito.admin_initiate_auth(
-            UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": user, "PASSWORD": PASSWORD})["AuthenticationResult"]
+        create_user(cognito, pool_id, user)
+        tokens = sign_in(cognito, pool_id, client_id, user)
         print(f"dave signed in with Google: Cognito user {user}, with a refresh token and an access token")
         print(f"the IdP's transmitter: issuer {self.transmitter.issuer} (keys discovered from its "
               f"/.well-known/ssf-configuration); the receiver maps its user {google_sub} to Google_<sub>")

@@ -99,12 +99,13 @@ pub use crate::core::outcome::{Outcome, OutcomeKind, Report, Settlement, Taken};
 pub use crate::core::payload::{Batch, Origin, Provenance, Record, Source};
 pub use crate::core::plan::{plan, Call, Group, Mode, Plan, Step};
 pub use crate::core::revocation::{RevocationError, SignedOut};
+pub use crate::core::settings::Settings;
 pub use crate::core::threat::{IgnoreReason, RiskLevel};
 pub use crate::core::timeouts::Timeouts;
 pub use crate::dead_letters::sqs::SqsDeadLetters;
 pub use crate::dead_letters::DeadLetters;
-pub use crate::responder::{Responder, Settings};
-pub use crate::revocation::aws::{event_detail, AwsRevocations, RevocationTargets};
+pub use crate::responder::Responder;
+pub use crate::revocation::aws::{AwsRevocations, RevocationTargets};
 pub use crate::revocation::void::NoRevocations;
 pub use crate::revocation::{Revocations, Scope};
 pub use crate::sign_out::cognito::{

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::core::action::{Actions, Asked, UnknownAction};
+use crate::core::action::{actions_from_json, Asked, UnknownAction};
 pub use crate::core::document::parse_strict;
 use crate::core::document::{first_key, one_pool, pool, username, PoolForm};
 use crate::core::failure::Failure;
@@ -137,7 +137,7 @@ impl AlertDecoder {
                 None => None,
             },
         };
-        match value.map(Actions::from_json) {
+        match value.map(actions_from_json) {
             None => Asked::Nothing,
             Some(Ok(actions)) => Asked::Actions(actions),
             Some(Err(unknown)) => Asked::Unknown(unknown),

@@ -4,7 +4,7 @@
 //! when the user's whole sequence was recorded after the alert was raised, with every action
 //! the alert asks. Pure: the runner supplies the record (its memory, or the cutoff table).
 
-use cognito_revocation::UnixSeconds;
+use cognito_names::UnixSeconds;
 
 use crate::core::action::Actions;
 

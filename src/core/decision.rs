@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use crate::core::action::{Action, Actions, Asked};
-use cognito_revocation::Subject;
+use cognito_names::Subject;
 
 use crate::core::alert::AlertDecoder;
 use crate::core::error_class::ErrorClass;

@@ -22,6 +22,7 @@ pub mod payload;
 pub mod plan;
 pub mod response;
 pub mod revocation;
+pub mod settings;
 
 pub mod text;
 pub mod threat;

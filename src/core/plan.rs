@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use cognito_revocation::Subject;
+use cognito_names::Subject;
 
 use crate::core::action::Actions;
 use crate::core::decision::{Admission, Policy, Request};

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use cognito_revocation::{Cutoff, Subject};
+use cognito_names::{Cutoff, Subject, UnixSeconds};
 
 use crate::core::action::Actions;
 use crate::core::call_error::CallError;
@@ -37,6 +37,22 @@ pub struct SignedOut {
 }
 
 impl SignedOut {
+    /// The `Detail` of the user's `Cognito User Signed Out` event (docs/revocation.md):
+    /// names, `sub`, `revokedBefore`, `signedOutAt` (RFC 3339, UTC), the alerts and the
+    /// actions taken.
+    pub fn event_detail(&self) -> String {
+        serde_json::json!({
+            "userPoolId": self.target.pool.as_str(),
+            "username": self.target.user.as_str(),
+            "sub": self.sub.as_str(),
+            "revokedBefore": UnixSeconds::ceil(self.signed_out_at).get(),
+            "signedOutAt": rfc3339(self.signed_out_at),
+            "alertMessageIds": self.alert_message_ids,
+            "actions": self.actions.names(),
+        })
+        .to_string()
+    }
+
     /// The cutoff to record: tokens authenticated before the sign-out returned (rounded up to
     /// the second) are refused, kept for `retention`. `None` when the names are not ones the
     /// revocation library takes (it parses them again, by the same rules).
@@ -99,8 +115,39 @@ impl RevocationError {
     }
 }
 
+/// `time` in RFC 3339, UTC, with the fraction of a second to the microsecond and its trailing
+/// zeros dropped (none when whole): `2023-11-14T22:13:20.25Z`.
+fn rfc3339(time: SystemTime) -> String {
+    let since = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = i64::try_from(since.as_secs()).unwrap_or(i64::MAX);
+    let (days, of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // The civil date of a day count (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let fraction = format!("{:06}", since.subsec_micros());
+    let fraction = fraction.trim_end_matches('0');
+    let dot = if fraction.is_empty() { "" } else { "." };
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{dot}{fraction}Z",
+        of_day / 3_600,
+        of_day % 3_600 / 60,
+        of_day % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::core::identity::{UserPoolId, Username};
 
@@ -151,5 +198,25 @@ mod tests {
         ] {
             assert!(err.class().is_retryable(), "{err:?}");
         }
+    }
+    #[test]
+    fn the_event_detail_carries_the_contracts_fields() {
+        let detail: serde_json::Value = serde_json::from_str(&signed_out().event_detail()).unwrap();
+        assert_eq!(detail["userPoolId"], "eu-west-1_AbC");
+        assert_eq!(detail["username"], "alice");
+        assert_eq!(detail["sub"], "7d8e9f00-1111-2222-3333-444455556666");
+        assert_eq!(detail["revokedBefore"], 1_700_000_001);
+        assert_eq!(detail["signedOutAt"], "2023-11-14T22:13:20.25Z");
+        assert_eq!(detail["alertMessageIds"], json!(["m1", "m2"]));
+        assert_eq!(detail["actions"], json!(["sign-out"]));
+    }
+
+    #[test]
+    fn times_are_written_as_rfc3339_in_utc() {
+        let at = |ms: u64| rfc3339(SystemTime::UNIX_EPOCH + Duration::from_millis(ms));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(951_782_400_000), "2000-02-29T00:00:00Z");
+        assert_eq!(at(1_700_000_000_250), "2023-11-14T22:13:20.25Z");
+        assert_eq!(at(1_796_659_199_001), "2026-12-07T15:59:59.001Z");
     }
 }

@@ -24,7 +24,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use cognito_revocation::Subject;
+use cognito_names::Subject;
 
 use crate::core::document::{one_pool, parse_only, pool, username, Member, PoolForm};
 use crate::core::failure::Failure;

@@ -12,9 +12,9 @@
 
 pub mod gather;
 pub mod mailroom;
-pub mod memory;
 pub mod permit;
 pub mod rate;
+pub mod recall;
 pub mod revoke;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,41 +25,27 @@ use futures_util::stream::{self, StreamExt};
 use tokio::sync::{OnceCell, Semaphore};
 use tokio::time::Instant;
 
-use cognito_revocation::{Subject, UnixSeconds};
+use cognito_names::{Subject, UnixSeconds};
 
 use crate::core::action::{Action, Actions};
 use crate::core::already::{is_already_handled, Recorded};
-use crate::core::decision::{Policy, Request, Verdict};
+use crate::core::decision::{Request, Verdict};
 use crate::core::failure::Failure;
 use crate::core::identity::Target;
-use crate::core::letter::{DeadLetter, DeadLetterRoutes};
+use crate::core::letter::DeadLetter;
 use crate::core::outcome::{Outcome, Report, Settlement, Taken};
 use crate::core::payload::{Batch, Record};
 use crate::core::plan::{plan, Call, Group, Mode, Step};
+use crate::core::settings::Settings;
 use crate::core::timeouts::Timeouts;
 use crate::dead_letters::DeadLetters;
 use crate::revocation::{Revocations, Scope};
 use crate::sign_out::{SignOut, UserRecord};
 use mailroom::Mailroom;
-use memory::Memory;
 use permit::{in_time, Late};
 use rate::RateLimiter;
+use recall::Recall;
 use revoke::Revoke;
-
-/// What the responder needs from the configuration.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// The decisions' settings.
-    pub policy: Policy,
-    /// Where each class's letters go.
-    pub routes: DeadLetterRoutes,
-    /// `MAX_CONCURRENCY`: Cognito calls (and dead-letter requests) in flight at once.
-    pub max_concurrency: usize,
-    /// `MAX_REQUESTS_PER_SECOND`; `None` for no cap.
-    pub max_requests_per_second: Option<f64>,
-    /// `DRY_RUN`: decide, call nothing, send nothing.
-    pub mode: Mode,
-}
 
 /// Settles invocations. Built once per instance, at cold start.
 #[derive(Debug)]
@@ -77,7 +63,7 @@ pub struct Responder<S, D, R> {
     sends: Semaphore,
     limiter: Option<RateLimiter>,
     timeouts: Timeouts,
-    memory: Memory,
+    memory: Recall,
 }
 
 /// One invocation's state: the plan's shared calls (each with its result once made), the
@@ -115,7 +101,7 @@ impl<S: SignOut, D: DeadLetters, R: Revocations> Responder<S, D, R> {
             table_reads: Semaphore::new(settings.max_concurrency),
             sends: Semaphore::new(settings.max_concurrency),
             limiter: settings.max_requests_per_second.map(RateLimiter::new),
-            memory: Memory::default(),
+            memory: Recall::default(),
             settings,
             timeouts,
         }

@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use cognito_revocation::Subject;
+use cognito_names::Subject;
 
 use crate::core::action::Actions;
 use crate::core::failure::Failure;
@@ -23,7 +23,6 @@ use crate::core::revocation::{
 use crate::core::timeouts::Timeouts;
 use crate::responder::gather::Gather;
 use crate::responder::permit::in_time;
-use crate::revocation::aws::event_detail;
 use crate::revocation::{Revocations, Scope};
 use crate::sign_out::SignOut;
 
@@ -134,7 +133,7 @@ impl<'a, S: SignOut, R: Revocations> Revoke<'a, S, R> {
             actions,
         };
         if self.scope.events() {
-            let size = event_detail(&user).len() + 256;
+            let size = user.event_detail().len() + 256;
             let published = self
                 .events
                 .post(

@@ -5,16 +5,15 @@
 //! so an instance that never signs anyone out pays nothing for them at cold start.
 
 use std::sync::OnceLock;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use aws_config::SdkConfig;
 use aws_sdk_eventbridge::error::SdkError;
 use aws_sdk_eventbridge::operation::put_events::PutEventsError;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use cognito_revocation::{
-    CutoffKey, CutoffStore, DynamoDbCutoffStore, StoreError, StoreErrorClass, Subject, UnixSeconds,
+    CutoffKey, CutoffStore, DynamoDbCutoffStore, StoreError, StoreErrorClass, Subject,
 };
-use serde_json::json;
 
 use crate::aws_error::{call_error, class_by_code};
 use crate::core::action::{Action, Actions};
@@ -161,7 +160,7 @@ impl Revocations for AwsRevocations {
                     .event_bus_name(bus)
                     .source(&self.targets.source)
                     .detail_type(EVENT_DETAIL_TYPE)
-                    .detail(event_detail(user))
+                    .detail(user.event_detail())
                     .build()
             })
             .collect::<Vec<_>>();
@@ -206,27 +205,6 @@ impl Revocations for AwsRevocations {
     }
 }
 
-/// The event's `Detail`, as the contract spells it (docs/revocation.md).
-pub fn event_detail(user: &SignedOut) -> String {
-    json!({
-        "userPoolId": user.target.pool.as_str(),
-        "username": user.target.user.as_str(),
-        "sub": user.sub.as_str(),
-        "revokedBefore": UnixSeconds::ceil(user.signed_out_at).get(),
-        "signedOutAt": rfc3339(user.signed_out_at),
-        "alertMessageIds": user.alert_message_ids,
-        "actions": user.actions.names(),
-    })
-    .to_string()
-}
-
-/// `time` in RFC 3339, UTC, to the millisecond.
-fn rfc3339(time: SystemTime) -> String {
-    aws_smithy_types::DateTime::from(time)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_default()
-}
-
 /// A failed `PutEvents` request.
 fn put_events_error(err: &SdkError<PutEventsError>) -> CallError {
     call_error("PutEvents", err, |err| match err {
@@ -244,36 +222,4 @@ fn store_error(err: &StoreError, operation: &'static str) -> CallError {
         StoreErrorClass::Unknown => ErrorClass::Unknown,
     };
     CallError::new(operation, class, err.code(), err.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::identity::{Target, UserPoolId, Username};
-
-    fn signed_out() -> SignedOut {
-        SignedOut {
-            target: Target {
-                pool: UserPoolId::parse("eu-west-1_AbC").unwrap(),
-                user: Username::parse("alice").unwrap(),
-            },
-            sub: cognito_revocation::Subject::parse("7d8e9f00-1111-2222-3333-444455556666")
-                .unwrap(),
-            signed_out_at: SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_250),
-            alert_message_ids: vec!["m1".into(), "m2".into()],
-            actions: crate::core::action::Actions::SIGN_OUT,
-        }
-    }
-
-    #[test]
-    fn the_event_detail_carries_the_contracts_fields() {
-        let detail: serde_json::Value = serde_json::from_str(&event_detail(&signed_out())).unwrap();
-        assert_eq!(detail["userPoolId"], "eu-west-1_AbC");
-        assert_eq!(detail["username"], "alice");
-        assert_eq!(detail["sub"], "7d8e9f00-1111-2222-3333-444455556666");
-        assert_eq!(detail["revokedBefore"], 1_700_000_001);
-        assert_eq!(detail["signedOutAt"], "2023-11-14T22:13:20.25Z");
-        assert_eq!(detail["alertMessageIds"], json!(["m1", "m2"]));
-        assert_eq!(detail["actions"], json!(["sign-out"]));
-    }
 }

@@ -12,7 +12,7 @@ pub mod void;
 
 use std::future::Future;
 
-use cognito_revocation::Subject;
+use cognito_names::Subject;
 
 use crate::core::already::Recorded;
 use crate::core::identity::Target;

@@ -1,7 +1,7 @@
 //! [`NoRevocations`]: the adapter of a deployment with neither a cutoff table nor an event
 //! bus. Its scope is [`Scope::Off`], so the runner never asks it for anything.
 
-use cognito_revocation::Subject;
+use cognito_names::Subject;
 
 use crate::core::already::Recorded;
 use crate::core::identity::Target;

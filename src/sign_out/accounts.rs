@@ -9,6 +9,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::error::Error as _;
+use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -21,9 +22,58 @@ use aws_sdk_sts::error::SdkError;
 use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 
 use crate::aws_error::call_error;
-use crate::config::CrossAccount;
 use crate::core::call_error::CallError;
 use crate::core::error_class::ErrorClass;
+
+/// `CROSS_ACCOUNT_ROLE_NAME`: an IAM role name (1-64 of letters, digits and `+=,.@_-`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleName(pub String);
+
+impl FromStr for RoleName {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let ok = (1..=64).contains(&raw.len())
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+        ok.then(|| Self(raw.to_owned()))
+            .ok_or("must be an IAM role name: 1-64 letters, digits or +=,.@_-")
+    }
+}
+
+/// `CROSS_ACCOUNT_EXTERNAL_ID`: 2-1224 of letters, digits and `+=,.@:/_-` (STS's rule).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ExternalId(pub String);
+
+impl std::fmt::Debug for ExternalId {
+    /// A shared secret between two accounts: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExternalId(..)")
+    }
+}
+
+impl FromStr for ExternalId {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let ok = (2..=1224).contains(&raw.len())
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@:/_-".contains(&b));
+        ok.then(|| Self(raw.to_owned()))
+            .ok_or("must be 2-1224 letters, digits or +=,.@:/_-")
+    }
+}
+
+/// The role assumed in another account for its pools (docs/deployment.md#pools-in-many-accounts), read by the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrossAccount {
+    /// `CROSS_ACCOUNT_ROLE_NAME`: `arn:<partition>:iam::<account>:role/<name>` is assumed.
+    pub role_name: String,
+    /// `CROSS_ACCOUNT_EXTERNAL_ID`, passed to `AssumeRole` when set.
+    pub external_id: Option<ExternalId>,
+}
 
 /// The most accounts whose credentials are kept at once: an organisation's member accounts
 /// behind one security account, with room; a flood of made-up accounts cannot grow memory

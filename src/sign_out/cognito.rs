@@ -18,15 +18,15 @@ use aws_sdk_cognitoidentityprovider::operation::admin_reset_user_password::Admin
 use aws_sdk_cognitoidentityprovider::operation::admin_user_global_sign_out::AdminUserGlobalSignOutError as ApiError;
 use aws_sdk_cognitoidentityprovider::types::UserStatusType;
 use aws_sdk_cognitoidentityprovider::{Client, Config};
-use cognito_revocation::Subject;
+use cognito_names::Subject;
 
 use crate::aws_error::call_error;
-use crate::config::CrossAccount;
 use crate::core::call_error::CallError;
 use crate::core::error_class::ErrorClass;
 use crate::core::identity::Target;
 use crate::core::timeouts::Timeouts;
 use crate::sign_out::accounts::Accounts;
+use crate::sign_out::accounts::CrossAccount;
 use crate::sign_out::{SignOut, UserRecord};
 
 /// The most regional clients kept at once: more than the regions AWS has in any partition

@@ -12,7 +12,7 @@ pub mod cognito;
 
 use std::future::Future;
 
-use cognito_revocation::Subject;
+use cognito_names::Subject;
 
 use crate::core::call_error::CallError;
 use crate::core::identity::Target;

@@ -1,8 +1,10 @@
-//! The workspace's one vocabulary for the names of Cognito users and pools, parsed once at the
-//! edge: [`UserPoolId`] (which knows its region, the account of the ARN it came from, and its
-//! tokens' issuer), [`Username`], and the [`Target`] they make together. The responder, the
-//! revocation library, the authorizer and the signals receiver all use these types, so a name
-//! is never parsed twice by two rules.
+//! The workspace's one vocabulary, with no SDK, runtime or I/O crate below it: the names of
+//! Cognito users and pools, parsed once at the edge ([`UserPoolId`], which knows its region,
+//! the account of the ARN it came from, and its tokens' issuer; [`Username`]; the [`Target`]
+//! they make together), a user's `sub` ([`Subject`]), the cutoff and its key ([`Cutoff`],
+//! [`CutoffKey`], [`UnixSeconds`], [`is_revoked`]), and the containment actions ([`Action`],
+//! [`Actions`]). The responder, the revocation library, the authorizer and the signals
+//! receiver all use these types, so a name is never parsed twice by two rules.
 //!
 //! The rules are the Cognito API reference's: a username is 1 to 128 characters of letters,
 //! marks, symbols, numbers and punctuation; a pool id is 1 to 55 characters matching
@@ -11,6 +13,14 @@
 //! answer `InvalidParameterException` for its shape, or that could bend a URL or a table key.
 
 #![warn(missing_docs)]
+
+mod action;
+mod cutoff;
+mod subject;
+
+pub use action::{Action, Actions, UnknownAction};
+pub use cutoff::{is_revoked, Cutoff, CutoffKey, UnixSeconds, DEFAULT_RETENTION};
+pub use subject::{InvalidSubject, Subject};
 
 use std::fmt;
 use std::sync::LazyLock;

@@ -8,8 +8,8 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use cognito_revocation::{
-    AcceptedTokenUse, AppClientId, JwksError, KeySource, MemoryCutoffStore, OnLookupError, Policy,
-    RevocationCheck, UserPoolId, Verifier,
+    AcceptedTokenUse, AppClientId, JwksError, KeySource, MemoryCutoffStore, OnLookupError,
+    RevocationCheck, TokenPolicy, UserPoolId, Verifier,
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
@@ -66,8 +66,8 @@ fn sign(private: &str) -> String {
     .unwrap()
 }
 
-fn policy() -> Policy {
-    Policy::new(
+fn policy() -> TokenPolicy {
+    TokenPolicy::new(
         [UserPoolId::parse(POOL).unwrap()],
         [AppClientId::parse(CLIENT).unwrap()],
         AcceptedTokenUse::Access,

@@ -20,11 +20,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::cutoff::{is_revoked, CutoffKey, UnixSeconds};
 use crate::jwks::KeySource;
 use crate::refusal::Refusal;
 use crate::store::{CutoffStore, StoreError};
 use crate::verifier::{VerifiedToken, Verifier};
+use cognito_names::{is_revoked, CutoffKey, UnixSeconds};
 
 /// How long a cutoff lookup is reused when `REVOCATION_CACHE_SECONDS` is not set.
 pub const DEFAULT_CACHE: Duration = Duration::from_secs(1);

@@ -23,7 +23,13 @@ pub enum IdentityError {
     TokenUse,
 }
 
-pub use cognito_names::UserPoolId;
+pub use cognito_names::{Subject, UserPoolId};
+
+impl From<cognito_names::InvalidSubject> for IdentityError {
+    fn from(_: cognito_names::InvalidSubject) -> Self {
+        IdentityError::Subject
+    }
+}
 
 /// A Cognito app client id: the `client_id` claim of an access token, the `aud` of an ID
 /// token. Checked against the API's rules (1-128 characters of `[\w+]`).
@@ -61,33 +67,6 @@ impl FromStr for AppClientId {
     type Err = IdentityError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::parse(s)
-    }
-}
-
-/// A user's `sub`: Cognito's immutable user id (a UUID), the half of a cutoff's key that
-/// survives a username change. Non-empty, at most 255 characters, no control characters, so
-/// that it is safe in a table key and a log line.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Subject(String);
-
-impl Subject {
-    /// Parses a `sub`.
-    pub fn parse(raw: &str) -> Result<Self, IdentityError> {
-        if raw.is_empty() || raw.len() > 255 || raw.chars().any(char::is_control) {
-            return Err(IdentityError::Subject);
-        }
-        Ok(Self(raw.to_owned()))
-    }
-
-    /// The `sub` as Cognito spells it.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Subject {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -15,8 +15,9 @@
 //!
 //! - [`identity`]: [`UserPoolId`] (with its region and issuer), [`AppClientId`], [`Subject`],
 //!   [`TokenUse`], [`AcceptedTokenUse`]: parsed once, at the edge.
-//! - [`cutoff`]: the rule ([`is_revoked`], pure), [`UnixSeconds`], [`CutoffKey`] and the
-//!   record the responder writes ([`Cutoff`]).
+//! - The rule ([`is_revoked`], pure), [`UnixSeconds`], [`CutoffKey`] and the record the
+//!   responder writes ([`Cutoff`]) are the workspace's vocabulary (`cognito-names`),
+//!   re-exported here.
 //! - [`store`]: the [`CutoffStore`] port, its errors with their class ([`StoreError`],
 //!   [`StoreErrorClass`]), the DynamoDB adapter ([`DynamoDbCutoffStore`]: consistent
 //!   `GetItem`, raise-only conditional `UpdateItem`) and an in-memory one for tests.
@@ -30,7 +31,7 @@
 //!   SDK's TLS stack ([`HttpsKeySource`]), and the per-instance cache with its refetch limit.
 //! - [`refusal`]: [`Refusal`], every reason the verifier refuses a token, never the token; and
 //!   the size cap ([`MAX_TOKEN_BYTES`]) past which one is refused undecoded.
-//! - [`verifier`]: [`Verifier`] and its [`Policy`]; a genuine token is a [`VerifiedToken`].
+//! - [`verifier`]: [`Verifier`] and its [`TokenPolicy`]; a genuine token is a [`VerifiedToken`].
 //! - [`check`]: [`RevocationCheck`], verify then look up the cutoff (with the lookup cache
 //!   and [`OnLookupError`]), answering a [`Decision`].
 //!
@@ -42,7 +43,7 @@
 //! use cognito_revocation::*;
 //!
 //! // Once, at start-up (`dynamodb` built from the service's SDK configuration).
-//! let policy = Policy::new(
+//! let policy = TokenPolicy::new(
 //!     [UserPoolId::parse("eu-west-1_AbC123")?],
 //!     [AppClientId::parse("4b6v0q1ro3ua1bl1ir40iskr7u")?],
 //!     AcceptedTokenUse::Access,
@@ -66,7 +67,6 @@
 
 #[cfg(feature = "verifier")]
 pub mod check;
-pub mod cutoff;
 #[cfg(feature = "verifier")]
 pub mod http;
 pub mod identity;
@@ -82,7 +82,7 @@ mod token;
 #[cfg(feature = "verifier")]
 pub mod verifier;
 
-pub use cutoff::{is_revoked, Cutoff, CutoffKey, UnixSeconds, DEFAULT_RETENTION};
+pub use cognito_names::{is_revoked, Cutoff, CutoffKey, UnixSeconds, DEFAULT_RETENTION};
 pub use identity::{AcceptedTokenUse, AppClientId, IdentityError, Subject, TokenUse, UserPoolId};
 pub use store::{
     CutoffStore, DynamoDbCutoffStore, MemoryCutoffStore, Raise, StoreError, StoreErrorClass,
@@ -97,7 +97,7 @@ pub use refusal::Refusal;
 #[cfg(feature = "verifier")]
 pub use refusal::MAX_TOKEN_BYTES;
 #[cfg(feature = "verifier")]
-pub use verifier::{Policy, PolicyError, VerifiedToken, Verifier};
+pub use verifier::{PolicyError, TokenPolicy, VerifiedToken, Verifier};
 
 /// The check as the authorizer runs it: keys over HTTPS, cutoffs in DynamoDB.
 #[cfg(feature = "verifier")]

@@ -9,7 +9,7 @@
 //!    pools' issuers: the key URL is built from the listed pool id, never from the token;
 //! 4. the key: the header's `kid` in that pool's JWKS (cached; see [`crate::jwks`]);
 //! 5. the RS256 signature over header and claims, by `jsonwebtoken` on aws-lc-rs;
-//! 6. the claims of the now genuine token (`Policy::admit`, pure): `token_use` accepted,
+//! 6. the claims of the now genuine token (`TokenPolicy::admit`, pure): `token_use` accepted,
 //!    the client listed (`client_id` of an access token, `aud` of an ID token), `exp` in the
 //!    future (no leeway: Cognito's and Lambda's clocks are NTP-synchronised, and leeway would
 //!    only lengthen a stolen token's life), `sub` present, and an authentication time
@@ -23,15 +23,15 @@ use std::collections::BTreeSet;
 
 use jsonwebtoken::Algorithm;
 
-use crate::cutoff::{CutoffKey, UnixSeconds};
 use crate::identity::{AcceptedTokenUse, AppClientId, Subject, TokenUse, UserPoolId};
 use crate::jwks::{Jwks, KeyLookup, KeySource};
 use crate::refusal::Refusal;
 use crate::token::{self, Claims};
+use cognito_names::{CutoffKey, UnixSeconds};
 
 /// What a deployment accepts: the pools, the app clients and the token uses.
 #[derive(Debug, Clone)]
-pub struct Policy {
+pub struct TokenPolicy {
     /// Each listed pool with its issuer URL, computed once.
     pools: Vec<(UserPoolId, String)>,
     clients: BTreeSet<AppClientId>,
@@ -49,7 +49,7 @@ pub enum PolicyError {
     NoClient,
 }
 
-impl Policy {
+impl TokenPolicy {
     /// Accepts tokens of `pools`, issued to `clients`, of the `token_use` given.
     pub fn new(
         pools: impl IntoIterator<Item = UserPoolId>,
@@ -200,22 +200,22 @@ impl VerifiedToken {
     }
 }
 
-/// Verifies Cognito tokens against a [`Policy`], with keys from a [`KeySource`].
+/// Verifies Cognito tokens against a [`TokenPolicy`], with keys from a [`KeySource`].
 #[derive(Debug)]
 pub struct Verifier<K> {
-    policy: Policy,
+    policy: TokenPolicy,
     keys: Jwks<K>,
 }
 
 impl<K: KeySource> Verifier<K> {
     /// A verifier for `policy`, whose pools' keys come from `source`.
-    pub fn new(policy: Policy, source: K) -> Self {
+    pub fn new(policy: TokenPolicy, source: K) -> Self {
         let keys = Jwks::new(source, policy.pools().cloned());
         Self { policy, keys }
     }
 
     /// The policy it enforces.
-    pub fn policy(&self) -> &Policy {
+    pub fn policy(&self) -> &TokenPolicy {
         &self.policy
     }
 
@@ -262,8 +262,8 @@ mod tests {
         UserPoolId::parse("eu-west-1_AbC").unwrap()
     }
 
-    fn policy(token_use: AcceptedTokenUse) -> Policy {
-        Policy::new(
+    fn policy(token_use: AcceptedTokenUse) -> TokenPolicy {
+        TokenPolicy::new(
             [pool()],
             [AppClientId::parse("client1").unwrap()],
             token_use,
@@ -446,7 +446,7 @@ mod tests {
     #[test]
     fn a_policy_must_list_a_pool_and_a_client() {
         assert_eq!(
-            Policy::new(
+            TokenPolicy::new(
                 [],
                 [AppClientId::parse("c").unwrap()],
                 AcceptedTokenUse::Access
@@ -455,7 +455,7 @@ mod tests {
             PolicyError::NoPool
         );
         assert_eq!(
-            Policy::new([pool()], [], AcceptedTokenUse::Access).unwrap_err(),
+            TokenPolicy::new([pool()], [], AcceptedTokenUse::Access).unwrap_err(),
             PolicyError::NoClient
         );
     }

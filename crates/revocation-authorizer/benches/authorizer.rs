@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use aws_config::{BehaviorVersion, Region};
 use cognito_revocation::{
     AcceptedTokenUse, AppClientId, DynamoDbCutoffStore, HttpsKeySource, JwksEndpoint,
-    OnLookupError, Policy, RevocationCheck, UserPoolId, Verifier,
+    OnLookupError, RevocationCheck, TokenPolicy, UserPoolId, Verifier,
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use revocation_authorizer::authorizer::Authorizer;
@@ -111,7 +111,7 @@ async fn authorizations(
             ))
             .build(),
     );
-    let policy = Policy::new(
+    let policy = TokenPolicy::new(
         [UserPoolId::parse(POOL).unwrap()],
         [AppClientId::parse(CLIENT).unwrap()],
         AcceptedTokenUse::Access,

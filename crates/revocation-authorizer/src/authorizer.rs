@@ -99,3 +99,13 @@ fn log(decision: &Decision, kind: &str, latency_ms: f64) {
         );
     }
 }
+impl From<UnrecognisedEvent> for lambda_runtime::Diagnostic {
+    /// The invocation fails with `UnrecognisedEvent`, which API Gateway answers with a 500:
+    /// the request is refused.
+    fn from(err: UnrecognisedEvent) -> Self {
+        lambda_runtime::Diagnostic {
+            error_type: "UnrecognisedEvent".to_owned(),
+            error_message: err.to_string(),
+        }
+    }
+}

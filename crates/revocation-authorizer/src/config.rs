@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use cognito_revocation::{
-    AcceptedTokenUse, AppClientId, OnLookupError, Policy, UserPoolId, DEFAULT_CACHE,
+    AcceptedTokenUse, AppClientId, OnLookupError, TokenPolicy, UserPoolId, DEFAULT_CACHE,
 };
 use lambda_edge::{CommaList, MetricsNamespace, TableName};
 
@@ -24,7 +24,7 @@ pub const DEFAULT_METRICS_NAMESPACE: &str = "CognitoRevocationAuthorizer";
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `USER_POOL_IDS`, `APP_CLIENT_IDS`, `TOKEN_USE`.
-    pub policy: Policy,
+    pub policy: TokenPolicy,
     /// `REVOCATION_TABLE`.
     pub table: String,
     /// `REVOCATION_CACHE_SECONDS` (default 1 s; 0: off).
@@ -64,7 +64,7 @@ impl Config {
             "the comma-separated app client ids accepted",
         )?;
         let token_use = env.parse("TOKEN_USE")?.unwrap_or(AcceptedTokenUse::Access);
-        let policy = Policy::new(pools.0, clients.0, token_use)
+        let policy = TokenPolicy::new(pools.0, clients.0, token_use)
             .map_err(|e| ConfigError::new("USER_POOL_IDS", e.to_string()))?;
         let table: TableName = env.require("REVOCATION_TABLE", "the name of the cutoff table")?;
         Ok(Self {

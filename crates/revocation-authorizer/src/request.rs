@@ -51,17 +51,6 @@ impl Request {
 #[error("not an API Gateway authorizer request (HTTP API payload 2.0, or REST with methodArn)")]
 pub struct UnrecognisedEvent;
 
-impl From<UnrecognisedEvent> for lambda_runtime::Diagnostic {
-    /// The invocation fails with `UnrecognisedEvent`, which API Gateway answers with a 500:
-    /// the request is refused.
-    fn from(err: UnrecognisedEvent) -> Self {
-        lambda_runtime::Diagnostic {
-            error_type: "UnrecognisedEvent".to_owned(),
-            error_message: err.to_string(),
-        }
-    }
-}
-
 /// Reads `event`. Only the fields named above are read; nothing else of the event is kept.
 pub fn parse(event: &Value) -> Result<Request, UnrecognisedEvent> {
     if let Some(method_arn) = text(event.get("methodArn")) {

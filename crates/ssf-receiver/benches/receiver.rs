@@ -14,20 +14,20 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use cognito_names::Action;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use lambda_edge::MetricsSink;
 use serde_json::{json, Value};
-use ssf_receiver::action::Action;
-use ssf_receiver::alerts::MemoryAlertQueue;
-use ssf_receiver::function::Function;
-use ssf_receiver::keys::{HttpsKeySource, JwksLocation};
-use ssf_receiver::receiver::{Receiver, Settings};
-use ssf_receiver::replays::MemoryReplays;
-use ssf_receiver::set::Expected;
-use ssf_receiver::subject::Directory;
-use ssf_receiver::transmitter::HttpsClient;
-use ssf_receiver::users::{MemoryUser, MemoryUsers};
+use ssf_receiver::Directory;
+use ssf_receiver::Expected;
+use ssf_receiver::Function;
+use ssf_receiver::HttpsClient;
+use ssf_receiver::MemoryAlertQueue;
+use ssf_receiver::MemoryReplays;
+use ssf_receiver::{HttpsTransmitterKeySource, JwksLocation};
+use ssf_receiver::{MemoryUser, MemoryUsers};
+use ssf_receiver::{Receiver, ReceiverSettings};
 use test_support::bench::{self, cpu_time, knob, percentile, us, Spread};
 use test_support::http_stub::StubReply;
 
@@ -96,7 +96,7 @@ async fn sets() {
         })
         .collect();
     let receiver = Receiver::new(
-        Settings {
+        ReceiverSettings {
             expected: Expected {
                 issuer: issuer.clone(),
                 audience: AUDIENCE.to_owned(),
@@ -108,7 +108,7 @@ async fn sets() {
             },
             compromise_actions: vec![Action::SignOut],
         },
-        HttpsKeySource::new(
+        HttpsTransmitterKeySource::new(
             Arc::new(HttpsClient::new()),
             JwksLocation::Configured(format!("{base}/jwks").parse().expect("a loopback URL")),
         ),

@@ -8,9 +8,11 @@ use std::str::FromStr;
 use cognito_names::UserPoolId;
 use lambda_edge::{CommaList, MetricsNamespace, TableName};
 
-use crate::action::Action;
-use crate::authorization::{Authorization, Credential};
+use crate::core::authorization::{Authorization, Credential};
+pub use crate::secrets::SecretArn;
+use crate::secrets::Secrets;
 use crate::transmitter::TransmitterUrl;
+use cognito_names::Action;
 
 /// The reader and its error, from the edge every binary shares.
 pub use lambda_edge::{ConfigError, Env};
@@ -48,7 +50,7 @@ pub struct Config {
     pub poll_url: Option<TransmitterUrl>,
     /// `SSF_POLL_AUTHORIZATION`: the `Authorization` value a poll is sent with.
     pub poll_authorization: Option<Credential>,
-    /// `SSF_AUTHORIZATION_SECRET_ARN`: [`crate::secrets::resolve`] reads it into
+    /// `SSF_AUTHORIZATION_SECRET_ARN`: [`resolve`] reads it into
     /// `authorization` at start-up; the function reads it again when a push's value differs.
     pub authorization_secret: Option<SecretArn>,
     /// `SSF_POLL_AUTHORIZATION_SECRET_ARN`: read into `poll_authorization` at start-up, and
@@ -71,51 +73,6 @@ impl FromStr for ProviderName {
                 .any(|c| c.is_whitespace() || c.is_control() || c == '_');
         ok.then(|| Self(raw.to_owned()))
             .ok_or("must be an identity provider name: 1-32 characters, no white space or _")
-    }
-}
-
-/// A Secrets Manager secret's ARN: `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretArn {
-    arn: String,
-    region: String,
-}
-
-impl FromStr for SecretArn {
-    type Err = &'static str;
-
-    fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        const PROBLEM: &str =
-            "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)";
-        let parts: Vec<&str> = raw.splitn(7, ':').collect();
-        match parts.as_slice() {
-            ["arn", partition, "secretsmanager", region, account, "secret", name]
-                if !partition.is_empty()
-                    && !region.is_empty()
-                    && account.len() == 12
-                    && account.bytes().all(|b| b.is_ascii_digit())
-                    && !name.is_empty()
-                    && !raw.chars().any(|c| c.is_whitespace() || c.is_control()) =>
-            {
-                Ok(Self {
-                    arn: raw.to_owned(),
-                    region: (*region).to_owned(),
-                })
-            }
-            _ => Err(PROBLEM),
-        }
-    }
-}
-
-impl SecretArn {
-    /// The ARN.
-    pub fn as_str(&self) -> &str {
-        &self.arn
-    }
-
-    /// The secret's region (its client is built there).
-    pub fn region(&self) -> &str {
-        &self.region
     }
 }
 
@@ -156,7 +113,7 @@ impl Config {
             "the transmitter's issuer, as its SETs' iss says it",
         )?;
         let issuer = env.get("SSF_ISSUER").unwrap_or_default().to_owned();
-        if issuer.len() > crate::set::MAX_ISSUER_BYTES {
+        if issuer.len() > crate::core::set::MAX_ISSUER_BYTES {
             return Err(ConfigError::new(
                 "SSF_ISSUER",
                 "longer than 1024 bytes: a replay item's key could not hold it",
@@ -235,6 +192,38 @@ pub(crate) fn config_with(extra: &[(&str, &str)]) -> Result<Config, ConfigError>
         .chain(extra)
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
     Config::from(&Env::from_vars(vars))
+}
+
+/// `config` with the values of the secrets it names in place: `SSF_AUTHORIZATION_SECRET_ARN`
+/// becomes the push's expected `Authorization`, `SSF_POLL_AUTHORIZATION_SECRET_ARN` the
+/// poll's (the ARNs stay, for reading again). An error names the variable whose secret failed.
+pub async fn resolve(mut config: Config, secrets: &impl Secrets) -> Result<Config, ConfigError> {
+    if let Some(arn) = &config.authorization_secret {
+        config.authorization = Some(header(secrets, arn, "SSF_AUTHORIZATION_SECRET_ARN").await?);
+    }
+    if let Some(arn) = &config.poll_authorization_secret {
+        config.poll_authorization =
+            Some(header(secrets, arn, "SSF_POLL_AUTHORIZATION_SECRET_ARN").await?);
+    }
+    Ok(config)
+}
+
+/// The header value the secret `arn` (named by `variable`) holds; an error names the
+/// variable, and never the value.
+async fn header<T: FromStr>(
+    secrets: &impl Secrets,
+    arn: &SecretArn,
+    variable: &str,
+) -> Result<T, ConfigError> {
+    let value = secrets.secret_string(arn).await.map_err(|err| {
+        ConfigError::new(variable, format!("the secret could not be read: {err}"))
+    })?;
+    value.trim().parse().map_err(|_| {
+        ConfigError::new(
+            variable,
+            "the secret's value is not a header value (empty, or with control characters such as a newline)",
+        )
+    })
 }
 
 #[cfg(test)]
@@ -319,5 +308,82 @@ mod tests {
         assert!(polling.poll_url.is_some());
         assert!(!format!("{polling:?}").contains("p0ll-s3cret"));
         assert!(config(&[]).unwrap().poll_url.is_none());
+    }
+}
+
+#[cfg(test)]
+mod resolve_tests {
+    use super::*;
+
+    const PUSH: &str = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:ssf-push-AbCdEf";
+    const POLL: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ssf-poll-AbCdEf";
+
+    use crate::secrets::MemorySecrets;
+
+    /// A valid configuration that polls, with `extra` over it.
+    fn config(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let polling = [("SSF_POLL_URL", "https://idp.example.com/poll")];
+        config_with(&[&polling[..], extra].concat())
+    }
+
+    #[tokio::test]
+    async fn both_secrets_become_the_credentials_and_their_arns_stay_for_reading_again() {
+        let config = config(&[
+            ("SSF_AUTHORIZATION_SECRET_ARN", PUSH),
+            ("SSF_POLL_AUTHORIZATION_SECRET_ARN", POLL),
+        ])
+        .unwrap();
+        let secrets = MemorySecrets::new();
+        secrets.set(PUSH, Ok("Bearer push-value"));
+        secrets.set(POLL, Ok("Bearer poll-value"));
+        let resolved = resolve(config, &secrets).await.unwrap();
+        let push = resolved.authorization.expect("the push credential");
+        assert!(push.admits(Some("Bearer push-value")));
+        assert_eq!(
+            resolved
+                .poll_authorization
+                .map(|c| c.header_value().to_owned()),
+            Some("Bearer poll-value".to_owned())
+        );
+        assert_eq!(
+            resolved
+                .authorization_secret
+                .as_ref()
+                .map(SecretArn::as_str),
+            Some(PUSH)
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_or_unusable_secret_names_its_variable_and_never_its_value() {
+        let config_with_push = || config(&[("SSF_AUTHORIZATION_SECRET_ARN", PUSH)]).unwrap();
+        let err = resolve(config_with_push(), &MemorySecrets::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.variable, "SSF_AUTHORIZATION_SECRET_ARN");
+        assert!(
+            err.to_string().contains("ResourceNotFoundException"),
+            "{err}"
+        );
+        let bad = MemorySecrets::new();
+        bad.set(PUSH, Ok("Bearer leaked\nvalue"));
+        let err = resolve(config_with_push(), &bad).await.unwrap_err();
+        assert_eq!(err.variable, "SSF_AUTHORIZATION_SECRET_ARN");
+        assert!(!err.to_string().contains("leaked"), "{err}");
+    }
+
+    #[test]
+    fn a_value_and_its_secret_are_not_both_accepted() {
+        for (plain, secret, arn) in [
+            ("SSF_AUTHORIZATION", "SSF_AUTHORIZATION_SECRET_ARN", PUSH),
+            (
+                "SSF_POLL_AUTHORIZATION",
+                "SSF_POLL_AUTHORIZATION_SECRET_ARN",
+                POLL,
+            ),
+        ] {
+            let err = config(&[(plain, "Bearer x"), (secret, arn)]).unwrap_err();
+            assert_eq!(err.variable, secret);
+        }
     }
 }

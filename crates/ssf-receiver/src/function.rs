@@ -23,16 +23,16 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::alerts::AlertQueue;
-use crate::authorization::Authorization;
-use crate::keys::KeySource;
+use crate::core::authorization::Authorization;
+use crate::core::set::SetRefusal;
+use crate::keys::TransmitterKeySource;
 use crate::metrics::Counted;
-use crate::poll::{PollReport, Verdict, Verdicts, MAX_EVENTS, MAX_POLLS};
+use crate::poll::{PollReport, PollVerdict, Verdicts, MAX_EVENTS, MAX_POLLS};
 use crate::poller::PollEndpoint;
 use crate::push::{HttpAnswer, PushRequest};
 use crate::receiver::{Receipt, Receiver};
 use crate::replays::Replays;
 use crate::secrets::Rotating;
-use crate::set::Refusal;
 use crate::users::Users;
 
 /// Time left before the invocation's deadline under which no new poll starts: a poll's
@@ -64,7 +64,7 @@ pub struct Function<K, U, Q, R> {
     metrics: MetricsSink,
 }
 
-impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Function<K, U, Q, R> {
+impl<K: TransmitterKeySource, U: Users, Q: AlertQueue, R: Replays> Function<K, U, Q, R> {
     /// The function around `receiver`; pushes must carry `authorization` when it is set.
     pub fn new(
         receiver: Receiver<K, U, Q, R>,
@@ -152,11 +152,11 @@ impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Function<K, U, Q, R> {
             for (jti, set) in &batch.sets {
                 let receipt = match set {
                     Some(set) => self.receiver.receive_polled(jti, set).await,
-                    None => Receipt::Refused(Refusal::Malformed),
+                    None => Receipt::Refused(SetRefusal::Malformed),
                 };
                 log(&receipt);
                 self.metrics.emit(&Counted::Set(&receipt), request_id);
-                let verdict = Verdict::of(&receipt);
+                let verdict = PollVerdict::of(&receipt);
                 report.count(&receipt, &verdict);
                 verdicts.record(jti, verdict);
             }

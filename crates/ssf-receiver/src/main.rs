@@ -6,10 +6,10 @@ use std::process::ExitCode;
 use lambda_edge::{MetricsSink, Started};
 use lambda_runtime::{service_fn, LambdaEvent};
 use serde_json::Value;
-use ssf_receiver::config::Config;
-use ssf_receiver::replays::{NoReplays, Replays};
-use ssf_receiver::secrets::{self, SecretsManager};
+use ssf_receiver::Config;
 use ssf_receiver::{aws_function, replays, RECEIVER};
+use ssf_receiver::{resolve, SecretsManager};
+use ssf_receiver::{NoReplays, Replays};
 
 /// One thread: a push is one signature check and a few calls (waiting), and Lambda gives one
 /// request at a time to an instance.
@@ -22,7 +22,7 @@ async fn main() -> ExitCode {
 /// adapter the configuration asks for, and serves. An unreadable secret stops the function
 /// here, before it answers any push.
 async fn serve(started: Started<Config>) -> ExitCode {
-    let started = match secrets::resolve(started.config, &SecretsManager::new(&started.sdk)).await {
+    let started = match resolve(started.config, &SecretsManager::new(&started.sdk)).await {
         Ok(config) => Started { config, ..started },
         Err(err) => return RECEIVER.refuse(&err),
     };

@@ -9,8 +9,8 @@
 
 use lambda_edge::emf::{Measure, Metrics};
 
+use crate::core::set::ErrCode;
 use crate::receiver::Receipt;
-use crate::set::ErrCode;
 
 /// One SET (or one push refused before its SET was read), as it is counted.
 #[derive(Debug, Clone, Copy)]
@@ -66,8 +66,8 @@ impl Measure for Counted<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::set::SetRefusal;
     use crate::receiver::Accepted;
-    use crate::set::Refusal;
     use lambda_edge::emf::document;
 
     #[test]
@@ -85,7 +85,7 @@ mod tests {
 
     #[test]
     fn a_refused_set_counts_its_err_code() {
-        let receipt = Receipt::Refused(Refusal::Signature);
+        let receipt = Receipt::Refused(SetRefusal::Signature);
         let doc = document(&Counted::Set(&receipt), "Ns", "fn", "r", 0);
         assert_eq!(doc["SetsAccepted"], 0);
         assert_eq!(doc["SetsRejected.invalid_key"], 1);

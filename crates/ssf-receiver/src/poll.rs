@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
+use crate::core::set::{ErrCode, MAX_SET_BYTES};
 use crate::receiver::Receipt;
-use crate::set::{ErrCode, MAX_SET_BYTES};
 
 /// SETs asked for in one poll.
 pub const MAX_EVENTS: usize = 20;
@@ -28,7 +28,7 @@ pub const MAX_ANSWER_BYTES: usize = MAX_EVENTS * (MAX_SET_BYTES + 1024) + 16 * 1
 
 /// How one polled SET ended, as the transmitter is told.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub enum PollVerdict {
     /// Acknowledged: stored, or accepted before.
     Acknowledged,
     /// Refused: reported in `setErrs` with this code and description.
@@ -37,13 +37,13 @@ pub enum Verdict {
     Kept,
 }
 
-impl Verdict {
+impl PollVerdict {
     /// The verdict a receipt earns.
-    pub fn of(receipt: &Receipt) -> Verdict {
+    pub fn of(receipt: &Receipt) -> PollVerdict {
         match receipt {
-            Receipt::Accepted(_) | Receipt::Replayed { .. } => Verdict::Acknowledged,
-            Receipt::Refused(refusal) => Verdict::Refused(refusal.err(), refusal.to_string()),
-            Receipt::Failed { .. } => Verdict::Kept,
+            Receipt::Accepted(_) | Receipt::Replayed { .. } => PollVerdict::Acknowledged,
+            Receipt::Refused(refusal) => PollVerdict::Refused(refusal.err(), refusal.to_string()),
+            Receipt::Failed { .. } => PollVerdict::Kept,
         }
     }
 }
@@ -57,31 +57,19 @@ pub struct Verdicts {
 
 impl Verdicts {
     /// Records the verdict on the SET polled as `jti`.
-    pub fn record(&mut self, jti: &str, verdict: Verdict) {
+    pub fn record(&mut self, jti: &str, verdict: PollVerdict) {
         match verdict {
-            Verdict::Acknowledged => self.ack.push(jti.to_owned()),
-            Verdict::Refused(err, description) => {
+            PollVerdict::Acknowledged => self.ack.push(jti.to_owned()),
+            PollVerdict::Refused(err, description) => {
                 self.set_errs.insert(jti.to_owned(), (err, description));
             }
-            Verdict::Kept => {}
+            PollVerdict::Kept => {}
         }
     }
 
     /// Whether there is nothing to tell.
     pub fn is_empty(&self) -> bool {
         self.ack.is_empty() && self.set_errs.is_empty()
-    }
-
-    /// The `jti`s acknowledged.
-    pub fn acknowledged(&self) -> &[String] {
-        &self.ack
-    }
-
-    /// The `jti`s refused, with their codes.
-    pub fn refused(&self) -> impl Iterator<Item = (&str, ErrCode)> {
-        self.set_errs
-            .iter()
-            .map(|(jti, (err, _))| (jti.as_str(), *err))
     }
 
     /// The poll request carrying these verdicts and asking for `max_events` more SETs (0:
@@ -164,12 +152,12 @@ pub struct PollReport {
 
 impl PollReport {
     /// Counts `verdict` on a SET whose receipt is `receipt`.
-    pub fn count(&mut self, receipt: &Receipt, verdict: &Verdict) {
+    pub fn count(&mut self, receipt: &Receipt, verdict: &PollVerdict) {
         self.received += 1;
         match verdict {
-            Verdict::Acknowledged => self.acknowledged += 1,
-            Verdict::Refused(..) => self.refused += 1,
-            Verdict::Kept => self.kept += 1,
+            PollVerdict::Acknowledged => self.acknowledged += 1,
+            PollVerdict::Refused(..) => self.refused += 1,
+            PollVerdict::Kept => self.kept += 1,
         }
         if let Receipt::Accepted(accepted) = receipt {
             self.alerts_queued += accepted.alerts_queued;
@@ -185,9 +173,9 @@ impl PollReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::receiver::{Accepted, Failure};
+    use crate::core::set::SetRefusal;
+    use crate::receiver::{Accepted, ReceiverFailure};
     use crate::replays::ReplayError;
-    use crate::set::Refusal;
 
     #[test]
     fn stored_and_replayed_sets_are_acknowledged_refused_ones_reported_failed_ones_kept() {
@@ -197,10 +185,10 @@ mod tests {
             jti: "b".into(),
             iss: "i".into(),
         };
-        let refused = Receipt::Refused(Refusal::Signature);
+        let refused = Receipt::Refused(SetRefusal::Signature);
         let failed = Receipt::Failed {
             set: None,
-            failure: Failure::Replays(ReplayError {
+            failure: ReceiverFailure::Replays(ReplayError {
                 code: "Down".into(),
                 message: "down".into(),
             }),
@@ -211,7 +199,7 @@ mod tests {
             ("c", &refused),
             ("d", &failed),
         ] {
-            verdicts.record(jti, Verdict::of(receipt));
+            verdicts.record(jti, PollVerdict::of(receipt));
         }
         let request = verdicts.request(MAX_EVENTS);
         assert_eq!(request["ack"], json!(["a", "b"]));
@@ -250,17 +238,17 @@ mod tests {
             alerts_queued: 2,
             ..Accepted::default()
         });
-        report.count(&accepted, &Verdict::of(&accepted));
+        report.count(&accepted, &PollVerdict::of(&accepted));
         assert!(report.complete());
         assert_eq!(report.alerts_queued, 2);
         let failed = Receipt::Failed {
             set: None,
-            failure: Failure::Replays(ReplayError {
+            failure: ReceiverFailure::Replays(ReplayError {
                 code: "Down".into(),
                 message: "down".into(),
             }),
         };
-        report.count(&failed, &Verdict::of(&failed));
+        report.count(&failed, &PollVerdict::of(&failed));
         assert!(!report.complete());
         assert_eq!((report.received, report.kept), (2, 1));
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::authorization::Credential;
+use crate::core::authorization::Credential;
 use crate::poll::{Batch, MAX_ANSWER_BYTES};
 use crate::secrets::Rotating;
 use crate::transmitter::{Answer, FetchError, HttpsClient, TransmitterUrl};
@@ -45,7 +45,7 @@ impl PollEndpoint {
         self
     }
 
-    /// Sends one poll `request` (a body of [`crate::poll::Verdicts::request`]); the SETs
+    /// Sends one poll `request` (a body of `crate::poll::Verdicts::request`); the SETs
     /// returned.
     pub async fn poll(&self, request: &Value) -> Result<Batch, FetchError> {
         let mut answer = self.send(request).await?;

@@ -11,8 +11,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
+use crate::core::set::{ErrCode, SetRefusal, MAX_SET_BYTES};
 use crate::receiver::Receipt;
-use crate::set::{ErrCode, Refusal, MAX_SET_BYTES};
 
 /// A push request, as far as the receiver reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub struct PushRequest {
     /// The `Authorization` header, when present.
     pub authorization: Option<String>,
     /// The body, decoded (base64 when `isBase64Encoded`), or why it cannot be a SET.
-    pub body: Result<String, Refusal>,
+    pub body: Result<String, SetRefusal>,
 }
 
 impl PushRequest {
@@ -58,21 +58,21 @@ fn header<'a>(event: &'a Value, name: &str) -> Option<&'a str> {
 
 /// The SET text of a body: the size is checked before base64 is decoded, and again after;
 /// surrounding white space (a trailing newline) is dropped.
-fn body(raw: &str, base64: bool) -> Result<String, Refusal> {
+fn body(raw: &str, base64: bool) -> Result<String, SetRefusal> {
     let text = if base64 {
         if raw.len() > MAX_SET_BYTES.div_ceil(3) * 4 + 4 {
-            return Err(Refusal::TooLarge);
+            return Err(SetRefusal::TooLarge);
         }
         let bytes = STANDARD
             .decode(raw.trim())
-            .map_err(|_| Refusal::Malformed)?;
-        String::from_utf8(bytes).map_err(|_| Refusal::Malformed)?
+            .map_err(|_| SetRefusal::Malformed)?;
+        String::from_utf8(bytes).map_err(|_| SetRefusal::Malformed)?
     } else {
         raw.to_owned()
     };
     let text = text.trim();
     if text.len() > MAX_SET_BYTES {
-        return Err(Refusal::TooLarge);
+        return Err(SetRefusal::TooLarge);
     }
     Ok(text.to_owned())
 }
@@ -99,7 +99,7 @@ impl HttpAnswer {
     }
 
     /// 400 for `refusal`.
-    pub fn refused(refusal: Refusal) -> Self {
+    pub fn refused(refusal: SetRefusal) -> Self {
         Self::error(400, refusal.err(), &refusal.to_string())
     }
 
@@ -213,15 +213,15 @@ mod tests {
     #[test]
     fn a_body_over_64_kib_is_refused_before_its_base64_is_decoded() {
         let big = "a".repeat(MAX_SET_BYTES + 1);
-        assert_eq!(body(&big, false), Err(Refusal::TooLarge));
+        assert_eq!(body(&big, false), Err(SetRefusal::TooLarge));
         let encoded = STANDARD.encode(&big);
-        assert_eq!(body(&encoded, true), Err(Refusal::TooLarge));
-        assert_eq!(body("!!", true), Err(Refusal::Malformed));
+        assert_eq!(body(&encoded, true), Err(SetRefusal::TooLarge));
+        assert_eq!(body("!!", true), Err(SetRefusal::Malformed));
     }
 
     #[test]
     fn a_refusal_is_json_with_content_language() {
-        let answer = HttpAnswer::refused(Refusal::Issuer).to_value();
+        let answer = HttpAnswer::refused(SetRefusal::Issuer).to_value();
         assert_eq!(answer["statusCode"], 400);
         assert_eq!(answer["headers"]["Content-Type"], "application/json");
         assert_eq!(answer["headers"]["Content-Language"], "en");

@@ -1,5 +1,5 @@
 //! One SET, from its text to its alerts stored: [`Receiver::receive`] runs the pure steps
-//! ([`crate::set`], [`crate::events`], [`crate::subject`]) and the ports in order, and ends
+//! ([`crate::core::set`], [`crate::core::events`], [`crate::core::subject`]) and the ports in order, and ends
 //! in one [`Receipt`].
 //!
 //! The order is the guarantee: nothing is looked up (no table, no user) before the SET is
@@ -11,15 +11,15 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use cognito_names::Target;
 
-use crate::action::Action;
 use crate::alerts::{AlertQueue, QueueError};
-use crate::events::{merge, Plan};
-use crate::keys::{KeyLookup, KeySource, Keys};
+use crate::core::events::{merge, Plan};
+use crate::core::set::{self, Expected, SetRefusal, VerifiedSet, REPLAY_WINDOW};
+use crate::core::subject::{Directory, Lookup};
+use crate::keys::{KeyLookup, Keys, TransmitterKeySource};
 use crate::replays::{ReplayError, ReplayKey, Replays};
-use crate::set::{self, Expected, Refusal, VerifiedSet, REPLAY_WINDOW};
-use crate::subject::{Directory, Lookup};
 use crate::transmitter::FetchError;
 use crate::users::{Attribute, LookupError, Users};
+use cognito_names::Action;
 
 /// How one SET ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,13 +34,13 @@ pub enum Receipt {
         iss: String,
     },
     /// Not accepted: the SET's own fault (400 on push, `setErrs` on poll).
-    Refused(Refusal),
+    Refused(SetRefusal),
     /// Not the SET's fault: delivered again (5xx on push, no ack on poll).
     Failed {
         /// `jti` and `iss`, once the SET was verified.
         set: Option<(String, String)>,
         /// What failed.
-        failure: Failure,
+        failure: ReceiverFailure,
     },
 }
 
@@ -67,7 +67,7 @@ pub struct Accepted {
 
 /// What failed, when it is not the SET's fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Failure {
+pub enum ReceiverFailure {
     /// The transmitter's keys (or configuration) could not be fetched.
     #[error("the transmitter's keys are unavailable: {0}")]
     Keys(FetchError),
@@ -82,24 +82,24 @@ pub enum Failure {
     Queue(QueueError),
 }
 
-impl Failure {
+impl ReceiverFailure {
     /// A short name for logs and metrics: `Keys`, `Replays`, `Users`, `Queue`.
     pub fn stage(&self) -> &'static str {
         match self {
-            Failure::Keys(_) => "Keys",
-            Failure::Replays(_) => "Replays",
-            Failure::Users(_) => "Users",
-            Failure::Queue(_) => "Queue",
+            ReceiverFailure::Keys(_) => "Keys",
+            ReceiverFailure::Replays(_) => "Replays",
+            ReceiverFailure::Users(_) => "Users",
+            ReceiverFailure::Queue(_) => "Queue",
         }
     }
 }
 
 /// What the receiver acts on: the transmitter it trusts and where its users are.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
+pub struct ReceiverSettings {
     /// `SSF_ISSUER` and `SSF_AUDIENCE`.
     pub expected: Expected,
-    /// Subject mapping: `SSF_ISSUER`, `SSF_USER_POOL_IDS`, `SSF_IDENTITY_PROVIDER`.
+    /// SubjectIdentifier mapping: `SSF_ISSUER`, `SSF_USER_POOL_IDS`, `SSF_IDENTITY_PROVIDER`.
     pub directory: Directory,
     /// `SSF_COMPROMISE_ACTIONS`.
     pub compromise_actions: Vec<Action>,
@@ -108,7 +108,7 @@ pub struct Settings {
 /// The receiver: the key cache and the three ports.
 #[derive(Debug)]
 pub struct Receiver<K, U, Q, R> {
-    settings: Settings,
+    settings: ReceiverSettings,
     keys: Keys<K>,
     users: U,
     queue: Q,
@@ -122,9 +122,9 @@ pub fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Receiver<K, U, Q, R> {
+impl<K: TransmitterKeySource, U: Users, Q: AlertQueue, R: Replays> Receiver<K, U, Q, R> {
     /// A receiver for `settings` on these adapters. Nothing is fetched until a SET arrives.
-    pub fn new(settings: Settings, keys: K, users: U, queue: Q, replays: R) -> Self {
+    pub fn new(settings: ReceiverSettings, keys: K, users: U, queue: Q, replays: R) -> Self {
         Self {
             settings,
             keys: Keys::new(keys),
@@ -177,7 +177,7 @@ impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Receiver<K, U, Q, R> {
             Err(receipt) => return receipt,
         };
         if name.is_some_and(|name| name != set.jti) {
-            return Receipt::Refused(Refusal::JtiMismatch);
+            return Receipt::Refused(SetRefusal::JtiMismatch);
         }
         let failed = |failure| Receipt::Failed {
             set: Some((set.jti.clone(), set.iss.clone())),
@@ -192,7 +192,7 @@ impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Receiver<K, U, Q, R> {
                 }
             }
             Ok(false) => {}
-            Err(err) => return failed(Failure::Replays(err)),
+            Err(err) => return failed(ReceiverFailure::Replays(err)),
         }
         let plan = Plan::of(&set, &self.settings.compromise_actions);
         let mut found: Vec<Vec<Target>> = Vec::with_capacity(plan.requests.len());
@@ -200,7 +200,7 @@ impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Receiver<K, U, Q, R> {
             let lookup = Lookup::of(&request.subject, &self.settings.directory);
             match self.find(&lookup).await {
                 Ok(targets) => found.push(targets),
-                Err(err) => return failed(Failure::Users(err)),
+                Err(err) => return failed(ReceiverFailure::Users(err)),
             }
         }
         let alerts = merge(
@@ -209,7 +209,7 @@ impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Receiver<K, U, Q, R> {
         );
         if !alerts.is_empty() {
             if let Err(err) = self.queue.send(&alerts).await {
-                return failed(Failure::Queue(err));
+                return failed(ReceiverFailure::Queue(err));
             }
         }
         if let Err(err) = self
@@ -217,21 +217,21 @@ impl<K: KeySource, U: Users, Q: AlertQueue, R: Replays> Receiver<K, U, Q, R> {
             .remember(&key, set.iat.max(now).saturating_add(REPLAY_WINDOW))
             .await
         {
-            return failed(Failure::Replays(err));
+            return failed(ReceiverFailure::Replays(err));
         }
         Receipt::Accepted(accepted(&set, &plan, &found, alerts.len()))
     }
 
-    /// Steps 1 to 5 of [`crate::set`]: a verified SET, or the receipt that ends it.
+    /// Steps 1 to 5 of [`crate::core::set`]: a verified SET, or the receipt that ends it.
     async fn verify(&self, token: &str, now: u64) -> Result<VerifiedSet, Receipt> {
         let unverified = set::read(token).map_err(Receipt::Refused)?;
         let key = match self.keys.key(unverified.kid()).await {
             KeyLookup::Found(key) => key,
-            KeyLookup::Unknown => return Err(Receipt::Refused(Refusal::UnknownKey)),
+            KeyLookup::Unknown => return Err(Receipt::Refused(SetRefusal::UnknownKey)),
             KeyLookup::Unavailable(err) => {
                 return Err(Receipt::Failed {
                     set: None,
-                    failure: Failure::Keys(err),
+                    failure: ReceiverFailure::Keys(err),
                 })
             }
         };

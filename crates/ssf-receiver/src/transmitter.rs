@@ -83,7 +83,7 @@ impl TransmitterUrl {
     }
 }
 
-pub use cognito_revocation::http::{Answer, FetchError, FETCH_TIMEOUT};
+pub use cognito_revocation::http::{Answer, FetchError};
 
 /// The workspace's bounded client ([`BoundedClient`]), on the transmitter's URLs.
 #[derive(Debug, Default)]

@@ -1,6 +1,8 @@
 //! Test equipment shared by the workspace's tests and benchmarks, so there is one of each:
 //!
 //! - [`api_gateway`]: the HTTP API and REST authorizer events, and readers of the answers.
+//! - [`architecture`]: the layout rules every crate is held to (no import cycle, no import
+//!   from a lower layer to a higher one, no I/O crate in a pure layer), read from its tree.
 //! - [`bench`](mod@bench): what the benchmarks measure the same way (knobs, CPU time, percentiles, a stub
 //!   on its own thread, the cold start of a release binary).
 //! - [`http_stub`]: the scriptable HTTP/1.1 server on 127.0.0.1 (answers, delays, hangs,
@@ -11,6 +13,7 @@
 //!   DynamoDB set-up the tests need.
 
 pub mod api_gateway;
+pub mod architecture;
 pub mod bench;
 pub mod http_stub;
 pub mod moto;

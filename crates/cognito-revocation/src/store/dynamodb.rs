@@ -17,7 +17,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
 use super::{CutoffStore, Raise, StoreError};
-use crate::cutoff::{Cutoff, CutoffKey, UnixSeconds};
+use cognito_names::{Cutoff, CutoffKey, UnixSeconds};
 
 /// The table's only key attribute (S): `<userPoolId>#<sub>`.
 pub const KEY_ATTRIBUTE: &str = "pk";

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use super::{CutoffStore, Raise, StoreError};
-use crate::cutoff::{Cutoff, CutoffKey, UnixSeconds};
+use cognito_names::{Cutoff, CutoffKey, UnixSeconds};
 
 /// Cutoffs in a map; counts lookups so tests can see the lookup cache at work.
 #[derive(Debug, Default)]

@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
-use crate::cutoff::{Cutoff, CutoffKey, UnixSeconds};
+use cognito_names::{Cutoff, CutoffKey, UnixSeconds};
 
 /// Reads and raises cutoffs.
 pub trait CutoffStore: Send + Sync {

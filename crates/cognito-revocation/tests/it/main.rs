@@ -2,6 +2,7 @@
 //! RS256 tokens signed with the committed test-only key and a JWKS served over loopback
 //! HTTP, and the whole check with an in-memory cutoff store.
 
+mod architecture;
 mod check;
 mod support;
 mod verify;

@@ -11,8 +11,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use cognito_revocation::{
-    AcceptedTokenUse, AppClientId, HttpsKeySource, JwksEndpoint, MemoryCutoffStore, Policy,
-    RevocationCheck, UserPoolId, Verifier,
+    AcceptedTokenUse, AppClientId, HttpsKeySource, JwksEndpoint, MemoryCutoffStore,
+    RevocationCheck, TokenPolicy, UserPoolId, Verifier,
 };
 use http_body_util::Full;
 use hyper::server::conn::http1;
@@ -162,8 +162,8 @@ impl JwksServer {
     }
 }
 
-pub fn policy(token_use: AcceptedTokenUse) -> Policy {
-    Policy::new(
+pub fn policy(token_use: AcceptedTokenUse) -> TokenPolicy {
+    TokenPolicy::new(
         [UserPoolId::parse(POOL).unwrap()],
         [AppClientId::parse(CLIENT).unwrap()],
         token_use,

@@ -1,4 +1,4 @@
-//! The HTTPS adapter of [`KeySource`]: `GET` the transmitter's JWKS, at `SSF_JWKS_URI` or at
+//! The HTTPS adapter of [`TransmitterKeySource`]: `GET` the transmitter's JWKS, at `SSF_JWKS_URI` or at
 //! the `jwks_uri` of its configuration (SSF 1.0 section 7), found by discovery.
 //!
 //! Discovery trusts nothing it did not ask for: the configuration is fetched from the
@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 
-use super::KeySource;
+use super::TransmitterKeySource;
 use crate::transmitter::{FetchError, HttpsClient, TransmitterUrl, MAX_DOCUMENT_BYTES};
 
 /// Where the JWKS is.
@@ -30,7 +30,7 @@ pub enum JwksLocation {
 
 /// Fetches the JWKS over HTTPS (or HTTP on loopback).
 #[derive(Debug)]
-pub struct HttpsKeySource {
+pub struct HttpsTransmitterKeySource {
     client: Arc<HttpsClient>,
     location: JwksLocation,
     discovered: Mutex<Option<TransmitterUrl>>,
@@ -42,7 +42,7 @@ struct Configuration {
     jwks_uri: Option<String>,
 }
 
-impl HttpsKeySource {
+impl HttpsTransmitterKeySource {
     /// A source for `location`, through `client`.
     pub fn new(client: Arc<HttpsClient>, location: JwksLocation) -> Self {
         Self {
@@ -92,7 +92,7 @@ impl HttpsKeySource {
     }
 }
 
-impl KeySource for HttpsKeySource {
+impl TransmitterKeySource for HttpsTransmitterKeySource {
     async fn fetch(&self) -> Result<Vec<u8>, FetchError> {
         let url = self.jwks_uri().await?;
         let fetched = self.client.get(&url, MAX_DOCUMENT_BYTES).await;

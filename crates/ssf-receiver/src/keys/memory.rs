@@ -1,9 +1,9 @@
-//! A [`KeySource`] that serves scripted answers and counts its fetches, for tests.
+//! A [`TransmitterKeySource`] that serves scripted answers and counts its fetches, for tests.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use super::KeySource;
+use super::TransmitterKeySource;
 use crate::transmitter::FetchError;
 
 /// Serves its answers in order, repeating the last one.
@@ -33,7 +33,7 @@ impl StaticKeySource {
     }
 }
 
-impl KeySource for StaticKeySource {
+impl TransmitterKeySource for StaticKeySource {
     async fn fetch(&self) -> Result<Vec<u8>, FetchError> {
         self.fetches.fetch_add(1, Ordering::SeqCst);
         let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());

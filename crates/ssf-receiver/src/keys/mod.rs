@@ -1,5 +1,5 @@
-//! The transmitter's signing keys: where they come from ([`KeySource`], the port; its HTTPS
-//! adapter [`HttpsKeySource`], which finds the JWKS by discovery when it is not configured;
+//! The transmitter's signing keys: where they come from ([`TransmitterKeySource`], the port; its HTTPS
+//! adapter [`HttpsTransmitterKeySource`], which finds the JWKS by discovery when it is not configured;
 //! [`StaticKeySource`] for tests), what of a JWKS is kept (RS256 and ES256 signing keys), and
 //! the per-instance cache ([`Keys`]): the workspace's one [`KeySetCache`], so an unknown
 //! `kid` refetches at most once per [`REFETCH_INTERVAL`] and a failed fetch is retried after
@@ -8,7 +8,7 @@
 mod https;
 mod memory;
 
-pub use https::{HttpsKeySource, JwksLocation};
+pub use https::{HttpsTransmitterKeySource, JwksLocation};
 pub use memory::StaticKeySource;
 
 use std::future::Future;
@@ -17,11 +17,11 @@ use std::sync::Arc;
 use cognito_revocation::jwks::{signing_keys, KeySet, SigningAlg as JwkAlg};
 pub use cognito_revocation::jwks::{KeySetCache, REFETCH_INTERVAL, RETRY_AFTER_FAILURE};
 
-use crate::set::{KeyKind, VerifyingKey};
+use crate::core::set::{KeyKind, VerifyingKey};
 use crate::transmitter::FetchError;
 
 /// Fetches the transmitter's JSON Web Key Set document.
-pub trait KeySource: Send + Sync {
+pub trait TransmitterKeySource: Send + Sync {
     /// The raw JWKS document (`{"keys": [...]}`).
     fn fetch(&self) -> impl Future<Output = Result<Vec<u8>, FetchError>> + Send;
 }
@@ -41,7 +41,7 @@ impl<S> std::fmt::Debug for Keys<S> {
     }
 }
 
-impl<S: KeySource> Keys<S> {
+impl<S: TransmitterKeySource> Keys<S> {
     /// A cache filled from `source`. Nothing is fetched until a SET needs a key.
     pub fn new(source: S) -> Self {
         Self {

@@ -4,7 +4,7 @@
 //! ([`NoReplays`], when `REVOCATION_TABLE` is not set, decided once at start-up) and an
 //! in-memory one for tests ([`MemoryReplays`]).
 //!
-//! [`REPLAY_WINDOW`]: crate::set::REPLAY_WINDOW
+//! [`REPLAY_WINDOW`]: crate::core::set::REPLAY_WINDOW
 
 mod dynamodb;
 mod memory;

@@ -8,22 +8,22 @@ use std::sync::{Arc, Mutex};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use cognito_names::Action;
 use cognito_names::UserPoolId;
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use lambda_edge::MetricsSink;
 use serde_json::{json, Value};
-use ssf_receiver::action::Action;
-use ssf_receiver::alerts::{AlertQueue, MemoryAlertQueue};
-use ssf_receiver::authorization::Authorization;
-use ssf_receiver::function::Function;
-use ssf_receiver::keys::{HttpsKeySource, JwksLocation};
-use ssf_receiver::receiver::{unix_now, Receiver, Settings};
-use ssf_receiver::replays::{MemoryReplays, Replays};
-use ssf_receiver::set::Expected;
-use ssf_receiver::subject::Directory;
-use ssf_receiver::transmitter::HttpsClient;
-use ssf_receiver::users::{MemoryUser, MemoryUsers, Users};
+use ssf_receiver::Authorization;
+use ssf_receiver::Directory;
+use ssf_receiver::Expected;
+use ssf_receiver::Function;
+use ssf_receiver::HttpsClient;
+use ssf_receiver::{unix_now, Receiver, ReceiverSettings};
+use ssf_receiver::{AlertQueue, MemoryAlertQueue};
+use ssf_receiver::{HttpsTransmitterKeySource, JwksLocation};
+use ssf_receiver::{MemoryReplays, Replays};
+use ssf_receiver::{MemoryUser, MemoryUsers, Users};
 pub use test_support::http_stub::{HttpStub, StubReply, StubRequest};
 
 pub const RSA_KEY: &str = include_str!("../keys/test-only-rsa-private.pem");
@@ -195,14 +195,14 @@ impl Default for Options {
 /// The function under test, on in-memory fakes, against a transmitter.
 pub struct App<U: Users = MemoryUsers, Q: AlertQueue = MemoryAlertQueue, R: Replays = MemoryReplays>
 {
-    pub function: Function<HttpsKeySource, U, Q, R>,
+    pub function: Function<HttpsTransmitterKeySource, U, Q, R>,
     pub issuer: String,
     pub metrics: Arc<Mutex<Vec<Value>>>,
 }
 
 /// The settings of a receiver of `issuer`.
-pub fn settings(issuer: &str, compromise_actions: Vec<Action>) -> Settings {
-    Settings {
+pub fn settings(issuer: &str, compromise_actions: Vec<Action>) -> ReceiverSettings {
+    ReceiverSettings {
         expected: Expected {
             issuer: issuer.to_owned(),
             audience: AUDIENCE.to_owned(),
@@ -247,7 +247,7 @@ impl<U: Users, Q: AlertQueue, R: Replays> App<U, Q, R> {
         };
         let receiver = Receiver::new(
             settings(&issuer, options.compromise_actions),
-            HttpsKeySource::new(Arc::new(HttpsClient::new()), location),
+            HttpsTransmitterKeySource::new(Arc::new(HttpsClient::new()), location),
             users,
             queue,
             replays,
@@ -403,7 +403,7 @@ impl<U: Users, Q: AlertQueue, R: Replays> App<U, Q, R> {
         let url = format!("{}/poll", transmitter.url())
             .parse()
             .expect("a loopback URL");
-        let endpoint = ssf_receiver::poller::PollEndpoint::new(
+        let endpoint = ssf_receiver::PollEndpoint::new(
             Arc::new(HttpsClient::new()),
             url,
             Some(POLL_AUTHORIZATION.parse().expect("a header value")),
@@ -415,7 +415,7 @@ impl<U: Users, Q: AlertQueue, R: Replays> App<U, Q, R> {
     }
 
     /// Invokes the function as its EventBridge schedule does.
-    pub async fn scheduled(&self) -> Result<Value, ssf_receiver::function::InvocationError> {
+    pub async fn scheduled(&self) -> Result<Value, ssf_receiver::InvocationError> {
         let event = json!({
             "version": "0",
             "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",

@@ -2,6 +2,7 @@
 //! (its JWKS and configuration served by the workspace's HTTP stub), discovery, and the
 //! subjects and adapters on moto.
 
+mod architecture;
 mod discovery;
 mod end_to_end;
 mod helpers;

@@ -6,13 +6,13 @@ use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
 use aws_sdk_cognitoidentityprovider::Client as Cognito;
 use cognito_names::UserPoolId;
 use serde_json::{json, Value};
-use ssf_receiver::alerts::SqsAlertQueue;
-use ssf_receiver::keys::{HttpsKeySource, JwksLocation};
-use ssf_receiver::receiver::Receiver;
-use ssf_receiver::replays::DynamoDbReplays;
-use ssf_receiver::subject::Directory;
-use ssf_receiver::transmitter::HttpsClient;
-use ssf_receiver::users::CognitoUsers;
+use ssf_receiver::CognitoUsers;
+use ssf_receiver::Directory;
+use ssf_receiver::DynamoDbReplays;
+use ssf_receiver::HttpsClient;
+use ssf_receiver::Receiver;
+use ssf_receiver::SqsAlertQueue;
+use ssf_receiver::{HttpsTransmitterKeySource, JwksLocation};
 use std::sync::Arc;
 use test_support::moto::{self, Moto};
 
@@ -100,8 +100,8 @@ async fn subjects_are_found_with_list_users_and_alerts_stored_on_sqs() {
     let mut settings = settings(
         &issuer,
         vec![
-            ssf_receiver::action::Action::SignOut,
-            ssf_receiver::action::Action::ResetPassword,
+            cognito_names::Action::SignOut,
+            cognito_names::Action::ResetPassword,
         ],
     );
     settings.directory = Directory {
@@ -114,7 +114,7 @@ async fn subjects_are_found_with_list_users_and_alerts_stored_on_sqs() {
     };
     let receiver = Receiver::new(
         settings,
-        HttpsKeySource::new(
+        HttpsTransmitterKeySource::new(
             Arc::new(HttpsClient::new()),
             JwksLocation::Configured(format!("{}/jwks", transmitter.url()).parse().unwrap()),
         ),
@@ -133,13 +133,13 @@ async fn subjects_are_found_with_list_users_and_alerts_stored_on_sqs() {
     ));
     let receipt = receiver.receive(&by_sub).await;
     assert!(
-        matches!(receipt, ssf_receiver::receiver::Receipt::Accepted(ref a) if a.alerts_queued == 1),
+        matches!(receipt, ssf_receiver::Receipt::Accepted(ref a) if a.alerts_queued == 1),
         "{receipt:?}"
     );
     // The same SET again: a replay, nothing queued.
     assert!(matches!(
         receiver.receive(&by_sub).await,
-        ssf_receiver::receiver::Receipt::Replayed { .. }
+        ssf_receiver::Receipt::Replayed { .. }
     ));
     // The transmitter's own user, federated as Google_<sub>.
     let federated = sign(&claims(
@@ -149,7 +149,7 @@ async fn subjects_are_found_with_list_users_and_alerts_stored_on_sqs() {
         iss_sub(&issuer, "1122334455"),
     ));
     assert!(
-        matches!(receiver.receive(&federated).await, ssf_receiver::receiver::Receipt::Accepted(ref a) if a.alerts_queued == 1)
+        matches!(receiver.receive(&federated).await, ssf_receiver::Receipt::Accepted(ref a) if a.alerts_queued == 1)
     );
     // An email matching users of two pools, the unverified one left out.
     let by_email = sign(&claims(
@@ -159,7 +159,7 @@ async fn subjects_are_found_with_list_users_and_alerts_stored_on_sqs() {
         email("shared@example.com"),
     ));
     assert!(
-        matches!(receiver.receive(&by_email).await, ssf_receiver::receiver::Receipt::Accepted(ref a) if a.alerts_queued == 2)
+        matches!(receiver.receive(&by_email).await, ssf_receiver::Receipt::Accepted(ref a) if a.alerts_queued == 2)
     );
     // Nobody.
     let unknown = sign(&claims(
@@ -169,7 +169,7 @@ async fn subjects_are_found_with_list_users_and_alerts_stored_on_sqs() {
         iss_sub(&first_issuer, "no-such-sub"),
     ));
     assert!(
-        matches!(receiver.receive(&unknown).await, ssf_receiver::receiver::Receipt::Accepted(ref a) if a.alerts_queued == 0 && a.subjects_unknown == 1)
+        matches!(receiver.receive(&unknown).await, ssf_receiver::Receipt::Accepted(ref a) if a.alerts_queued == 0 && a.subjects_unknown == 1)
     );
 
     let received = bodies(&moto::drain(&sqs, &queue).await);
@@ -229,17 +229,17 @@ async fn a_missing_queue_or_pool_is_a_failure_not_a_refusal() {
     let transmitter = transmitter().await;
     let issuer = format!("{}/tenant", transmitter.url());
     let build = |pools: Vec<UserPoolId>, queue: &str| {
-        let mut settings = settings(&issuer, vec![ssf_receiver::action::Action::SignOut]);
+        let mut settings = settings(&issuer, vec![cognito_names::Action::SignOut]);
         settings.directory.pools = pools;
         Receiver::new(
             settings,
-            HttpsKeySource::new(
+            HttpsTransmitterKeySource::new(
                 Arc::new(HttpsClient::new()),
                 JwksLocation::Configured(format!("{}/jwks", transmitter.url()).parse().unwrap()),
             ),
             CognitoUsers::new(&sdk),
             SqsAlertQueue::new(&sdk, queue),
-            ssf_receiver::replays::NoReplays,
+            ssf_receiver::NoReplays,
         )
     };
     let pool_issuer = format!("https://cognito-idp.{}.amazonaws.com/{pool}", moto::REGION);
@@ -257,8 +257,8 @@ async fn a_missing_queue_or_pool_is_a_failure_not_a_refusal() {
     assert!(
         matches!(
             receipt,
-            ssf_receiver::receiver::Receipt::Failed {
-                failure: ssf_receiver::receiver::Failure::Queue(_),
+            ssf_receiver::Receipt::Failed {
+                failure: ssf_receiver::ReceiverFailure::Queue(_),
                 ..
             }
         ),
@@ -277,8 +277,8 @@ async fn a_missing_queue_or_pool_is_a_failure_not_a_refusal() {
     assert!(
         matches!(
             receipt,
-            ssf_receiver::receiver::Receipt::Failed {
-                failure: ssf_receiver::receiver::Failure::Users(_),
+            ssf_receiver::Receipt::Failed {
+                failure: ssf_receiver::ReceiverFailure::Users(_),
                 ..
             }
         ),
@@ -288,7 +288,7 @@ async fn a_missing_queue_or_pool_is_a_failure_not_a_refusal() {
 
 #[tokio::test]
 async fn a_secret_is_read_from_secrets_manager_again_after_rotation_and_a_missing_one_is_named() {
-    use ssf_receiver::secrets::{SecretArn, Secrets, SecretsManager};
+    use ssf_receiver::{SecretArn, Secrets, SecretsManager};
     let moto = Moto::start().await;
     let sdk = moto.sdk_config().await;
     let created = aws_sdk_secretsmanager::Client::new(&sdk)
@@ -320,9 +320,9 @@ async fn a_secret_is_read_from_secrets_manager_again_after_rotation_and_a_missin
     assert_eq!(err.code, "ResourceNotFoundException", "{err}");
 
     // Rotated while the function runs: read again through the same adapter.
-    let credential = ssf_receiver::secrets::Rotating::from_secret(
+    let credential = ssf_receiver::Rotating::from_secret(
         "Bearer from-the-secret"
-            .parse::<ssf_receiver::authorization::Authorization>()
+            .parse::<ssf_receiver::Authorization>()
             .expect("a header value"),
         arn.clone(),
         "SSF_AUTHORIZATION_SECRET_ARN",

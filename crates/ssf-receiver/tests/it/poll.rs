@@ -3,7 +3,7 @@
 //! failed is neither (delivered again), and the last request only acknowledges.
 
 use serde_json::{json, Value};
-use ssf_receiver::function::InvocationError;
+use ssf_receiver::InvocationError;
 
 use crate::helpers::*;
 

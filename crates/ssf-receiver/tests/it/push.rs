@@ -1,12 +1,12 @@
 //! The push table of docs/ssf-receiver.md, answer by answer, against the test transmitter on
 //! 127.0.0.1 and the in-memory fakes.
 
+use cognito_names::Action;
 use jsonwebtoken::Algorithm;
 use serde_json::{json, Value};
-use ssf_receiver::action::Action;
-use ssf_receiver::receiver::unix_now;
-use ssf_receiver::replays::ReplayKey;
-use ssf_receiver::set::MAX_SET_BYTES;
+use ssf_receiver::unix_now;
+use ssf_receiver::ReplayKey;
+use ssf_receiver::MAX_SET_BYTES;
 
 use crate::helpers::*;
 
@@ -377,12 +377,12 @@ fn jwks_before_rotation() -> String {
 #[tokio::test(start_paused = true)]
 async fn a_new_key_during_a_jwks_outage_is_a_503_and_the_same_set_is_202_once_it_recovers() {
     use lambda_edge::MetricsSink;
-    use ssf_receiver::function::Function;
-    use ssf_receiver::keys::{StaticKeySource, REFETCH_INTERVAL, RETRY_AFTER_FAILURE};
-    use ssf_receiver::receiver::Receiver;
-    use ssf_receiver::replays::MemoryReplays;
-    use ssf_receiver::transmitter::FetchError;
-    use ssf_receiver::users::MemoryUsers;
+    use ssf_receiver::FetchError;
+    use ssf_receiver::Function;
+    use ssf_receiver::MemoryReplays;
+    use ssf_receiver::MemoryUsers;
+    use ssf_receiver::Receiver;
+    use ssf_receiver::{StaticKeySource, REFETCH_INTERVAL, RETRY_AFTER_FAILURE};
 
     let issuer = "https://transmitter.example.com/tenant";
     let receiver = Receiver::new(
@@ -393,7 +393,7 @@ async fn a_new_key_during_a_jwks_outage_is_a_503_and_the_same_set_is_202_once_it
             Ok(jwks().into_bytes()),
         ]),
         MemoryUsers::new(users()),
-        ssf_receiver::alerts::MemoryAlertQueue::new(),
+        ssf_receiver::MemoryAlertQueue::new(),
         MemoryReplays::new(),
     );
     let function = Function::new(receiver, None, MetricsSink::with_writer("T", "f", |_| {}));

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
-use ssf_receiver::poller::PollEndpoint;
-use ssf_receiver::secrets::{MemorySecrets, Rotating};
-use ssf_receiver::transmitter::HttpsClient;
+use ssf_receiver::HttpsClient;
+use ssf_receiver::PollEndpoint;
+use ssf_receiver::{MemorySecrets, Rotating};
 use test_support::http_stub::{HttpStub, StubReply};
 
 use crate::helpers::*;
@@ -126,10 +126,7 @@ async fn poll_endpoint(accepted: &Arc<Mutex<String>>, refusal: u16) -> HttpStub 
     .await
 }
 
-fn polling(
-    stub: &HttpStub,
-    credential: Rotating<ssf_receiver::authorization::Credential>,
-) -> PollEndpoint {
+fn polling(stub: &HttpStub, credential: Rotating<ssf_receiver::Credential>) -> PollEndpoint {
     PollEndpoint::new(
         Arc::new(HttpsClient::new()),
         format!("{}/poll", stub.url())

@@ -16,7 +16,7 @@ pub const MEMORY_USERS: usize = 10_000;
 
 /// The users whose sequence succeeded, least recently used first out.
 #[derive(Debug)]
-pub struct Memory {
+pub struct Recall {
     capacity: usize,
     inner: Mutex<Inner>,
 }
@@ -28,13 +28,13 @@ struct Inner {
     order: BTreeMap<u64, Target>,
 }
 
-impl Default for Memory {
+impl Default for Recall {
     fn default() -> Self {
         Self::with_capacity(MEMORY_USERS)
     }
 }
 
-impl Memory {
+impl Recall {
     /// A memory of at most `capacity` users.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
@@ -91,7 +91,7 @@ impl Memory {
 
 #[cfg(test)]
 mod tests {
-    use cognito_revocation::UnixSeconds;
+    use cognito_names::UnixSeconds;
 
     use super::*;
     use crate::core::action::Actions;
@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn the_memory_is_bounded_and_drops_the_user_used_least_recently() {
-        let memory = Memory::with_capacity(3);
+        let memory = Recall::with_capacity(3);
         for name in ["a", "b", "c"] {
             memory.remember(&user(name), at(1));
         }
@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn a_later_sequence_replaces_an_earlier_one() {
-        let memory = Memory::with_capacity(3);
+        let memory = Recall::with_capacity(3);
         memory.remember(&user("a"), at(5));
         memory.remember(&user("a"), at(3));
         assert_eq!(memory.recall(&user("a")), Some(at(5)));

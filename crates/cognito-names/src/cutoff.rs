@@ -10,7 +10,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::identity::{Subject, UserPoolId};
+use crate::{Subject, UserPoolId};
 
 /// A moment in whole Unix seconds, as JWT claims and the cutoff table hold it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

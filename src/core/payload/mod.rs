@@ -10,24 +10,18 @@
 //! per element of `detail.findings`, its body that finding's JSON text. Each log event and
 //! each finding is read on its own, so one bad one cannot fail the rest.
 
-use std::io::Read;
-
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::Engine;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-/// A decoded CloudWatch Logs payload larger than this is refused as undecodable: Lambda's
-/// asynchronous payloads are at most 1 MB, and log text compresses perhaps tenfold, so only a
-/// gzip bomb gets here.
-pub const MAX_DECODED_LOG_BYTES: u64 = 32 * 1024 * 1024;
+mod logs;
+mod security_hub;
+mod sqs;
 
-/// Security Hub's EventBridge detail types that carry findings.
-const SECURITY_HUB_DETAIL_TYPES: [&str; 2] = [
-    "Security Hub Findings - Imported",
-    "Security Hub Findings - Custom Action",
-];
+use logs::log_records;
+#[cfg(test)]
+use logs::MAX_DECODED_LOG_BYTES;
+use security_hub::SecurityHubEvent;
+use sqs::sqs_records;
 
 /// One alert as it arrived, before any decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -305,309 +299,6 @@ struct Envelope<'a> {
     time: Option<&'a RawValue>,
 }
 
-/// The fields of one SQS record the function reads.
-#[derive(Debug, Default, Deserialize)]
-struct SqsRecord<'a> {
-    #[serde(rename = "eventSource", borrow, default)]
-    event_source: Option<&'a RawValue>,
-    #[serde(rename = "messageId", borrow, default)]
-    message_id: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    body: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    attributes: Option<&'a RawValue>,
-    #[serde(rename = "eventSourceARN", borrow, default)]
-    event_source_arn: Option<&'a RawValue>,
-}
-
-/// The SQS record attributes the function reads.
-#[derive(Debug, Default, Deserialize)]
-struct SqsAttributes<'a> {
-    #[serde(rename = "ApproximateReceiveCount", borrow, default)]
-    receive_count: Option<&'a RawValue>,
-    #[serde(rename = "MessageGroupId", borrow, default)]
-    group_id: Option<&'a RawValue>,
-    #[serde(rename = "SentTimestamp", borrow, default)]
-    sent_timestamp: Option<&'a RawValue>,
-}
-
-/// The records of an SQS event: a non-empty `Records` array whose entries all say
-/// `"eventSource": "aws:sqs"`. Each body is read as a direct payload would be
-/// ([`expand`]).
-fn sqs_records(records: &RawValue, account: Option<&str>) -> Option<Vec<Record>> {
-    let raw: Vec<&RawValue> = serde_json::from_str(records.get()).ok()?;
-    let parsed: Vec<SqsRecord> = raw
-        .iter()
-        .map(|r| serde_json::from_str(r.get()).unwrap_or_default())
-        .collect();
-    let all_sqs = !parsed.is_empty()
-        && parsed
-            .iter()
-            .all(|r| r.event_source.and_then(text).as_deref() == Some("aws:sqs"));
-    if !all_sqs {
-        return None;
-    }
-    Some(
-        parsed
-            .iter()
-            .map(sqs_record)
-            .flat_map(|mut record| {
-                let body = std::mem::take(&mut record.body);
-                expand(&body, record, Delivery::Queue, account).1
-            })
-            .collect(),
-    )
-}
-
-fn sqs_record(record: &SqsRecord) -> Record {
-    let attributes: SqsAttributes = record
-        .attributes
-        .and_then(|a| serde_json::from_str(a.get()).ok())
-        .unwrap_or_default();
-    Record {
-        // A record without an id cannot be reported alone; an empty identifier makes Lambda
-        // retry the whole batch, which loses nothing.
-        message_id: record.message_id.and_then(text).unwrap_or_default(),
-        // A body that is not a string of characters (a lone surrogate escape, a number) is
-        // kept as its JSON text: the closest to the original that text can hold.
-        body: record
-            .body
-            .map(|b| text(b).unwrap_or_else(|| unquoted(b.get())))
-            .unwrap_or_default(),
-        receive_count: attributes
-            .receive_count
-            .and_then(text)
-            .and_then(|c| c.parse().ok()),
-        group_id: attributes.group_id.and_then(text),
-        source_arn: record.event_source_arn.and_then(text),
-        origin: Origin::Alert,
-        provenance: Provenance {
-            raised_at_ms: attributes
-                .sent_timestamp
-                .and_then(text)
-                .and_then(|t| t.parse().ok()),
-            ..Provenance::default()
-        },
-    }
-}
-
-/// The records of a CloudWatch Logs payload (`document`, whose `awslogs` member is
-/// `awslogs`): one per log event; one `Control` record for a `CONTROL_MESSAGE`; one
-/// `Undecodable` record holding the whole document when it cannot be read. Each is a copy
-/// of `delivery`.
-fn log_records(
-    awslogs: &RawValue,
-    document: &str,
-    delivery: &Record,
-    how: Delivery,
-    account: Option<&str>,
-) -> Vec<Record> {
-    let whole = |origin: Origin| Record {
-        body: document.to_owned(),
-        origin,
-        ..delivery.clone()
-    };
-    let data = match decode_log_data(awslogs) {
-        Ok(data) => data,
-        Err(reason) => return vec![whole(Origin::Undecodable(reason))],
-    };
-    let parsed: LogData = match serde_json::from_str(&data) {
-        Ok(parsed) => parsed,
-        Err(err) => {
-            return vec![whole(Origin::Undecodable(format!(
-                "the decoded data is not JSON: {err}"
-            )))]
-        }
-    };
-    if parsed.message_type.and_then(text).as_deref() == Some("CONTROL_MESSAGE") {
-        return vec![Record {
-            body: data.clone(),
-            ..whole(Origin::Control)
-        }];
-    }
-    let own = account.is_some() && parsed.owner.and_then(text).as_deref() == account;
-    let events: Vec<&RawValue> = match parsed
-        .log_events
-        .and_then(|e| serde_json::from_str(e.get()).ok())
-    {
-        Some(events) => events,
-        None => {
-            return vec![whole(Origin::Undecodable(
-                "the decoded data has no logEvents array".to_owned(),
-            ))]
-        }
-    };
-    events
-        .iter()
-        .enumerate()
-        .map(|(index, raw)| {
-            let event: LogEvent = serde_json::from_str(raw.get()).unwrap_or_default();
-            let id = event
-                .id
-                .and_then(text)
-                .filter(|id| !id.is_empty())
-                .unwrap_or_else(|| format!("{}#{index}", delivery.message_id));
-            Record {
-                message_id: match how {
-                    Delivery::Queue => delivery.message_id.clone(),
-                    Delivery::Event | Delivery::Direct => id.clone(),
-                },
-                body: event
-                    .message
-                    .map(|m| text(m).unwrap_or_else(|| m.get().to_owned()))
-                    .unwrap_or_default(),
-                receive_count: delivery.receive_count,
-                group_id: delivery.group_id.clone(),
-                source_arn: delivery.source_arn.clone(),
-                origin: Origin::LogEvent,
-                provenance: Provenance {
-                    raised_at_ms: event.timestamp.or(delivery.provenance.raised_at_ms),
-                    cognito_log: own,
-                    alert_id: Some(id),
-                    ..Provenance::default()
-                },
-            }
-        })
-        .collect()
-}
-
-/// `awslogs.data` decoded: base64 (padding optional), then gzip, then UTF-8 text.
-fn decode_log_data(awslogs: &RawValue) -> Result<String, String> {
-    let holder: AwsLogs =
-        serde_json::from_str(awslogs.get()).map_err(|_| "awslogs is not an object".to_owned())?;
-    let data = holder
-        .data
-        .and_then(text)
-        .ok_or_else(|| "awslogs.data is not a string".to_owned())?;
-    let lenient = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    );
-    let gzip = lenient
-        .decode(data.trim())
-        .map_err(|e| format!("awslogs.data is not base64: {e}"))?;
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(&gzip[..])
-        .take(MAX_DECODED_LOG_BYTES + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| format!("awslogs.data is not gzip: {e}"))?;
-    if out.len() as u64 > MAX_DECODED_LOG_BYTES {
-        return Err(format!(
-            "awslogs.data decodes to more than {MAX_DECODED_LOG_BYTES} bytes"
-        ));
-    }
-    String::from_utf8(out).map_err(|_| "the decoded data is not UTF-8".to_owned())
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct AwsLogs<'a> {
-    #[serde(borrow, default)]
-    data: Option<&'a RawValue>,
-}
-
-/// The fields of a decoded CloudWatch Logs payload the function reads.
-#[derive(Debug, Default, Deserialize)]
-struct LogData<'a> {
-    #[serde(rename = "messageType", borrow, default)]
-    message_type: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    owner: Option<&'a RawValue>,
-    #[serde(rename = "logEvents", borrow, default)]
-    log_events: Option<&'a RawValue>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct LogEvent<'a> {
-    #[serde(borrow, default)]
-    id: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "lenient_u64")]
-    timestamp: Option<u64>,
-    #[serde(borrow, default)]
-    message: Option<&'a RawValue>,
-}
-
-/// A Security Hub findings event: `source` `aws.securityhub`, one of the two findings detail
-/// types, and a non-empty `detail.findings` array. (An event without findings is read like
-/// any other EventBridge event, and dead-lettered as naming no one.)
-struct SecurityHubEvent {
-    time_ms: Option<u64>,
-    resource: Option<String>,
-    findings: Vec<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct HubEnvelope<'a> {
-    #[serde(borrow, default)]
-    time: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    source: Option<&'a RawValue>,
-    #[serde(rename = "detail-type", borrow, default)]
-    detail_type: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    resources: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    detail: Option<&'a RawValue>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct HubDetail<'a> {
-    #[serde(borrow, default)]
-    findings: Option<&'a RawValue>,
-}
-
-impl SecurityHubEvent {
-    /// The event `text` holds, if it is a Security Hub findings event.
-    fn read(document: &str) -> Option<Self> {
-        let envelope: HubEnvelope = serde_json::from_str(document).ok()?;
-        let is_hub = envelope.source.and_then(text).as_deref() == Some("aws.securityhub")
-            && envelope
-                .detail_type
-                .and_then(text)
-                .is_some_and(|t| SECURITY_HUB_DETAIL_TYPES.contains(&t.as_str()));
-        if !is_hub {
-            return None;
-        }
-        let detail: HubDetail = serde_json::from_str(envelope.detail?.get()).ok()?;
-        let findings: Vec<&RawValue> = serde_json::from_str(detail.findings?.get()).ok()?;
-        if findings.is_empty() {
-            return None;
-        }
-        Some(Self {
-            time_ms: envelope.time.and_then(text).as_deref().and_then(epoch_ms),
-            resource: envelope.resources.and_then(first_text),
-            findings: findings.iter().map(|f| f.get().to_owned()).collect(),
-        })
-    }
-
-    /// One record per finding, each a copy of `delivery` (its id, receive count, group and
-    /// source) with the finding as its body, and the event's first resource (a custom
-    /// action's ARN) kept whatever the delivery's source.
-    fn records(self, delivery: &Record) -> Vec<Record> {
-        let action_target = self.resource;
-        self.findings
-            .into_iter()
-            .enumerate()
-            .map(|(index, body)| Record {
-                body,
-                origin: Origin::Finding { index },
-                provenance: Provenance {
-                    alert_id: Some(format!("findings[{index}]")),
-                    action_target: action_target.clone(),
-                    ..delivery.provenance.clone()
-                },
-                ..delivery.clone()
-            })
-            .collect()
-    }
-}
-
-/// A number that may be anything else: read when it is a whole number, `None` otherwise, so
-/// that an odd timestamp cannot make a log event unreadable.
-fn lenient_u64<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
-    let raw: Option<&RawValue> = serde::Deserialize::deserialize(deserializer)?;
-    Ok(raw.and_then(|r| serde_json::from_str::<u64>(r.get()).ok()))
-}
-
 /// Milliseconds since the epoch of an RFC 3339 UTC time as EventBridge writes it
 /// (`2026-11-30T23:22:43Z`, fractions of a second allowed); `None` for anything else.
 pub fn epoch_ms(time: &str) -> Option<u64> {
@@ -664,6 +355,8 @@ fn unquoted(raw: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+
     use super::*;
 
     fn batch(json: &str) -> Batch {
@@ -673,7 +366,7 @@ mod tests {
 
     #[test]
     fn sqs_event_gives_one_record_per_message() {
-        let b = batch(include_str!("../../events/sqs-mixed-batch.json"));
+        let b = batch(include_str!("../../../events/sqs-mixed-batch.json"));
         assert_eq!(b.source, Source::Sqs { fifo: false });
         assert!(b.records.len() >= 5);
         assert!(b.records.iter().all(|r| !r.message_id.is_empty()));
@@ -682,14 +375,14 @@ mod tests {
 
     #[test]
     fn fifo_sqs_event_keeps_message_groups() {
-        let b = batch(include_str!("../../events/sqs-fifo.json"));
+        let b = batch(include_str!("../../../events/sqs-fifo.json"));
         assert_eq!(b.source, Source::Sqs { fifo: true });
         assert!(b.records.iter().all(|r| r.group_id.is_some()));
     }
 
     #[test]
     fn eventbridge_event_is_one_record_with_the_event_as_body() {
-        let json = include_str!("../../events/eventbridge.json");
+        let json = include_str!("../../../events/eventbridge.json");
         let b = batch(json);
         assert_eq!(b.source, Source::EventBridge);
         assert_eq!(b.records.len(), 1);
@@ -745,11 +438,12 @@ mod tests {
     }
     #[test]
     fn a_cloudwatch_logs_payload_gives_one_record_per_log_event_with_its_line_as_body() {
-        let b = batch(include_str!("../../events/cwl-userauthevents.json"));
+        let b = batch(include_str!("../../../events/cwl-userauthevents.json"));
         assert_eq!(b.source, Source::CloudWatchLogs);
-        let decoded: serde_json::Value =
-            serde_json::from_str(include_str!("../../events/cwl-userauthevents.decoded.json"))
-                .unwrap();
+        let decoded: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../events/cwl-userauthevents.decoded.json"
+        ))
+        .unwrap();
         let events = decoded["logEvents"].as_array().unwrap();
         assert_eq!(b.records.len(), events.len());
         for (record, event) in b.records.iter().zip(events) {
@@ -762,17 +456,17 @@ mod tests {
     #[test]
     fn unpadded_base64_is_read_too() {
         let b = batch(include_str!(
-            "../../events/cwl-userauthevents-variants.json"
+            "../../../events/cwl-userauthevents-variants.json"
         ));
         assert_eq!(b.records.len(), 2);
-        let data = include_str!("../../events/cwl-control-message.json").replace('=', "");
+        let data = include_str!("../../../events/cwl-control-message.json").replace('=', "");
         let unpadded = batch(&data);
         assert_eq!(unpadded.records[0].origin, Origin::Control);
     }
 
     #[test]
     fn a_control_message_is_one_control_record() {
-        let b = batch(include_str!("../../events/cwl-control-message.json"));
+        let b = batch(include_str!("../../../events/cwl-control-message.json"));
         assert_eq!(b.source, Source::CloudWatchLogs);
         assert_eq!(b.records.len(), 1);
         assert_eq!(b.records[0].origin, Origin::Control);
@@ -783,11 +477,11 @@ mod tests {
     fn an_undecodable_payload_is_one_record_holding_the_payload_verbatim() {
         for (json, why) in [
             (
-                include_str!("../../events/cwl-corrupt-not-gzip.json"),
+                include_str!("../../../events/cwl-corrupt-not-gzip.json"),
                 "not gzip",
             ),
             (
-                include_str!("../../events/cwl-corrupt-not-base64.json"),
+                include_str!("../../../events/cwl-corrupt-not-base64.json"),
                 "not base64",
             ),
             (r#"{"awslogs":{"data":42}}"#, "not a string"),
@@ -854,7 +548,7 @@ mod tests {
 
     #[test]
     fn a_security_hub_event_gives_one_record_per_finding() {
-        let json = include_str!("../../events/securityhub-imported.json");
+        let json = include_str!("../../../events/securityhub-imported.json");
         let b = batch(json);
         assert_eq!(b.source, Source::EventBridge);
         let event: serde_json::Value = serde_json::from_str(json).unwrap();
@@ -871,7 +565,7 @@ mod tests {
 
     #[test]
     fn a_security_hub_event_in_an_sqs_body_is_expanded_within_the_batch() {
-        let hub = include_str!("../../events/securityhub-imported.json");
+        let hub = include_str!("../../../events/securityhub-imported.json");
         let sqs = serde_json::json!({"Records": [
             {"eventSource": "aws:sqs", "messageId": "m1", "body": hub,
              "attributes": {"ApproximateReceiveCount": "3"}, "eventSourceARN": "arn:aws:sqs:eu-west-1:1:alerts"},

@@ -1,5 +1,5 @@
 //! A Security Event Token (RFC 8417) from its bytes to a [`VerifiedSet`], pure: no I/O, no
-//! clock of its own. Every refusal is a [`Refusal`] that knows its RFC 8935 `err` code.
+//! clock of its own. Every refusal is a [`SetRefusal`] that knows its RFC 8935 `err` code.
 //!
 //! The checks, in order; nothing read before step 4 is trusted, and it only decides which
 //! key to check the signature with:
@@ -76,7 +76,7 @@ impl ErrCode {
 /// never a claim's value, so that a refusal can be logged and answered without echoing what
 /// an unauthenticated sender wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
+pub enum SetRefusal {
     /// Over [`MAX_SET_BYTES`].
     #[error("the SET is larger than 64 KiB")]
     TooLarge,
@@ -113,16 +113,16 @@ pub enum Refusal {
     /// No `jti`.
     #[error("the SET has no jti")]
     NoJti,
-    /// A `jti` longer than [`MAX_JTI_BYTES`].
+    /// A `jti` longer than `MAX_JTI_BYTES`.
     #[error("the SET's jti is longer than 512 bytes")]
     JtiTooLong,
     /// No `iat`, or not a number.
     #[error("the SET has no iat")]
     NoIat,
-    /// `iat` more than [`MAX_CLOCK_SKEW`] ahead.
+    /// `iat` more than `MAX_CLOCK_SKEW` ahead.
     #[error("the SET's iat is in the future")]
     IssuedInFuture,
-    /// `iat` older than [`REPLAY_WINDOW`].
+    /// `iat` older than `REPLAY_WINDOW`.
     #[error("the SET's iat is older than 24 hours")]
     TooOld,
     /// `exp` is in the past (or not a number).
@@ -136,29 +136,29 @@ pub enum Refusal {
     JtiMismatch,
 }
 
-impl Refusal {
+impl SetRefusal {
     /// The `err` code answered for this refusal.
     pub fn err(self) -> ErrCode {
         match self {
-            Refusal::Algorithm
-            | Refusal::KeyInHeader
-            | Refusal::UnknownKey
-            | Refusal::KeyType
-            | Refusal::Signature => ErrCode::InvalidKey,
-            Refusal::Issuer => ErrCode::InvalidIssuer,
-            Refusal::Audience => ErrCode::InvalidAudience,
-            Refusal::TooLarge
-            | Refusal::Malformed
-            | Refusal::Type
-            | Refusal::Critical
-            | Refusal::NoJti
-            | Refusal::JtiTooLong
-            | Refusal::NoIat
-            | Refusal::IssuedInFuture
-            | Refusal::TooOld
-            | Refusal::Expired
-            | Refusal::NoEvents
-            | Refusal::JtiMismatch => ErrCode::InvalidRequest,
+            SetRefusal::Algorithm
+            | SetRefusal::KeyInHeader
+            | SetRefusal::UnknownKey
+            | SetRefusal::KeyType
+            | SetRefusal::Signature => ErrCode::InvalidKey,
+            SetRefusal::Issuer => ErrCode::InvalidIssuer,
+            SetRefusal::Audience => ErrCode::InvalidAudience,
+            SetRefusal::TooLarge
+            | SetRefusal::Malformed
+            | SetRefusal::Type
+            | SetRefusal::Critical
+            | SetRefusal::NoJti
+            | SetRefusal::JtiTooLong
+            | SetRefusal::NoIat
+            | SetRefusal::IssuedInFuture
+            | SetRefusal::TooOld
+            | SetRefusal::Expired
+            | SetRefusal::NoEvents
+            | SetRefusal::JtiMismatch => ErrCode::InvalidRequest,
         }
     }
 }
@@ -245,13 +245,13 @@ impl Unverified<'_> {
     }
 
     /// Step 4: checks the signature with `key`, and only then decodes the claims.
-    pub fn verify(&self, key: &VerifyingKey) -> Result<Map<String, Value>, Refusal> {
+    pub fn verify(&self, key: &VerifyingKey) -> Result<Map<String, Value>, SetRefusal> {
         let fits = matches!(
             (self.alg, key.kind),
             (SigningAlg::Rs256, KeyKind::Rsa) | (SigningAlg::Es256, KeyKind::EcP256)
         );
         if !fits {
-            return Err(Refusal::KeyType);
+            return Err(SetRefusal::KeyType);
         }
         let genuine = jsonwebtoken::crypto::verify(
             self.signature,
@@ -261,21 +261,21 @@ impl Unverified<'_> {
         )
         .unwrap_or(false);
         if !genuine {
-            return Err(Refusal::Signature);
+            return Err(SetRefusal::Signature);
         }
         decode_json(self.payload)
     }
 }
 
 /// Steps 1 to 3: the size, the three segments and the header.
-pub fn read(set: &str) -> Result<Unverified<'_>, Refusal> {
+pub fn read(set: &str) -> Result<Unverified<'_>, SetRefusal> {
     if set.len() > MAX_SET_BYTES {
-        return Err(Refusal::TooLarge);
+        return Err(SetRefusal::TooLarge);
     }
     let (header, payload, signature) =
-        cognito_revocation::jws::segments(set).ok_or(Refusal::Malformed)?;
+        cognito_revocation::jws::segments(set).ok_or(SetRefusal::Malformed)?;
     if !cognito_revocation::jws::is_base64url(payload) {
-        return Err(Refusal::Malformed);
+        return Err(SetRefusal::Malformed);
     }
     let header: Header = decode_json(header)?;
     let typ_ok = header.typ.as_deref().is_some_and(|typ| {
@@ -285,26 +285,26 @@ pub fn read(set: &str) -> Result<Unverified<'_>, Refusal> {
         typ == "secevent+jwt" || typ == "application/secevent+jwt"
     });
     if !typ_ok {
-        return Err(Refusal::Type);
+        return Err(SetRefusal::Type);
     }
     let alg = match header.alg.as_deref() {
         Some("RS256") => SigningAlg::Rs256,
         Some("ES256") => SigningAlg::Es256,
-        _ => return Err(Refusal::Algorithm),
+        _ => return Err(SetRefusal::Algorithm),
     };
     if header.jwk.is_some() || header.jku.is_some() || header.x5u.is_some() || header.x5c.is_some()
     {
-        return Err(Refusal::KeyInHeader);
+        return Err(SetRefusal::KeyInHeader);
     }
     if header.crit.is_some() {
-        return Err(Refusal::Critical);
+        return Err(SetRefusal::Critical);
     }
     let kid = header
         .kid
         .filter(|kid| !kid.is_empty())
-        .ok_or(Refusal::UnknownKey)?;
+        .ok_or(SetRefusal::UnknownKey)?;
     if signature.is_empty() || !cognito_revocation::jws::is_base64url(signature) {
-        return Err(Refusal::Signature);
+        return Err(SetRefusal::Signature);
     }
     let signing_input = &set[..set.len() - signature.len() - 1];
     Ok(Unverified {
@@ -345,10 +345,10 @@ pub fn admit(
     mut claims: Map<String, Value>,
     expected: &Expected,
     now: u64,
-) -> Result<VerifiedSet, Refusal> {
+) -> Result<VerifiedSet, SetRefusal> {
     let iss = match claims.remove("iss") {
         Some(Value::String(iss)) if iss == expected.issuer => iss,
-        _ => return Err(Refusal::Issuer),
+        _ => return Err(SetRefusal::Issuer),
     };
     let addressed = match claims.get("aud") {
         Some(Value::String(aud)) => *aud == expected.audience,
@@ -358,29 +358,34 @@ pub fn admit(
         _ => false,
     };
     if !addressed {
-        return Err(Refusal::Audience);
+        return Err(SetRefusal::Audience);
     }
     let jti = match claims.remove("jti") {
-        Some(Value::String(jti)) if jti.len() > MAX_JTI_BYTES => return Err(Refusal::JtiTooLong),
+        Some(Value::String(jti)) if jti.len() > MAX_JTI_BYTES => {
+            return Err(SetRefusal::JtiTooLong)
+        }
         Some(Value::String(jti)) if !jti.is_empty() => jti,
-        _ => return Err(Refusal::NoJti),
+        _ => return Err(SetRefusal::NoJti),
     };
-    let iat = claims.get("iat").and_then(seconds).ok_or(Refusal::NoIat)?;
+    let iat = claims
+        .get("iat")
+        .and_then(seconds)
+        .ok_or(SetRefusal::NoIat)?;
     if iat > now.saturating_add(MAX_CLOCK_SKEW) {
-        return Err(Refusal::IssuedInFuture);
+        return Err(SetRefusal::IssuedInFuture);
     }
     if iat < now.saturating_sub(REPLAY_WINDOW) {
-        return Err(Refusal::TooOld);
+        return Err(SetRefusal::TooOld);
     }
     if let Some(exp) = claims.get("exp") {
         match seconds(exp) {
             Some(exp) if exp > now => {}
-            _ => return Err(Refusal::Expired),
+            _ => return Err(SetRefusal::Expired),
         }
     }
     let events = match claims.remove("events") {
         Some(Value::Object(events)) if !events.is_empty() => events,
-        _ => return Err(Refusal::NoEvents),
+        _ => return Err(SetRefusal::NoEvents),
     };
     Ok(VerifiedSet {
         jti,
@@ -398,9 +403,9 @@ fn seconds(value: &Value) -> Option<u64> {
         .or_else(|| value.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
 }
 
-/// A JSON segment of the compact JWS, or [`Refusal::Malformed`].
-fn decode_json<T: serde::de::DeserializeOwned>(segment: &str) -> Result<T, Refusal> {
-    cognito_revocation::jws::decode_json(segment).ok_or(Refusal::Malformed)
+/// A JSON segment of the compact JWS, or [`SetRefusal::Malformed`].
+fn decode_json<T: serde::de::DeserializeOwned>(segment: &str) -> Result<T, SetRefusal> {
+    cognito_revocation::jws::decode_json(segment).ok_or(SetRefusal::Malformed)
 }
 
 #[cfg(test)]
@@ -465,8 +470,8 @@ mod tests {
     #[test]
     fn a_set_over_64_kib_is_refused_before_decoding() {
         let s = "a".repeat(MAX_SET_BYTES + 1);
-        assert_eq!(read(&s).unwrap_err(), Refusal::TooLarge);
-        assert_eq!(Refusal::TooLarge.err(), ErrCode::InvalidRequest);
+        assert_eq!(read(&s).unwrap_err(), SetRefusal::TooLarge);
+        assert_eq!(SetRefusal::TooLarge.err(), ErrCode::InvalidRequest);
     }
 
     #[test]
@@ -483,7 +488,7 @@ mod tests {
             format!("{header}.%%%.c2ln"),
             ".e30.c2ln".to_owned(),
         ] {
-            assert_eq!(read(&bad).unwrap_err(), Refusal::Malformed, "{bad:?}");
+            assert_eq!(read(&bad).unwrap_err(), SetRefusal::Malformed, "{bad:?}");
         }
     }
 
@@ -493,9 +498,9 @@ mod tests {
             r#"{"alg":"RS256","kid":"k"}"#,
             r#"{"typ":"JWT","alg":"RS256","kid":"k"}"#,
         ] {
-            assert_eq!(read(&set(header)).unwrap_err(), Refusal::Type);
+            assert_eq!(read(&set(header)).unwrap_err(), SetRefusal::Type);
         }
-        assert_eq!(Refusal::Type.err(), ErrCode::InvalidRequest);
+        assert_eq!(SetRefusal::Type.err(), ErrCode::InvalidRequest);
     }
 
     #[test]
@@ -504,7 +509,7 @@ mod tests {
             let header = format!(r#"{{"typ":"secevent+jwt","alg":"{alg}","kid":"k"}}"#);
             assert_eq!(
                 read(&set(&header)).unwrap_err(),
-                Refusal::Algorithm,
+                SetRefusal::Algorithm,
                 "{alg}"
             );
         }
@@ -513,8 +518,8 @@ mod tests {
             b64(r#"{"typ":"secevent+jwt","alg":"none"}"#),
             b64("{}")
         );
-        assert_eq!(read(&none).unwrap_err(), Refusal::Algorithm);
-        assert_eq!(Refusal::Algorithm.err(), ErrCode::InvalidKey);
+        assert_eq!(read(&none).unwrap_err(), SetRefusal::Algorithm);
+        assert_eq!(SetRefusal::Algorithm.err(), ErrCode::InvalidKey);
     }
 
     #[test]
@@ -526,17 +531,17 @@ mod tests {
             r#""x5c":["MII"]"#,
         ] {
             let header = format!(r#"{{"typ":"secevent+jwt","alg":"RS256","kid":"k",{member}}}"#);
-            assert_eq!(read(&set(&header)).unwrap_err(), Refusal::KeyInHeader);
+            assert_eq!(read(&set(&header)).unwrap_err(), SetRefusal::KeyInHeader);
         }
-        assert_eq!(Refusal::KeyInHeader.err(), ErrCode::InvalidKey);
+        assert_eq!(SetRefusal::KeyInHeader.err(), ErrCode::InvalidKey);
     }
 
     #[test]
     fn a_missing_kid_is_an_unknown_key_and_crit_is_refused() {
         let s = set(r#"{"typ":"secevent+jwt","alg":"RS256"}"#);
-        assert_eq!(read(&s).unwrap_err(), Refusal::UnknownKey);
+        assert_eq!(read(&s).unwrap_err(), SetRefusal::UnknownKey);
         let s = set(r#"{"typ":"secevent+jwt","alg":"RS256","kid":"k","crit":["x"],"x":1}"#);
-        assert_eq!(read(&s).unwrap_err(), Refusal::Critical);
+        assert_eq!(read(&s).unwrap_err(), SetRefusal::Critical);
     }
 
     #[test]
@@ -557,14 +562,14 @@ mod tests {
         ] {
             assert_eq!(
                 admit(with("iss", iss), &expected(), NOW),
-                Err(Refusal::Issuer)
+                Err(SetRefusal::Issuer)
             );
         }
         assert_eq!(
             admit(without("iss"), &expected(), NOW),
-            Err(Refusal::Issuer)
+            Err(SetRefusal::Issuer)
         );
-        assert_eq!(Refusal::Issuer.err(), ErrCode::InvalidIssuer);
+        assert_eq!(SetRefusal::Issuer.err(), ErrCode::InvalidIssuer);
     }
 
     #[test]
@@ -574,14 +579,14 @@ mod tests {
         for aud in [json!("other"), json!(["other"]), json!([])] {
             assert_eq!(
                 admit(with("aud", aud), &expected(), NOW),
-                Err(Refusal::Audience)
+                Err(SetRefusal::Audience)
             );
         }
         assert_eq!(
             admit(without("aud"), &expected(), NOW),
-            Err(Refusal::Audience)
+            Err(SetRefusal::Audience)
         );
-        assert_eq!(Refusal::Audience.err(), ErrCode::InvalidAudience);
+        assert_eq!(SetRefusal::Audience.err(), ErrCode::InvalidAudience);
     }
 
     #[test]
@@ -591,14 +596,14 @@ mod tests {
         let over = "j".repeat(MAX_JTI_BYTES + 1);
         assert_eq!(
             admit(with("jti", json!(over)), &expected(), NOW),
-            Err(Refusal::JtiTooLong)
+            Err(SetRefusal::JtiTooLong)
         );
-        assert_eq!(Refusal::JtiTooLong.err(), ErrCode::InvalidRequest);
+        assert_eq!(SetRefusal::JtiTooLong.err(), ErrCode::InvalidRequest);
         // Counted in bytes: 171 three-byte characters are 513 bytes.
         let wide = "\u{20ac}".repeat(171);
         assert_eq!(
             admit(with("jti", json!(wide)), &expected(), NOW),
-            Err(Refusal::JtiTooLong)
+            Err(SetRefusal::JtiTooLong)
         );
         let key = crate::replays::ReplayKey::new(&"i".repeat(MAX_ISSUER_BYTES), &longest);
         assert!(key.as_str().len() <= 2048);
@@ -606,10 +611,13 @@ mod tests {
 
     #[test]
     fn a_jti_is_required() {
-        assert_eq!(admit(without("jti"), &expected(), NOW), Err(Refusal::NoJti));
+        assert_eq!(
+            admit(without("jti"), &expected(), NOW),
+            Err(SetRefusal::NoJti)
+        );
         assert_eq!(
             admit(with("jti", json!("")), &expected(), NOW),
-            Err(Refusal::NoJti)
+            Err(SetRefusal::NoJti)
         );
     }
 
@@ -625,7 +633,7 @@ mod tests {
                 &expected(),
                 NOW
             ),
-            Err(Refusal::IssuedInFuture)
+            Err(SetRefusal::IssuedInFuture)
         );
         assert_eq!(
             admit(
@@ -633,9 +641,12 @@ mod tests {
                 &expected(),
                 NOW
             ),
-            Err(Refusal::TooOld)
+            Err(SetRefusal::TooOld)
         );
-        assert_eq!(admit(without("iat"), &expected(), NOW), Err(Refusal::NoIat));
+        assert_eq!(
+            admit(without("iat"), &expected(), NOW),
+            Err(SetRefusal::NoIat)
+        );
     }
 
     #[test]
@@ -644,7 +655,7 @@ mod tests {
         for exp in [json!(NOW), json!(NOW - 1), json!("later")] {
             assert_eq!(
                 admit(with("exp", exp), &expected(), NOW),
-                Err(Refusal::Expired)
+                Err(SetRefusal::Expired)
             );
         }
     }
@@ -654,12 +665,12 @@ mod tests {
         for events in [json!({}), json!([]), json!("x")] {
             assert_eq!(
                 admit(with("events", events), &expected(), NOW),
-                Err(Refusal::NoEvents)
+                Err(SetRefusal::NoEvents)
             );
         }
         assert_eq!(
             admit(without("events"), &expected(), NOW),
-            Err(Refusal::NoEvents)
+            Err(SetRefusal::NoEvents)
         );
     }
 }

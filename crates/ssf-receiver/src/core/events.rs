@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use cognito_names::Target;
 use serde_json::Value;
 
-use crate::action::Action;
-use crate::alerts::Alert;
-use crate::set::VerifiedSet;
-use crate::subject::Subject;
+use crate::core::alert::Alert;
+use crate::core::set::VerifiedSet;
+use crate::core::subject::SubjectIdentifier;
+use cognito_names::Action;
 
 const CAEP: &str = "https://schemas.openid.net/secevent/caep/event-type/";
 const RISC: &str = "https://schemas.openid.net/secevent/risc/event-type/";
@@ -68,7 +68,7 @@ pub struct Request {
     /// The event type URI.
     pub event_type: String,
     /// Its subject (`sub_id`, else the event's `subject`).
-    pub subject: Subject,
+    pub subject: SubjectIdentifier,
     /// The actions asked, `sign-out` first. Beyond `sign-out` only for an `iss_sub`
     /// subject: one email address may name users of several pools.
     pub actions: Vec<Action>,
@@ -104,9 +104,10 @@ impl Plan {
                     continue;
                 }
             };
-            let subject = Subject::read(set.sub_id.as_ref().or_else(|| body.get("subject")));
+            let subject =
+                SubjectIdentifier::read(set.sub_id.as_ref().or_else(|| body.get("subject")));
             let actions = match subject {
-                Subject::IssSub { .. } => asked,
+                SubjectIdentifier::IssSub { .. } => asked,
                 _ => vec![Action::SignOut],
             };
             plan.requests.push(Request {

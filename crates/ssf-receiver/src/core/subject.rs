@@ -1,9 +1,9 @@
 //! Subjects (RFC 9493 subject identifiers) and whom they name, pure.
 //!
-//! [`Subject::read`] takes a subject identifier as a SET carries it: `iss_sub`, `email`, a
+//! [`SubjectIdentifier::read`] takes a subject identifier as a SET carries it: `iss_sub`, `email`, a
 //! `complex` subject's `user` member; also the legacy RISC spelling (`subject_type`
 //! `iss-sub` / `email`) that some transmitters still send. Anything else is
-//! [`Subject::Other`], which names nobody. [`Lookup::of`] then says how to find the Cognito
+//! [`SubjectIdentifier::Other`], which names nobody. [`Lookup::of`] then says how to find the Cognito
 //! users a subject names (docs/ssf-receiver.md), before any call is made.
 
 use cognito_names::{UserPoolId, Username};
@@ -11,7 +11,7 @@ use serde_json::Value;
 
 /// A subject identifier, as far as this receiver understands it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Subject {
+pub enum SubjectIdentifier {
     /// `iss_sub`: a user by its issuer and its `sub` there.
     IssSub {
         /// The issuer.
@@ -26,38 +26,38 @@ pub enum Subject {
     Other(String),
 }
 
-impl Subject {
+impl SubjectIdentifier {
     /// The subject identifier `value`, when there is one.
-    pub fn read(value: Option<&Value>) -> Subject {
+    pub fn read(value: Option<&Value>) -> SubjectIdentifier {
         let Some(value) = value else {
-            return Subject::Other("none".to_owned());
+            return SubjectIdentifier::Other("none".to_owned());
         };
         let text = |name: &str| value.get(name).and_then(Value::as_str).map(str::to_owned);
         let format = text("format").or_else(|| text("subject_type"));
         match format.as_deref() {
             Some("iss_sub" | "iss-sub") => match (text("iss"), text("sub")) {
-                (Some(iss), Some(sub)) => Subject::IssSub { iss, sub },
-                _ => Subject::Other("iss_sub".to_owned()),
+                (Some(iss), Some(sub)) => SubjectIdentifier::IssSub { iss, sub },
+                _ => SubjectIdentifier::Other("iss_sub".to_owned()),
             },
             Some("email") => match text("email") {
-                Some(email) => Subject::Email(email),
-                None => Subject::Other("email".to_owned()),
+                Some(email) => SubjectIdentifier::Email(email),
+                None => SubjectIdentifier::Other("email".to_owned()),
             },
             Some("complex") => match value.get("user") {
-                Some(user) => Subject::read(Some(user)),
-                None => Subject::Other("complex".to_owned()),
+                Some(user) => SubjectIdentifier::read(Some(user)),
+                None => SubjectIdentifier::Other("complex".to_owned()),
             },
-            Some(other) => Subject::Other(short(other)),
-            None => Subject::Other("none".to_owned()),
+            Some(other) => SubjectIdentifier::Other(short(other)),
+            None => SubjectIdentifier::Other("none".to_owned()),
         }
     }
 
     /// The format, for logs: `iss_sub`, `email`, or the other format's name.
     pub fn format(&self) -> &str {
         match self {
-            Subject::IssSub { .. } => "iss_sub",
-            Subject::Email(_) => "email",
-            Subject::Other(format) => format,
+            SubjectIdentifier::IssSub { .. } => "iss_sub",
+            SubjectIdentifier::Email(_) => "email",
+            SubjectIdentifier::Other(format) => format,
         }
     }
 }
@@ -100,9 +100,9 @@ pub struct Directory {
 
 impl Lookup {
     /// How to find the users `subject` names in `directory`.
-    pub fn of(subject: &Subject, directory: &Directory) -> Lookup {
+    pub fn of(subject: &SubjectIdentifier, directory: &Directory) -> Lookup {
         match subject {
-            Subject::IssSub { iss, sub } if filterable(sub) => {
+            SubjectIdentifier::IssSub { iss, sub } if filterable(sub) => {
                 if let Some(pool) = directory.pools.iter().find(|p| p.issuer() == *iss) {
                     return Lookup::BySub {
                         pool: pool.clone(),
@@ -117,7 +117,7 @@ impl Lookup {
                     _ => Lookup::Nobody,
                 }
             }
-            Subject::Email(email) if filterable(email) && email.contains('@') => {
+            SubjectIdentifier::Email(email) if filterable(email) && email.contains('@') => {
                 Lookup::ByEmail(email.clone())
             }
             _ => Lookup::Nobody,
@@ -155,23 +155,23 @@ mod tests {
     #[test]
     fn the_rfc_9493_formats_are_read() {
         assert_eq!(
-            Subject::read(Some(&json!({"format": "iss_sub", "iss": "i", "sub": "s"}))),
-            Subject::IssSub {
+            SubjectIdentifier::read(Some(&json!({"format": "iss_sub", "iss": "i", "sub": "s"}))),
+            SubjectIdentifier::IssSub {
                 iss: "i".into(),
                 sub: "s".into()
             }
         );
         assert_eq!(
-            Subject::read(Some(&json!({"format": "email", "email": "a@b.c"}))),
-            Subject::Email("a@b.c".into())
+            SubjectIdentifier::read(Some(&json!({"format": "email", "email": "a@b.c"}))),
+            SubjectIdentifier::Email("a@b.c".into())
         );
         assert_eq!(
-            Subject::read(Some(&json!({"format": "opaque", "id": "x"}))),
-            Subject::Other("opaque".into())
+            SubjectIdentifier::read(Some(&json!({"format": "opaque", "id": "x"}))),
+            SubjectIdentifier::Other("opaque".into())
         );
-        assert_eq!(Subject::read(None).format(), "none");
+        assert_eq!(SubjectIdentifier::read(None).format(), "none");
         assert_eq!(
-            Subject::read(Some(&json!({"email": "a@b.c"}))).format(),
+            SubjectIdentifier::read(Some(&json!({"email": "a@b.c"}))).format(),
             "none"
         );
     }
@@ -184,23 +184,23 @@ mod tests {
             "session": {"format": "opaque", "id": "s"},
         });
         assert_eq!(
-            Subject::read(Some(&complex)),
-            Subject::Email("a@b.c".into())
+            SubjectIdentifier::read(Some(&complex)),
+            SubjectIdentifier::Email("a@b.c".into())
         );
         let no_user = json!({"format": "complex", "device": {"format": "opaque", "id": "d"}});
-        assert_eq!(Subject::read(Some(&no_user)).format(), "complex");
+        assert_eq!(SubjectIdentifier::read(Some(&no_user)).format(), "complex");
     }
 
     #[test]
     fn the_legacy_risc_spelling_is_read() {
         let google =
             json!({"subject_type": "iss-sub", "iss": "https://accounts.google.com/", "sub": "7"});
-        assert_eq!(Subject::read(Some(&google)).format(), "iss_sub");
+        assert_eq!(SubjectIdentifier::read(Some(&google)).format(), "iss_sub");
     }
 
     #[test]
     fn an_iss_sub_of_a_listed_pool_is_looked_up_by_sub_there() {
-        let subject = Subject::IssSub {
+        let subject = SubjectIdentifier::IssSub {
             iss: pool().issuer(),
             sub: "s-1".into(),
         };
@@ -211,7 +211,7 @@ mod tests {
                 sub: "s-1".into()
             }
         );
-        let unlisted = Subject::IssSub {
+        let unlisted = SubjectIdentifier::IssSub {
             iss: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other".into(),
             sub: "s-1".into(),
         };
@@ -223,7 +223,7 @@ mod tests {
 
     #[test]
     fn an_iss_sub_of_the_transmitter_is_the_federated_username_when_a_provider_is_set() {
-        let subject = Subject::IssSub {
+        let subject = SubjectIdentifier::IssSub {
             iss: "https://idp.example.com/".into(),
             sub: "00u1".into(),
         };
@@ -237,11 +237,11 @@ mod tests {
     #[test]
     fn an_email_is_looked_up_everywhere_and_other_formats_name_nobody() {
         assert_eq!(
-            Lookup::of(&Subject::Email("a@b.c".into()), &directory(None)),
+            Lookup::of(&SubjectIdentifier::Email("a@b.c".into()), &directory(None)),
             Lookup::ByEmail("a@b.c".into())
         );
         assert_eq!(
-            Lookup::of(&Subject::Other("opaque".into()), &directory(None)),
+            Lookup::of(&SubjectIdentifier::Other("opaque".into()), &directory(None)),
             Lookup::Nobody
         );
     }
@@ -250,12 +250,12 @@ mod tests {
     fn a_value_that_would_bend_the_filter_names_nobody() {
         for bad in ["a\"@b.c", "a\\@b.c", "a\n@b.c", "", "nobody"] {
             assert_eq!(
-                Lookup::of(&Subject::Email(bad.into()), &directory(None)),
+                Lookup::of(&SubjectIdentifier::Email(bad.into()), &directory(None)),
                 Lookup::Nobody,
                 "{bad:?}"
             );
         }
-        let sub = Subject::IssSub {
+        let sub = SubjectIdentifier::IssSub {
             iss: pool().issuer(),
             sub: "x\" or sub = \"y".into(),
         };
