@@ -2,8 +2,6 @@
 //! metrics document, and the return value the event source expects (docs/alerts-and-dead-letters.md#return-values,
 //! decided in the core's `response` module).
 
-use std::time::{Duration, SystemTime};
-
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde_json::value::RawValue;
 use tokio::time::Instant;
@@ -137,22 +135,7 @@ pub fn account_of(function_arn: &str) -> Option<&str> {
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
 }
 
-/// Lambda's longest timeout: the deadline assumed when the runtime gives none that is real.
-pub const LAMBDA_MAX_TIMEOUT: Duration = Duration::from_secs(900);
-
-/// The tokio instant of a wall-clock deadline; a deadline already past is now. A deadline
-/// more than a day in the past is no real deadline but an emulator's placeholder
-/// (`cargo lambda watch` sends the constant 600000, i.e. 1970), and is read as Lambda's
-/// longest timeout from now.
-pub fn instant_of(deadline: SystemTime) -> Instant {
-    let now = SystemTime::now();
-    let remaining = match deadline.duration_since(now) {
-        Ok(remaining) => remaining,
-        Err(past) if past.duration() > Duration::from_secs(86_400) => LAMBDA_MAX_TIMEOUT,
-        Err(_) => Duration::ZERO,
-    };
-    Instant::now() + remaining
-}
+pub use lambda_edge::{instant_of, LAMBDA_MAX_TIMEOUT};
 
 #[cfg(test)]
 mod tests {
@@ -166,24 +149,5 @@ mod tests {
         );
         assert_eq!(account_of("not an arn"), None);
         assert_eq!(account_of("arn:aws:lambda:eu-west-1:12:function:x"), None);
-    }
-
-    #[test]
-    fn a_deadline_in_the_future_leaves_its_remaining_time() {
-        let remaining = instant_of(SystemTime::now() + Duration::from_secs(30)) - Instant::now();
-        assert!(remaining > Duration::from_secs(29) && remaining <= Duration::from_secs(30));
-    }
-
-    #[test]
-    fn a_deadline_just_past_leaves_no_time() {
-        let at = instant_of(SystemTime::now() - Duration::from_secs(5));
-        assert!(at <= Instant::now());
-    }
-
-    #[test]
-    fn an_emulators_placeholder_deadline_is_read_as_lambdas_longest_timeout() {
-        let placeholder = SystemTime::UNIX_EPOCH + Duration::from_millis(600_000);
-        let remaining = instant_of(placeholder) - Instant::now();
-        assert!(remaining > Duration::from_secs(899));
     }
 }

@@ -24,13 +24,16 @@
 
 #![warn(missing_docs)]
 
+mod deadline;
 pub mod emf;
 mod env;
 pub mod logging;
 mod sdk;
+pub mod sdk_error;
 mod start;
 mod values;
 
+pub use deadline::{instant_of, instant_of_ms, LAMBDA_MAX_TIMEOUT};
 pub use emf::{Measure, Metrics, MetricsSink};
 pub use env::{ConfigError, Env};
 pub use sdk::sdk_timeouts;

@@ -56,20 +56,10 @@ async fn run<R: Replays>(started: Started<Config>, replays: R) -> ExitCode {
     );
     let function = &function;
     let handler = service_fn(move |event: LambdaEvent<Value>| async move {
-        let deadline = deadline(event.context.deadline);
+        let deadline = lambda_edge::instant_of_ms(event.context.deadline);
         Box::pin(function.handle_until(&event.payload, &event.context.request_id, Some(deadline)))
             .await
             .map_err(lambda_runtime::Error::from)
     });
     lambda_edge::exit_code(lambda_runtime::run(handler).await)
-}
-
-/// The invocation's deadline (Unix milliseconds, from the Runtime API) as an instant.
-fn deadline(deadline_ms: u64) -> tokio::time::Instant {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
-    let left = u128::from(deadline_ms).saturating_sub(now_ms);
-    tokio::time::Instant::now()
-        + std::time::Duration::from_millis(u64::try_from(left).unwrap_or(u64::MAX))
 }

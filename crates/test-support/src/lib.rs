@@ -5,6 +5,8 @@
 //!   from a lower layer to a higher one, no I/O crate in a pure layer), read from its tree.
 //! - [`bench`](mod@bench): what the benchmarks measure the same way (knobs, CPU time, percentiles, a stub
 //!   on its own thread, the cold start of a release binary).
+//! - [`fake_aws`]: Cognito's and SQS's wire protocols on the stub, and the SDK configuration
+//!   that points the real adapters at it.
 //! - [`http_stub`]: the scriptable HTTP/1.1 server on 127.0.0.1 (answers, delays, hangs,
 //!   resets; records every request). The fault tests, the emulator and the benchmarks' stub
 //!   Cognito are built on it.
@@ -15,6 +17,7 @@
 pub mod api_gateway;
 pub mod architecture;
 pub mod bench;
+pub mod fake_aws;
 pub mod http_stub;
 pub mod moto;
 pub mod runtime_api;

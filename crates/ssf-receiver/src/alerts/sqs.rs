@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchOutput;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
+use lambda_edge::sdk_error::describe;
 use md5::{Digest, Md5};
 
 use super::{Alert, AlertQueue, QueueError};
@@ -70,9 +70,9 @@ impl AlertQueue for SqsAlertQueue {
                     })?;
                 request = request.entries(entry);
             }
-            let output = request.send().await.map_err(|err| QueueError {
-                code: err.code().unwrap_or("Transport").to_owned(),
-                message: DisplayErrorContext(&err).to_string(),
+            let output = request.send().await.map_err(|err| {
+                let (code, message) = describe(&err);
+                QueueError { code, message }
             })?;
             confirm(&bodies, &output)?;
         }

@@ -6,9 +6,10 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_config::SdkConfig;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use lambda_edge::sdk_error::describe;
 
 use super::{ReplayError, ReplayKey, Replays};
 
@@ -48,10 +49,8 @@ impl DynamoDbReplays {
 fn error<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
     err: aws_sdk_dynamodb::error::SdkError<E, R>,
 ) -> ReplayError {
-    ReplayError {
-        code: err.code().unwrap_or("Transport").to_owned(),
-        message: DisplayErrorContext(&err).to_string(),
-    }
+    let (code, message) = describe(&err);
+    ReplayError { code, message }
 }
 
 impl Replays for DynamoDbReplays {

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use aws_config::{Region, SdkConfig};
-use aws_sdk_secretsmanager::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_secretsmanager::Client;
+use lambda_edge::sdk_error::describe;
 
 use super::{SecretArn, SecretError, Secrets};
 
@@ -41,11 +41,9 @@ impl Secrets for SecretsManager {
             .secret_id(arn.as_str())
             .send()
             .await
-            .map_err(|err| SecretError {
-                code: err.code().unwrap_or("Unavailable").to_owned(),
-                message: err
-                    .message()
-                    .map_or_else(|| DisplayErrorContext(&err).to_string(), str::to_owned),
+            .map_err(|err| {
+                let (code, message) = describe(&err);
+                SecretError { code, message }
             })?;
         answer
             .secret_string()

@@ -6,9 +6,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_config::{Region, SdkConfig};
-use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_cognitoidentityprovider::Client;
 use cognito_names::{UserPoolId, Username};
+use lambda_edge::sdk_error::describe;
 
 use super::{Attribute, FoundUser, LookupError, Users};
 
@@ -73,9 +73,9 @@ impl Users for CognitoUsers {
                 .set_pagination_token(token.take())
                 .send()
                 .await
-                .map_err(|err| LookupError {
-                    code: err.code().unwrap_or("Transport").to_owned(),
-                    message: DisplayErrorContext(&err).to_string(),
+                .map_err(|err| {
+                    let (code, message) = describe(&err);
+                    LookupError { code, message }
                 })?;
             for user in page.users() {
                 let Some(username) = user.username().and_then(|u| Username::parse(u).ok()) else {
