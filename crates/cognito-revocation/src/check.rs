@@ -15,9 +15,10 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use tokio::sync::OnceCell;
 use tokio::time::Instant;
 
 use crate::jwks::KeySource;
@@ -28,6 +29,24 @@ use cognito_names::{is_revoked, CutoffKey, UnixSeconds};
 
 /// How long a cutoff lookup is reused when `REVOCATION_CACHE_SECONDS` is not set.
 pub const DEFAULT_CACHE: Duration = Duration::from_secs(1);
+/// The longest a lookup may be reused: a lookup reused for longer would let a signed-out
+/// user's tokens through for longer than anyone would accept.
+pub const MAX_CACHE_SECONDS: u64 = 300;
+
+/// A cache length that is no whole number of seconds from 0 to [`MAX_CACHE_SECONDS`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("must be a whole number of seconds from 0 to {MAX_CACHE_SECONDS}")]
+pub struct CacheSecondsError;
+
+/// How long a lookup is reused, from its text (`REVOCATION_CACHE_SECONDS`, the packages'
+/// `cacheSeconds`): whole seconds from 0 (off) to [`MAX_CACHE_SECONDS`].
+pub fn cache_ttl(raw: &str) -> Result<Duration, CacheSecondsError> {
+    match raw.parse::<u64>() {
+        Ok(secs) if secs <= MAX_CACHE_SECONDS => Ok(Duration::from_secs(secs)),
+        _ => Err(CacheSecondsError),
+    }
+}
+
 /// Most lookups kept; past it, expired ones are dropped, then everything if need be. At
 /// about 100 bytes each this bounds the cache near 1 MB.
 pub const MAX_CACHED_LOOKUPS: usize = 10_000;
@@ -150,20 +169,64 @@ impl fmt::Display for Decision {
     }
 }
 
-/// Recent cutoff lookups, "no cutoff" included, for `ttl`.
+/// What one lookup of a cutoff found.
+type Lookup = Result<Option<UnixSeconds>, StoreError>;
+
+/// Recent cutoff lookups, "no cutoff" included, for `ttl`; and the lookups in flight, so that
+/// concurrent checks of one user (a page load's dozens of API calls) share one request, its
+/// failure included. A failed lookup is never cached.
 #[derive(Debug)]
 pub struct LookupCache {
     ttl: Duration,
     entries: Mutex<HashMap<CutoffKey, (Option<UnixSeconds>, Instant)>>,
+    in_flight: Mutex<HashMap<CutoffKey, Arc<OnceCell<Lookup>>>>,
 }
 
 impl LookupCache {
-    /// A cache keeping lookups for `ttl`; `Duration::ZERO` keeps nothing.
+    /// A cache keeping lookups for `ttl`; `Duration::ZERO` keeps nothing and shares nothing
+    /// (every check reads the table).
     pub fn new(ttl: Duration) -> Self {
         Self {
             ttl,
             entries: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The cutoff of `key`: cached, else from the lookup in flight for it, else from `fetch`.
+    pub async fn lookup<F, Fut>(&self, key: &CutoffKey, fetch: F) -> Lookup
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Lookup>,
+    {
+        if self.ttl.is_zero() {
+            return fetch().await;
+        }
+        if let Some(cached) = self.get(key) {
+            return Ok(cached);
+        }
+        let flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key.clone())
+            .or_default()
+            .clone();
+        let found = flight
+            .get_or_init(|| async {
+                let found = fetch().await;
+                if let Ok(cutoff) = &found {
+                    self.put(key.clone(), *cutoff);
+                }
+                found
+            })
+            .await
+            .clone();
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        if in_flight.get(key).is_some_and(|f| Arc::ptr_eq(f, &flight)) {
+            in_flight.remove(key);
+        }
+        found
     }
 
     fn get(&self, key: &CutoffKey) -> Option<Option<UnixSeconds>> {
@@ -242,20 +305,18 @@ impl<K: KeySource, S: CutoffStore> RevocationCheck<K, S> {
             Err(refusal) => return Decision::Refused(refusal),
         };
         let key = token.cutoff_key();
-        let revoked_before = match self.cache.get(&key) {
-            Some(cached) => cached,
-            None => match self.store.revoked_before(&key).await {
-                Ok(found) => {
-                    self.cache.put(key, found);
-                    found
+        let found = self
+            .cache
+            .lookup(&key, || self.store.revoked_before(&key))
+            .await;
+        let revoked_before = match found {
+            Ok(found) => found,
+            Err(err) => {
+                return match self.on_lookup_error {
+                    OnLookupError::Deny => Decision::LookupFailed(token, err),
+                    OnLookupError::Allow => Decision::AllowedUnchecked(token, err),
                 }
-                Err(err) => {
-                    return match self.on_lookup_error {
-                        OnLookupError::Deny => Decision::LookupFailed(token, err),
-                        OnLookupError::Allow => Decision::AllowedUnchecked(token, err),
-                    }
-                }
-            },
+            }
         };
         match revoked_before {
             Some(cutoff) if is_revoked(token.authenticated_at(), Some(cutoff)) => {

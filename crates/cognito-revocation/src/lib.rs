@@ -89,9 +89,12 @@ pub use store::{
 };
 
 #[cfg(feature = "verifier")]
-pub use check::{Decision, LookupCache, OnLookupError, RevocationCheck, DEFAULT_CACHE};
+pub use check::{
+    cache_ttl, CacheSecondsError, Decision, LookupCache, OnLookupError, RevocationCheck,
+    DEFAULT_CACHE, MAX_CACHE_SECONDS,
+};
 #[cfg(feature = "verifier")]
-pub use jwks::{HttpsKeySource, JwksEndpoint, JwksError, KeySource};
+pub use jwks::{HttpsKeySource, JwksEndpoint, JwksError, KeySource, StaticKeySource};
 #[cfg(feature = "verifier")]
 pub use refusal::Refusal;
 #[cfg(feature = "verifier")]

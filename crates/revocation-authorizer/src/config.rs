@@ -14,9 +14,8 @@ use lambda_edge::{CommaList, MetricsNamespace, TableName};
 /// The reader and its error, from the edge every binary shares.
 pub use lambda_edge::{ConfigError, Env};
 
-/// `REVOCATION_CACHE_SECONDS` above this is refused: a lookup reused for longer would let a
-/// signed-out user's token through for minutes, which is what the check exists to prevent.
-pub const MAX_CACHE_SECONDS: u64 = 300;
+/// `REVOCATION_CACHE_SECONDS` above this is refused (the library's rule).
+pub use cognito_revocation::MAX_CACHE_SECONDS;
 /// CloudWatch namespace of the metrics when `METRICS_NAMESPACE` is not set.
 pub const DEFAULT_METRICS_NAMESPACE: &str = "CognitoRevocationAuthorizer";
 
@@ -43,12 +42,9 @@ impl FromStr for CacheSeconds {
     type Err = String;
 
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        match raw.parse::<u64>() {
-            Ok(secs) if secs <= MAX_CACHE_SECONDS => Ok(Self(Duration::from_secs(secs))),
-            _ => Err(format!(
-                "must be a whole number of seconds from 0 to {MAX_CACHE_SECONDS}"
-            )),
-        }
+        cognito_revocation::cache_ttl(raw)
+            .map(Self)
+            .map_err(|e| e.to_string())
     }
 }
 

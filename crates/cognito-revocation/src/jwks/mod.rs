@@ -6,10 +6,12 @@
 mod cache;
 mod document;
 mod https;
+mod memory;
 
 pub use cache::{CachedKey, KeySet, KeySetCache, REFETCH_INTERVAL, RETRY_AFTER_FAILURE};
 pub use document::{signing_keys, SigningAlg, SigningKey};
 pub use https::{HttpsKeySource, JwksEndpoint};
+pub use memory::StaticKeySource;
 
 use std::collections::HashMap;
 use std::fmt;

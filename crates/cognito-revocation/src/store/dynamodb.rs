@@ -12,11 +12,16 @@
 //!   "a cutoff at or after this one, with as many actions, is already there", which is
 //!   success ([`Raise::KeptLater`]).
 
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
-use super::{CutoffStore, Raise, StoreError};
+use super::{
+    CutoffStore, Raise, StoreError, StoreErrorClass, MAX_ERROR_CODE, MAX_ERROR_TEXT,
+    THROTTLING_CODES,
+};
 use cognito_names::{Cutoff, CutoffKey, UnixSeconds};
 
 /// The table's only key attribute (S): `<userPoolId>#<sub>`.
@@ -194,7 +199,294 @@ impl CutoffStore for DynamoDbCutoffStore {
             {
                 Ok(Raise::KeptLater)
             }
-            Err(err) => Err(StoreError::Update(err)),
+            Err(err) => Err(StoreError::update(&err)),
         }
+    }
+}
+
+impl StoreError {
+    /// A failed `GetItem` as plain data.
+    pub fn get(err: &SdkError<GetItemError>) -> Self {
+        Self::call("GetItem", err)
+    }
+
+    /// A failed `UpdateItem` as plain data.
+    pub fn update(err: &SdkError<UpdateItemError>) -> Self {
+        Self::call("UpdateItem", err)
+    }
+
+    fn call<E: ProvideErrorMetadata + std::error::Error + 'static>(
+        operation: &'static str,
+        err: &SdkError<E>,
+    ) -> Self {
+        StoreError::Call {
+            operation,
+            class: classify(err),
+            code: code_of(err),
+            text: describe(err),
+        }
+    }
+}
+
+impl From<SdkError<GetItemError>> for StoreError {
+    fn from(err: SdkError<GetItemError>) -> Self {
+        StoreError::get(&err)
+    }
+}
+
+impl From<SdkError<UpdateItemError>> for StoreError {
+    fn from(err: SdkError<UpdateItemError>) -> Self {
+        StoreError::update(&err)
+    }
+}
+
+fn classify<E: ProvideErrorMetadata>(err: &SdkError<E>) -> StoreErrorClass {
+    match err {
+        SdkError::ServiceError(context) => {
+            let status = context.raw().status().as_u16();
+            match context.err().code() {
+                Some(code) if THROTTLING_CODES.contains(&code) => StoreErrorClass::Throttled,
+                Some("InternalServerError" | "ServiceUnavailable") => StoreErrorClass::Internal,
+                _ if status == 429 => StoreErrorClass::Throttled,
+                _ if (500..=599).contains(&status) => StoreErrorClass::Internal,
+                _ => StoreErrorClass::Unknown,
+            }
+        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => StoreErrorClass::Transport,
+        SdkError::ResponseError(context) => match context.raw().status().as_u16() {
+            429 => StoreErrorClass::Throttled,
+            500..=599 => StoreErrorClass::Internal,
+            _ => StoreErrorClass::Unknown,
+        },
+        _ => StoreErrorClass::Unknown,
+    }
+}
+
+fn code_of<E: ProvideErrorMetadata>(err: &SdkError<E>) -> String {
+    match err {
+        SdkError::ServiceError(context) => context
+            .err()
+            .code()
+            .map(|code| bounded(code, MAX_ERROR_CODE))
+            .unwrap_or_else(|| format!("HttpStatus{}", context.raw().status().as_u16())),
+        SdkError::TimeoutError(_) => "Timeout".to_owned(),
+        SdkError::DispatchFailure(_) => "ConnectionFailure".to_owned(),
+        SdkError::ResponseError(context) => {
+            format!("HttpStatus{}", context.raw().status().as_u16())
+        }
+        _ => "ConstructionFailure".to_owned(),
+    }
+}
+
+/// A failed call in one bounded line: the code, the HTTP status and the message of a service
+/// error; the failure and its causes (their `Display` only) otherwise.
+fn describe<E>(err: &SdkError<E>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let text = match err {
+        SdkError::ServiceError(context) => {
+            let status = context.raw().status().as_u16();
+            let code = code_of(err);
+            match context.err().message() {
+                Some(message) => format!("{code} (HTTP {status}): {message}"),
+                None => format!("{code} (HTTP {status})"),
+            }
+        }
+        other => {
+            let mut text = other.to_string();
+            let mut cause = std::error::Error::source(other);
+            while let Some(err) = cause {
+                text.push_str(": ");
+                text.push_str(&err.to_string());
+                if text.len() > MAX_ERROR_TEXT {
+                    break;
+                }
+                cause = err.source();
+            }
+            text
+        }
+    };
+    bounded(&text, MAX_ERROR_TEXT)
+}
+
+/// `text` in at most `max` bytes: control characters escaped (a newline in a message must
+/// not forge a second log line), cut between characters and marked with `…` when cut.
+fn bounded(text: &str, max: usize) -> String {
+    const CUT: char = '…';
+    let mut out = String::with_capacity(text.len().min(max));
+    // The end of the last whole character that leaves room for the mark.
+    let mut fits = 0;
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+        if out.len() > max {
+            out.truncate(fits);
+            out.push(CUT);
+            return out;
+        }
+        if out.len() + CUT.len_utf8() <= max {
+            fits = out.len();
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::error::ErrorMetadata;
+    use aws_sdk_dynamodb::types::error::{
+        InternalServerError, ProvisionedThroughputExceededException, ResourceNotFoundException,
+    };
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+
+    fn service(err: GetItemError, status: u16) -> StoreError {
+        StoreError::get(&SdkError::service_error(
+            err,
+            HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty()),
+        ))
+    }
+
+    #[test]
+    fn provisioned_throughput_exceeded_is_throttled() {
+        let err = service(
+            GetItemError::ProvisionedThroughputExceededException(
+                ProvisionedThroughputExceededException::builder()
+                    .meta(
+                        ErrorMetadata::builder()
+                            .code("ProvisionedThroughputExceededException")
+                            .build(),
+                    )
+                    .build(),
+            ),
+            400,
+        );
+        assert_eq!(err.class(), StoreErrorClass::Throttled);
+        assert_eq!(err.code(), "ProvisionedThroughputExceededException");
+    }
+
+    #[test]
+    fn internal_server_error_is_internal() {
+        let err = service(
+            GetItemError::InternalServerError(
+                InternalServerError::builder()
+                    .meta(ErrorMetadata::builder().code("InternalServerError").build())
+                    .build(),
+            ),
+            500,
+        );
+        assert_eq!(err.class(), StoreErrorClass::Internal);
+    }
+
+    #[test]
+    fn unmodelled_503_is_internal_and_429_is_throttled() {
+        let generic =
+            |code: &str| GetItemError::generic(ErrorMetadata::builder().code(code).build());
+        assert_eq!(
+            service(generic("Whatever"), 503).class(),
+            StoreErrorClass::Internal
+        );
+        assert_eq!(
+            service(generic("Whatever"), 429).class(),
+            StoreErrorClass::Throttled
+        );
+        assert_eq!(
+            service(generic("ThrottlingException"), 400).class(),
+            StoreErrorClass::Throttled
+        );
+    }
+
+    #[test]
+    fn missing_table_is_unknown() {
+        let err = service(
+            GetItemError::ResourceNotFoundException(
+                ResourceNotFoundException::builder()
+                    .meta(
+                        ErrorMetadata::builder()
+                            .code("ResourceNotFoundException")
+                            .build(),
+                    )
+                    .build(),
+            ),
+            400,
+        );
+        assert_eq!(err.class(), StoreErrorClass::Unknown);
+    }
+
+    #[test]
+    fn timeout_is_transport() {
+        let err = StoreError::get(&SdkError::timeout_error("attempt timed out"));
+        assert_eq!(err.class(), StoreErrorClass::Transport);
+        assert_eq!(err.code(), "Timeout");
+        assert_eq!(StoreErrorClass::Transport.as_str(), "transport");
+    }
+
+    #[test]
+    fn a_one_megabyte_error_reaches_the_log_bounded_and_without_the_raw_response() {
+        let message = format!("line one\nforged line{}", "é".repeat(500_000));
+        let body = format!("{{\"message\":\"{}\"}}", "B".repeat(1_000_000));
+        let code = format!("Huge{}", "C".repeat(1_000_000));
+        let err = StoreError::get(&SdkError::service_error(
+            GetItemError::generic(ErrorMetadata::builder().code(code).message(message).build()),
+            HttpResponse::new(StatusCode::try_from(400).unwrap(), SdkBody::from(body)),
+        ));
+        let text = err.to_string();
+        let prefix = "GetItem on the cutoff table failed: ";
+        assert!(text.starts_with(prefix), "{text}");
+        assert!(
+            text.len() <= prefix.len() + MAX_ERROR_TEXT,
+            "{}",
+            text.len()
+        );
+        assert!(!text.contains('\n'), "a newline would forge a log line");
+        assert!(text.ends_with('…'), "a cut is marked");
+        assert!(
+            !text.contains("BBBB"),
+            "the raw response's body is not logged"
+        );
+        assert!(
+            !text.contains("HttpResponse"),
+            "no Debug dump of the raw response"
+        );
+        assert!(err.code().len() <= MAX_ERROR_CODE);
+        assert!(err.code().starts_with("HugeCCC"));
+    }
+
+    #[test]
+    fn a_short_service_error_reads_code_status_and_message_whole() {
+        let err = service(
+            GetItemError::generic(
+                ErrorMetadata::builder()
+                    .code("ValidationException")
+                    .message("One or more parameter values were invalid")
+                    .build(),
+            ),
+            400,
+        );
+        assert_eq!(
+            err.to_string(),
+            "GetItem on the cutoff table failed: ValidationException (HTTP 400): One or more \
+             parameter values were invalid"
+        );
+        let timeout = StoreError::get(&SdkError::timeout_error("attempt timed out"));
+        assert_eq!(
+            timeout.to_string(),
+            "GetItem on the cutoff table failed: request has timed out: attempt timed out"
+        );
+    }
+
+    #[test]
+    fn bounded_text_is_cut_between_characters_within_its_limit() {
+        assert_eq!(bounded("short", 10), "short");
+        assert_eq!(bounded("exactly10!", 10), "exactly10!");
+        let cut = bounded("ééééééé", 10);
+        assert!(cut.len() <= 10 && cut.ends_with('…'), "{cut}");
+        assert_eq!(bounded("a\u{1b}[2Jb", 100), "a\\u{1b}[2Jb");
     }
 }

@@ -11,10 +11,6 @@ pub use memory::MemoryCutoffStore;
 use std::fmt;
 use std::future::Future;
 
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::operation::get_item::GetItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-
 use cognito_names::{Cutoff, CutoffKey, UnixSeconds};
 
 /// Reads and raises cutoffs.
@@ -96,19 +92,26 @@ pub const MAX_ERROR_TEXT: usize = 512;
 /// goes into metrics and dead-letter attributes.
 pub const MAX_ERROR_CODE: usize = 128;
 
-/// A failed store call. The SDK's error value is kept whole, so [`StoreError::class`] reads
-/// its modelled variant, its error code and its HTTP status, never its message text. Its
-/// text (`Display`, [`StoreError::code`]) is bounded and has its control characters escaped:
-/// code, status and message only, never the SDK's `Debug` dump of the raw response (headers
-/// and body), which the SDK's `DisplayErrorContext` would append.
-#[derive(Debug, thiserror::Error)]
+/// A failed store call, as plain data built by the adapter that met it: the class (read from
+/// the SDK's modelled variant, error code and HTTP status, never from message text), the
+/// service's code, and a bounded one-line text with its control characters escaped (code,
+/// status and message only, never the SDK's dump of the raw response). Plain data, so that
+/// the port names no SDK type and one failed lookup can be shared by every check waiting
+/// for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
-    /// `GetItem` failed.
-    #[error("GetItem on the cutoff table failed: {}", describe(.0))]
-    Get(#[source] SdkError<GetItemError>),
-    /// `UpdateItem` failed (other than the condition that keeps a later cutoff).
-    #[error("UpdateItem on the cutoff table failed: {}", describe(.0))]
-    Update(#[source] SdkError<UpdateItemError>),
+    /// A call to the table failed.
+    #[error("{operation} on the cutoff table failed: {text}")]
+    Call {
+        /// `GetItem` or `UpdateItem`.
+        operation: &'static str,
+        /// What kind of failure it is.
+        class: StoreErrorClass,
+        /// DynamoDB's error code, or a name for the local failure.
+        code: String,
+        /// What happened, bounded.
+        text: String,
+    },
     /// The item exists but its `revokedBefore` is missing or not a whole number.
     #[error("the cutoff item {key} has no whole-number revokedBefore")]
     Unreadable {
@@ -117,25 +120,12 @@ pub enum StoreError {
     },
 }
 
-impl From<SdkError<GetItemError>> for StoreError {
-    fn from(err: SdkError<GetItemError>) -> Self {
-        StoreError::Get(err)
-    }
-}
-
-impl From<SdkError<UpdateItemError>> for StoreError {
-    fn from(err: SdkError<UpdateItemError>) -> Self {
-        StoreError::Update(err)
-    }
-}
-
 impl StoreError {
     /// The contract class, for routing: the responder retries every class; the authorizer
     /// counts them under `LookupErrors`.
     pub fn class(&self) -> StoreErrorClass {
         match self {
-            StoreError::Get(err) => classify(err),
-            StoreError::Update(err) => classify(err),
+            StoreError::Call { class, .. } => *class,
             StoreError::Unreadable { .. } => StoreErrorClass::Unknown,
         }
     }
@@ -145,260 +135,8 @@ impl StoreError {
     /// `UnreadableItem`), for logs and dead-letter attributes.
     pub fn code(&self) -> String {
         match self {
-            StoreError::Get(err) => code_of(err),
-            StoreError::Update(err) => code_of(err),
+            StoreError::Call { code, .. } => code.clone(),
             StoreError::Unreadable { .. } => "UnreadableItem".to_owned(),
         }
-    }
-}
-
-fn classify<E: ProvideErrorMetadata>(err: &SdkError<E>) -> StoreErrorClass {
-    match err {
-        SdkError::ServiceError(context) => {
-            let status = context.raw().status().as_u16();
-            match context.err().code() {
-                Some(code) if THROTTLING_CODES.contains(&code) => StoreErrorClass::Throttled,
-                Some("InternalServerError" | "ServiceUnavailable") => StoreErrorClass::Internal,
-                _ if status == 429 => StoreErrorClass::Throttled,
-                _ if (500..=599).contains(&status) => StoreErrorClass::Internal,
-                _ => StoreErrorClass::Unknown,
-            }
-        }
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => StoreErrorClass::Transport,
-        SdkError::ResponseError(context) => match context.raw().status().as_u16() {
-            429 => StoreErrorClass::Throttled,
-            500..=599 => StoreErrorClass::Internal,
-            _ => StoreErrorClass::Unknown,
-        },
-        _ => StoreErrorClass::Unknown,
-    }
-}
-
-fn code_of<E: ProvideErrorMetadata>(err: &SdkError<E>) -> String {
-    match err {
-        SdkError::ServiceError(context) => context
-            .err()
-            .code()
-            .map(|code| bounded(code, MAX_ERROR_CODE))
-            .unwrap_or_else(|| format!("HttpStatus{}", context.raw().status().as_u16())),
-        SdkError::TimeoutError(_) => "Timeout".to_owned(),
-        SdkError::DispatchFailure(_) => "ConnectionFailure".to_owned(),
-        SdkError::ResponseError(context) => {
-            format!("HttpStatus{}", context.raw().status().as_u16())
-        }
-        _ => "ConstructionFailure".to_owned(),
-    }
-}
-
-/// A failed call in one bounded line: the code, the HTTP status and the message of a service
-/// error; the failure and its causes (their `Display` only) otherwise.
-fn describe<E>(err: &SdkError<E>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    let text = match err {
-        SdkError::ServiceError(context) => {
-            let status = context.raw().status().as_u16();
-            let code = code_of(err);
-            match context.err().message() {
-                Some(message) => format!("{code} (HTTP {status}): {message}"),
-                None => format!("{code} (HTTP {status})"),
-            }
-        }
-        other => {
-            let mut text = other.to_string();
-            let mut cause = std::error::Error::source(other);
-            while let Some(err) = cause {
-                text.push_str(": ");
-                text.push_str(&err.to_string());
-                if text.len() > MAX_ERROR_TEXT {
-                    break;
-                }
-                cause = err.source();
-            }
-            text
-        }
-    };
-    bounded(&text, MAX_ERROR_TEXT)
-}
-
-/// `text` in at most `max` bytes: control characters escaped (a newline in a message must
-/// not forge a second log line), cut between characters and marked with `…` when cut.
-fn bounded(text: &str, max: usize) -> String {
-    const CUT: char = '…';
-    let mut out = String::with_capacity(text.len().min(max));
-    // The end of the last whole character that leaves room for the mark.
-    let mut fits = 0;
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-        if out.len() > max {
-            out.truncate(fits);
-            out.push(CUT);
-            return out;
-        }
-        if out.len() + CUT.len_utf8() <= max {
-            fits = out.len();
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use aws_sdk_dynamodb::error::ErrorMetadata;
-    use aws_sdk_dynamodb::types::error::{
-        InternalServerError, ProvisionedThroughputExceededException, ResourceNotFoundException,
-    };
-    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-    use aws_smithy_runtime_api::http::StatusCode;
-    use aws_smithy_types::body::SdkBody;
-
-    fn service(err: GetItemError, status: u16) -> StoreError {
-        StoreError::Get(SdkError::service_error(
-            err,
-            HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty()),
-        ))
-    }
-
-    #[test]
-    fn provisioned_throughput_exceeded_is_throttled() {
-        let err = service(
-            GetItemError::ProvisionedThroughputExceededException(
-                ProvisionedThroughputExceededException::builder()
-                    .meta(
-                        ErrorMetadata::builder()
-                            .code("ProvisionedThroughputExceededException")
-                            .build(),
-                    )
-                    .build(),
-            ),
-            400,
-        );
-        assert_eq!(err.class(), StoreErrorClass::Throttled);
-        assert_eq!(err.code(), "ProvisionedThroughputExceededException");
-    }
-
-    #[test]
-    fn internal_server_error_is_internal() {
-        let err = service(
-            GetItemError::InternalServerError(
-                InternalServerError::builder()
-                    .meta(ErrorMetadata::builder().code("InternalServerError").build())
-                    .build(),
-            ),
-            500,
-        );
-        assert_eq!(err.class(), StoreErrorClass::Internal);
-    }
-
-    #[test]
-    fn unmodelled_503_is_internal_and_429_is_throttled() {
-        let generic =
-            |code: &str| GetItemError::generic(ErrorMetadata::builder().code(code).build());
-        assert_eq!(
-            service(generic("Whatever"), 503).class(),
-            StoreErrorClass::Internal
-        );
-        assert_eq!(
-            service(generic("Whatever"), 429).class(),
-            StoreErrorClass::Throttled
-        );
-        assert_eq!(
-            service(generic("ThrottlingException"), 400).class(),
-            StoreErrorClass::Throttled
-        );
-    }
-
-    #[test]
-    fn missing_table_is_unknown() {
-        let err = service(
-            GetItemError::ResourceNotFoundException(
-                ResourceNotFoundException::builder()
-                    .meta(
-                        ErrorMetadata::builder()
-                            .code("ResourceNotFoundException")
-                            .build(),
-                    )
-                    .build(),
-            ),
-            400,
-        );
-        assert_eq!(err.class(), StoreErrorClass::Unknown);
-    }
-
-    #[test]
-    fn timeout_is_transport() {
-        let err = StoreError::Get(SdkError::timeout_error("attempt timed out"));
-        assert_eq!(err.class(), StoreErrorClass::Transport);
-        assert_eq!(err.code(), "Timeout");
-        assert_eq!(StoreErrorClass::Transport.as_str(), "transport");
-    }
-
-    #[test]
-    fn a_one_megabyte_error_reaches_the_log_bounded_and_without_the_raw_response() {
-        let message = format!("line one\nforged line{}", "é".repeat(500_000));
-        let body = format!("{{\"message\":\"{}\"}}", "B".repeat(1_000_000));
-        let code = format!("Huge{}", "C".repeat(1_000_000));
-        let err = StoreError::Get(SdkError::service_error(
-            GetItemError::generic(ErrorMetadata::builder().code(code).message(message).build()),
-            HttpResponse::new(StatusCode::try_from(400).unwrap(), SdkBody::from(body)),
-        ));
-        let text = err.to_string();
-        let prefix = "GetItem on the cutoff table failed: ";
-        assert!(text.starts_with(prefix), "{text}");
-        assert!(
-            text.len() <= prefix.len() + MAX_ERROR_TEXT,
-            "{}",
-            text.len()
-        );
-        assert!(!text.contains('\n'), "a newline would forge a log line");
-        assert!(text.ends_with('…'), "a cut is marked");
-        assert!(
-            !text.contains("BBBB"),
-            "the raw response's body is not logged"
-        );
-        assert!(
-            !text.contains("HttpResponse"),
-            "no Debug dump of the raw response"
-        );
-        assert!(err.code().len() <= MAX_ERROR_CODE);
-        assert!(err.code().starts_with("HugeCCC"));
-    }
-
-    #[test]
-    fn a_short_service_error_reads_code_status_and_message_whole() {
-        let err = service(
-            GetItemError::generic(
-                ErrorMetadata::builder()
-                    .code("ValidationException")
-                    .message("One or more parameter values were invalid")
-                    .build(),
-            ),
-            400,
-        );
-        assert_eq!(
-            err.to_string(),
-            "GetItem on the cutoff table failed: ValidationException (HTTP 400): One or more \
-             parameter values were invalid"
-        );
-        let timeout = StoreError::Get(SdkError::timeout_error("attempt timed out"));
-        assert_eq!(
-            timeout.to_string(),
-            "GetItem on the cutoff table failed: request has timed out: attempt timed out"
-        );
-    }
-
-    #[test]
-    fn bounded_text_is_cut_between_characters_within_its_limit() {
-        assert_eq!(bounded("short", 10), "short");
-        assert_eq!(bounded("exactly10!", 10), "exactly10!");
-        let cut = bounded("ééééééé", 10);
-        assert!(cut.len() <= 10 && cut.ends_with('…'), "{cut}");
-        assert_eq!(bounded("a\u{1b}[2Jb", 100), "a\\u{1b}[2Jb");
     }
 }

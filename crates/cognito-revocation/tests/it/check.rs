@@ -106,14 +106,14 @@ struct Unreadable;
 
 impl CutoffStore for Unreadable {
     async fn revoked_before(&self, _key: &CutoffKey) -> Result<Option<UnixSeconds>, StoreError> {
-        Err(StoreError::Get(
-            aws_sdk_dynamodb::error::SdkError::timeout_error("attempt timed out"),
+        Err(StoreError::get(
+            &aws_sdk_dynamodb::error::SdkError::timeout_error("attempt timed out"),
         ))
     }
 
     async fn raise(&self, _cutoff: &Cutoff) -> Result<Raise, StoreError> {
-        Err(StoreError::Update(
-            aws_sdk_dynamodb::error::SdkError::timeout_error("attempt timed out"),
+        Err(StoreError::update(
+            &aws_sdk_dynamodb::error::SdkError::timeout_error("attempt timed out"),
         ))
     }
 }

@@ -5,4 +5,5 @@
 mod architecture;
 mod check;
 mod support;
+mod vectors;
 mod verify;
