@@ -64,9 +64,11 @@ def sam_transformed(params: dict[str, Any]) -> dict:
     from samtranslator.translator.transform import transform
     from samtranslator.yaml_helper import yaml_parse
 
-    from test_template import TEMPLATE
+    from test_template import TEMPLATE, expand_for_each
 
-    document = yaml_parse(TEMPLATE.read_text())
+    # SAM CLI expands AWS::LanguageExtensions (Fn::ForEach) before SAM's own transform.
+    document = expand_for_each(yaml_parse(TEMPLATE.read_text()))
+    document["Transform"] = "AWS::Serverless-2016-10-31"
     for resource in document["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = "s3://bucket/key"

@@ -84,6 +84,8 @@ AUTHORIZER_ENV = {
     "REVOCATION_CACHE_SECONDS",
     "ON_LOOKUP_ERROR",
     "METRICS_NAMESPACE",
+    "APPSYNC_API_IDS",
+    "TOKEN_QUERY_PARAMETER",
 }
 # The Cognito actions the responder's role may hold (sign-out; the sub lookup of section 7 and
 # the RESET_REQUIRED check of section 10; the lock actions of section 10).
@@ -135,11 +137,45 @@ NO_VALUE = object()
 
 
 def load_template(path: Path = TEMPLATE) -> dict:
-    """Parse with cfn-lint's own decoder, which understands the !Ref/!GetAtt/!Sub short tags."""
+    """Parse with cfn-lint's own decoder, which understands the !Ref/!GetAtt/!Sub short tags,
+    then expand `Fn::ForEach` over its parameter's default, as AWS::LanguageExtensions does at
+    deploy time, so that every check sees plain resources."""
     template, matches = decode(str(path))
     if matches:
         raise AssertionError(f"{path} does not parse: {[str(m) for m in matches]}")
-    return template
+    return expand_for_each(template)
+
+
+def expand_for_each(t: dict) -> dict:
+    """`t` with each `Fn::ForEach::<name>: [Id, {Ref: Param}, {LogicalId: resource}]` of its
+    Resources replaced by one resource per value of the parameter's default (comma-separated):
+    `&{Id}` in the logical id becomes the value without its non-alphanumeric characters, and
+    `{Ref: Id}` in the body the value itself."""
+    resources = t.get("Resources", {})
+    expanded = {}
+    for name, body in resources.items():
+        if not str(name).startswith("Fn::ForEach::"):
+            expanded[name] = body
+            continue
+        identifier, collection, outputs = body[0], body[1], body[2]
+        default = t["Parameters"][collection["Ref"]].get("Default", "")
+        values = default.split(",") if isinstance(default, str) else list(default)
+
+        def substitute(node, value):
+            if isinstance(node, dict):
+                if set(node) == {"Ref"} and node["Ref"] == identifier:
+                    return value
+                return {k: substitute(v, value) for k, v in node.items()}
+            if isinstance(node, list):
+                return [substitute(v, value) for v in node]
+            return node
+
+        for value in values:
+            plain = "".join(c for c in value if c.isalnum())
+            for logical, resource in outputs.items():
+                expanded[str(logical).replace("&{" + identifier + "}", plain)] = substitute(resource, value)
+    t["Resources"] = expanded
+    return t
 
 
 def resources(t: dict, type_: str) -> dict[str, dict]:
@@ -1669,3 +1705,39 @@ def test_cfn_lint_check_notices_an_invalid_template(tmp_path):
     path.write_text(broken)
     problems = lint(path)
     assert problems and any("E3034" in p for p in problems), problems
+
+
+def test_each_appsync_api_gets_its_own_invoke_permission_and_the_authorizer_its_ids():
+    apis = [
+        "arn:aws:appsync:us-east-1:123456789012:apis/abc123",
+        "arn:aws:appsync:us-east-1:123456789012:apis/def456",
+    ]
+    raw, matches = decode(str(TEMPLATE))
+    assert not matches
+    raw["Parameters"]["AppSyncApiArns"]["Default"] = ",".join(apis)
+    t = expand_for_each(raw)
+    permissions = {
+        name: r
+        for name, r in t["Resources"].items()
+        if r.get("Type") == "AWS::Lambda::Permission"
+        and r["Properties"].get("Principal") == "appsync.amazonaws.com"
+    }
+    assert len(permissions) == 2, sorted(permissions)
+    assert sorted(r["Properties"]["SourceArn"] for r in permissions.values()) == apis
+    for name, r in permissions.items():
+        assert r["Condition"] == "HasAppSyncApis", name
+        assert r["Properties"]["Action"] == "lambda:InvokeFunction", name
+        assert logical_id(r["Properties"]["FunctionName"]) == the_authorizer(t)[0], name
+    variables = the_authorizer(t)[1]["Properties"]["Environment"]["Variables"]
+    assert variables["APPSYNC_API_IDS"]["Fn::If"][0] == "HasAppSyncApis"
+    assert variables["TOKEN_QUERY_PARAMETER"]["Fn::If"][0] == "HasTokenQueryParameter"
+    # By default no AppSync API may invoke it: the one placeholder permission is conditional.
+    default = load_template()
+    placeholders = [
+        r for r in default["Resources"].values()
+        if r.get("Type") == "AWS::Lambda::Permission"
+        and r["Properties"].get("Principal") == "appsync.amazonaws.com"
+    ]
+    assert all(r["Condition"] == "HasAppSyncApis" for r in placeholders)
+    conditions = default["Conditions"]["HasAppSyncApis"]["Fn::And"]
+    assert {"Condition": "IsAuthorizerDeployed"} in conditions

@@ -20,8 +20,8 @@ use cognito_revocation::{
     OnLookupError, RevocationCheck, TokenPolicy, UserPoolId, Verifier,
 };
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use revocation_authorizer::authorizer::Authorizer;
-use revocation_authorizer::metrics::MetricsSink;
+use revocation_authorizer::Authorizer;
+use revocation_authorizer::MetricsSink;
 use serde_json::{json, Value};
 use test_support::bench::{self, cpu_time, involuntary_switches, knob, percentile, us, Spread};
 use test_support::http_stub::{HttpStub, StubReply, StubRequest};

@@ -1,6 +1,9 @@
 //! The answers API Gateway expects, built from a [`Decision`] (pure).
 //!
 //! - HTTP API simple response: `{"isAuthorized": bool, "context": {...}}`.
+//! - AppSync: `{"isAuthorized": true, "resolverContext": {...}, "ttlOverride": 0}`, or
+//!   `{"isAuthorized": false}`. `ttlOverride: 0` keeps AppSync from caching an Allow past a
+//!   cutoff; the context holds four short strings, far inside AppSync's size limits.
 //! - REST API: an IAM policy with one statement that allows or denies `execute-api:Invoke`
 //!   on the request's `methodArn`, `principalId` being the token's `sub` (or `anonymous` when
 //!   no genuine token was presented).
@@ -21,6 +24,19 @@ pub fn answer(request: &Request, decision: &Decision) -> Value {
         _ => Map::new(),
     };
     match request {
+        Request::AppSync { .. } => match decision {
+            Decision::Allowed(token) | Decision::AllowedUnchecked(token, _) => json!({
+                "isAuthorized": true,
+                "resolverContext": {
+                    "sub": token.sub().as_str(),
+                    "username": token.username().unwrap_or_default(),
+                    "clientId": token.client().as_str(),
+                    "tokenUse": token.token_use().as_str(),
+                },
+                "ttlOverride": 0,
+            }),
+            _ => json!({"isAuthorized": false}),
+        },
         Request::Http { .. } => json!({
             "isAuthorized": decision.is_allowed(),
             "context": context,

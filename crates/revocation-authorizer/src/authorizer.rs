@@ -7,20 +7,33 @@ use cognito_revocation::{CutoffStore, Decision, KeySource, Refusal, RevocationCh
 use serde_json::Value;
 
 use crate::answer::answer;
+use crate::config::FrontDoors;
 use crate::metrics::{Authorization, MetricsSink};
-use crate::request::{self, UnrecognisedEvent};
+use crate::request::{self, Request, UnrecognisedEvent};
 
 /// The authorizer: the revocation check and where its metrics go. Built once at start-up.
 #[derive(Debug)]
 pub struct Authorizer<K, S> {
     check: RevocationCheck<K, S>,
     metrics: MetricsSink,
+    doors: FrontDoors,
 }
 
 impl<K: KeySource, S: CutoffStore> Authorizer<K, S> {
     /// An authorizer running `check`, writing metrics to `metrics`.
     pub fn new(check: RevocationCheck<K, S>, metrics: MetricsSink) -> Self {
-        Self { check, metrics }
+        Self {
+            check,
+            metrics,
+            doors: FrontDoors::default(),
+        }
+    }
+
+    /// The same authorizer, with the front doors the operator opened (a query-string
+    /// parameter, the AppSync APIs).
+    pub fn with_doors(mut self, doors: FrontDoors) -> Self {
+        self.doors = doors;
+        self
     }
 
     /// The check (tests inspect its store).
@@ -36,7 +49,8 @@ impl<K: KeySource, S: CutoffStore> Authorizer<K, S> {
         request_id: &str,
     ) -> Result<Value, UnrecognisedEvent> {
         let started = Instant::now();
-        let request = match request::parse(event) {
+        let query = self.doors.token_query_parameter.as_deref();
+        let request = match request::parse(event, query) {
             Ok(request) => request,
             Err(err) => {
                 tracing::warn!(decision = "UnrecognisedEvent", "{err}");
@@ -49,6 +63,23 @@ impl<K: KeySource, S: CutoffStore> Authorizer<K, S> {
                 return Err(err);
             }
         };
+        if let Request::AppSync { api_id, .. } = &request {
+            let listed = self.doors.appsync_api_ids.as_ref();
+            if listed.is_some_and(|ids| !ids.iter().any(|id| id == api_id)) {
+                tracing::warn!(
+                    decision = "OtherApi",
+                    kind = "appsync",
+                    "refused: an AppSync API outside APPSYNC_API_IDS"
+                );
+                let authorization = Authorization {
+                    reason: "OtherApi",
+                    decision: None,
+                    latency: started.elapsed(),
+                };
+                self.metrics.emit(&authorization, request_id);
+                return Ok(answer(&request, &Decision::Refused(Refusal::Missing)));
+            }
+        }
         let decision = match request.token() {
             Some(token) => self.check.check(token).await,
             None => Decision::Refused(Refusal::Missing),

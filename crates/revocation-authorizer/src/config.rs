@@ -14,8 +14,6 @@ use lambda_edge::{CommaList, MetricsNamespace, TableName};
 /// The reader and its error, from the edge every binary shares.
 pub use lambda_edge::{ConfigError, Env};
 
-/// `REVOCATION_CACHE_SECONDS` above this is refused (the library's rule).
-pub use cognito_revocation::MAX_CACHE_SECONDS;
 /// CloudWatch namespace of the metrics when `METRICS_NAMESPACE` is not set.
 pub const DEFAULT_METRICS_NAMESPACE: &str = "CognitoRevocationAuthorizer";
 
@@ -32,9 +30,62 @@ pub struct Config {
     pub on_lookup_error: OnLookupError,
     /// `METRICS_NAMESPACE`.
     pub metrics_namespace: String,
+    /// `TOKEN_QUERY_PARAMETER` and `APPSYNC_API_IDS`: the front doors beyond the header.
+    pub doors: FrontDoors,
 }
 
-/// `REVOCATION_CACHE_SECONDS`: whole seconds from 0 (off) to [`MAX_CACHE_SECONDS`].
+/// What the operator opened beyond the `Authorization` header.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FrontDoors {
+    /// `TOKEN_QUERY_PARAMETER`: the query-string parameter a REST `REQUEST` or WebSocket
+    /// `$connect` request may carry its token in when it has no `Authorization` header.
+    /// `None` (the default): query strings are never read, since they reach access logs.
+    pub token_query_parameter: Option<String>,
+    /// `APPSYNC_API_IDS`: the AppSync APIs whose requests are checked; a request of another
+    /// API is refused. `None`: any API that may invoke the function.
+    pub appsync_api_ids: Option<Vec<String>>,
+}
+
+/// `TOKEN_QUERY_PARAMETER`: 1-128 letters, digits, `_`, `-` or `.`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryParameter(pub String);
+
+impl FromStr for QueryParameter {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let ok = (1..=128).contains(&raw.len())
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+        ok.then(|| Self(raw.to_owned()))
+            .ok_or("must be a query-string parameter name: 1-128 letters, digits, _, - or .")
+    }
+}
+
+/// One of `APPSYNC_API_IDS`: an AppSync API id (1-64 letters and digits), or the API's ARN
+/// (`arn:<partition>:appsync:<region>:<account>:apis/<apiId>`, as the template passes them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiId(pub String);
+
+impl FromStr for ApiId {
+    type Err = &'static str;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let id = match raw.strip_prefix("arn:") {
+            Some(arn) => match arn.splitn(5, ':').collect::<Vec<_>>().as_slice() {
+                [_, "appsync", _, _, resource] => resource.strip_prefix("apis/").unwrap_or(""),
+                _ => "",
+            },
+            None => raw,
+        };
+        let ok = (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric());
+        ok.then(|| Self(id.to_owned()))
+            .ok_or("must be comma-separated AppSync API ids or ARNs (arn:...:appsync:<region>:<account>:apis/<id>)")
+    }
+}
+
+/// `REVOCATION_CACHE_SECONDS`: whole seconds from 0 (off) to [`cognito_revocation::MAX_CACHE_SECONDS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheSeconds(pub Duration);
 
@@ -73,6 +124,14 @@ impl Config {
             metrics_namespace: env
                 .parse::<MetricsNamespace>("METRICS_NAMESPACE")?
                 .map_or_else(|| DEFAULT_METRICS_NAMESPACE.to_owned(), |n| n.0),
+            doors: FrontDoors {
+                token_query_parameter: env
+                    .parse::<QueryParameter>("TOKEN_QUERY_PARAMETER")?
+                    .map(|p| p.0),
+                appsync_api_ids: env
+                    .parse::<CommaList<ApiId>>("APPSYNC_API_IDS")?
+                    .map(|ids| ids.0.into_iter().map(|id| id.0).collect()),
+            },
         })
     }
 }
@@ -111,6 +170,24 @@ mod tests {
     }
 
     #[test]
+    fn the_front_doors_are_closed_unless_the_operator_opens_them() {
+        assert_eq!(config(&[]).unwrap().doors, FrontDoors::default());
+        let open = config(&[
+            ("TOKEN_QUERY_PARAMETER", "token"),
+            (
+                "APPSYNC_API_IDS",
+                "abc123, arn:aws:appsync:us-east-1:123456789012:apis/def456",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(open.doors.token_query_parameter.as_deref(), Some("token"));
+        assert_eq!(
+            open.doors.appsync_api_ids,
+            Some(vec!["abc123".to_owned(), "def456".to_owned()])
+        );
+    }
+
+    #[test]
     fn pool_arns_are_accepted_in_user_pool_ids() {
         let config = config(&[(
             "USER_POOL_IDS",
@@ -138,6 +215,13 @@ mod tests {
             ("REVOCATION_CACHE_SECONDS", "1.5"),
             ("REVOCATION_CACHE_SECONDS", "301"),
             ("ON_LOOKUP_ERROR", "open"),
+            ("TOKEN_QUERY_PARAMETER", "a b"),
+            ("TOKEN_QUERY_PARAMETER", &"q".repeat(129)),
+            ("APPSYNC_API_IDS", "api-1"),
+            (
+                "APPSYNC_API_IDS",
+                "arn:aws:lambda:us-east-1:123456789012:function:x",
+            ),
             ("METRICS_NAMESPACE", "a:b"),
         ] {
             assert_eq!(

@@ -8,11 +8,16 @@
 //!
 //! # Layout
 //!
-//! - [`config`]: the environment, read once at start-up.
-//! - [`request`]: the two request shapes and the bearer token in each.
-//! - [`answer`]: the simple response and the IAM policy, built from a decision (pure).
-//! - [`authorizer`]: one authorization: request, check, log line, metrics line, answer.
-//! - [`metrics`]: the Embedded Metric Format line of a decision.
+//! Private modules, lowest layer first (docs/architecture.md):
+//!
+//! - `request`: the request shapes (HTTP API, REST `TOKEN` and `REQUEST`, WebSocket
+//!   `$connect`, AppSync) and the bearer token in each (pure).
+//! - `answer`: the simple response, the IAM policy and AppSync's answer, built from a
+//!   decision (pure).
+//! - `config`: the environment, read once at start-up ([`Config`], [`FrontDoors`]).
+//! - `metrics`: the Embedded Metric Format line of a decision ([`MetricsSink`]).
+//! - `authorizer`: one authorization: request, check, log line, metrics line, answer
+//!   ([`Authorizer`]).
 //! - [`logging`]: the runtime's log set-up, with the wire-level crates capped at DEBUG
 //!   whatever the operator sets (from the `lambda-edge` crate, the edge every binary of the
 //!   workspace shares).
@@ -22,13 +27,17 @@
 
 #![warn(missing_docs)]
 
-pub mod answer;
-pub mod authorizer;
-pub mod config;
+mod answer;
+mod authorizer;
+mod config;
+mod metrics;
+mod request;
+
+pub use crate::authorizer::Authorizer;
+pub use crate::config::{Config, FrontDoors};
+pub use crate::metrics::MetricsSink;
 /// The log set-up, shared with the responder.
 pub use lambda_edge::logging;
-pub mod metrics;
-pub mod request;
 
 use std::time::Duration;
 
@@ -46,7 +55,7 @@ pub const AUTHORIZER: Binary = Binary {
 };
 
 /// The authorizer the function runs: keys over HTTPS, cutoffs in DynamoDB.
-pub type AwsAuthorizer = authorizer::Authorizer<HttpsKeySource, DynamoDbCutoffStore>;
+pub type AwsAuthorizer = Authorizer<HttpsKeySource, DynamoDbCutoffStore>;
 
 /// Time limits of the cutoff lookup. An authorizer answers within API Gateway's limit and
 /// a caller waits for it, so a slow table must fail fast (and count as a lookup error)
@@ -58,11 +67,7 @@ pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Builds the authorizer from the start-up SDK configuration and the function's
 /// configuration. Nothing here touches the network: the key sets are fetched on first use.
-pub fn aws_authorizer(
-    sdk: &SdkConfig,
-    config: &config::Config,
-    metrics: metrics::MetricsSink,
-) -> AwsAuthorizer {
+pub fn aws_authorizer(sdk: &SdkConfig, config: &Config, metrics: MetricsSink) -> AwsAuthorizer {
     let timeouts = lambda_edge::sdk_timeouts(
         LOOKUP_ATTEMPT_TIMEOUT,
         LOOKUP_ATTEMPT_TIMEOUT,
@@ -82,5 +87,5 @@ pub fn aws_authorizer(
         config.cache,
         config.on_lookup_error,
     );
-    authorizer::Authorizer::new(check, metrics)
+    Authorizer::new(check, metrics).with_doors(config.doors.clone())
 }

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use lambda_edge::Started;
 use lambda_runtime::{service_fn, LambdaEvent};
-use revocation_authorizer::config::Config;
-use revocation_authorizer::metrics::MetricsSink;
+use revocation_authorizer::Config;
+use revocation_authorizer::MetricsSink;
 use revocation_authorizer::{aws_authorizer, AUTHORIZER};
 use serde_json::Value;
 

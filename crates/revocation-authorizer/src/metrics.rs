@@ -15,7 +15,7 @@ use lambda_edge::emf::{milliseconds_of, Measure, Metrics};
 
 /// The document's shape and its sink are the edge every binary shares (`lambda-edge`); what
 /// a decision counts is the [`Measure`] of its [`Authorization`], below.
-pub use lambda_edge::emf::{document, MetricsSink};
+pub use lambda_edge::emf::MetricsSink;
 
 /// One authorization, as it is counted.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +52,8 @@ impl Measure for Authorization<'_> {
 
 #[cfg(test)]
 mod tests {
+    use lambda_edge::emf::document;
+
     use super::*;
     use cognito_revocation::Refusal;
 

@@ -31,6 +31,40 @@ pub fn rest_event(authorization: &str) -> String {
     .to_string()
 }
 
+/// An AppSync `AWS_LAMBDA` authorization request of API `api_id`, as AppSync sends it (the
+/// operation name may be null).
+pub fn appsync_event(authorization: &str, api_id: &str, operation: Option<&str>) -> String {
+    json!({
+        "authorizationToken": authorization,
+        "requestContext": {
+            "apiId": api_id,
+            "accountId": "123456789012",
+            "requestId": "f4081827-1111-4444-5555-5cf4b7e4c4e1",
+            "queryString": "query ListPets { listPets { id } }",
+            "operationName": operation,
+            "variables": {},
+        },
+        "requestHeaders": {"host": format!("{api_id}.appsync-api.us-east-1.amazonaws.com")},
+    })
+    .to_string()
+}
+
+/// A REST API `REQUEST` authorizer's event (or a WebSocket API's `$connect`): `headers` and
+/// `query` as given.
+pub fn rest_request_event(headers: Value, query: Value) -> String {
+    json!({
+        "type": "REQUEST",
+        "methodArn": METHOD_ARN,
+        "resource": "/pets",
+        "path": "/pets",
+        "httpMethod": "GET",
+        "headers": headers,
+        "queryStringParameters": query,
+        "requestContext": {"accountId": "123456789012", "apiId": "abcdef123", "stage": "prod"},
+    })
+    .to_string()
+}
+
 /// Whether an HTTP API answer authorizes.
 pub fn http_allowed(answer: &Value) -> bool {
     answer["isAuthorized"]

@@ -303,3 +303,129 @@ async fn a_bad_variable_stops_the_function_naming_it() {
         assert!(run.answers.is_empty());
     }
 }
+
+#[tokio::test]
+async fn appsync_rest_request_and_websocket_connect_are_checked_as_the_operator_opened_them() {
+    let moto = Moto::start().await;
+    let sdk = moto.sdk_config().await;
+    let cognito = Cognito::new(&sdk);
+    let dynamodb = DynamoDb::new(&sdk);
+    let pool = moto::create_pool(&cognito, "appsync-users").await;
+    for user in ["alice", "bob"] {
+        moto::create_user(&cognito, &pool, user).await;
+    }
+    moto::create_cutoff_table(&dynamodb, TABLE).await;
+    let alice = moto::sign_in(&cognito, &pool, "alice").await;
+    let bob = moto::sign_in(&cognito, &pool, "bob").await;
+    let alice_sub = moto::sub_of(&cognito, &pool, "alice").await;
+    // alice is signed out: her cutoff is recorded.
+    let store = DynamoDbCutoffStore::new(dynamodb.clone(), TABLE);
+    let cutoff = Cutoff::new(
+        UserPoolId::parse(&pool.id).expect("moto's pool id"),
+        Subject::parse(&alice_sub).expect("moto's sub"),
+        "alice",
+        SystemTime::now() + Duration::from_secs(1),
+        DEFAULT_RETENTION,
+        "alert-message-1",
+    );
+    store.raise(&cutoff).await.expect("write the cutoff");
+    let api = "abcdefghijklmnopqrstuvwxyz";
+    let bearer = |t: &str| format!("Bearer {t}");
+    let json = |v: serde_json::Value| v;
+    let run = run_function(
+        &env(
+            &moto,
+            &pool,
+            &[("APPSYNC_API_IDS", api), ("TOKEN_QUERY_PARAMETER", "token")],
+        ),
+        &[
+            ("appsync-bob".into(), appsync_event(&bob.access, api, None)),
+            (
+                "appsync-bob-op".into(),
+                appsync_event(&bearer(&bob.id), api, Some("ListPets")),
+            ),
+            (
+                "appsync-alice".into(),
+                appsync_event(&alice.access, api, None),
+            ),
+            (
+                "appsync-other-api".into(),
+                appsync_event(&bob.access, "otherapi123", None),
+            ),
+            (
+                "appsync-malformed".into(),
+                appsync_event("not-a-token", api, None),
+            ),
+            (
+                "rest-header-case".into(),
+                rest_request_event(
+                    json(serde_json::json!({"AuThOrIzAtIoN": bearer(&bob.access)})),
+                    serde_json::Value::Null,
+                ),
+            ),
+            (
+                "ws-query".into(),
+                rest_request_event(
+                    serde_json::json!({}),
+                    serde_json::json!({"token": bob.access}),
+                ),
+            ),
+            (
+                "ws-no-token".into(),
+                rest_request_event(
+                    serde_json::json!({}),
+                    serde_json::json!({"other": bob.access}),
+                ),
+            ),
+            (
+                "unknown".into(),
+                serde_json::json!({"hello": "world"}).to_string(),
+            ),
+        ],
+        5_000,
+    )
+    .await;
+    let bob_answer = response(&run, "appsync-bob");
+    assert_eq!(bob_answer["isAuthorized"], true, "{}", run.stdout);
+    assert_eq!(bob_answer["ttlOverride"], 0);
+    assert_eq!(bob_answer["resolverContext"]["username"], "bob");
+    assert_eq!(bob_answer["resolverContext"]["tokenUse"], "access");
+    assert!(bob_answer["resolverContext"]["sub"].is_string());
+    assert!(bob_answer["resolverContext"]["clientId"].is_string());
+    assert_eq!(response(&run, "appsync-bob-op")["isAuthorized"], true);
+    for refused in ["appsync-alice", "appsync-other-api", "appsync-malformed"] {
+        assert_eq!(
+            response(&run, refused),
+            serde_json::json!({"isAuthorized": false}),
+            "{refused}"
+        );
+    }
+    assert_eq!(rest_effect(&response(&run, "rest-header-case")), "Allow");
+    assert_eq!(rest_effect(&response(&run, "ws-query")), "Allow");
+    assert_eq!(rest_effect(&response(&run, "ws-no-token")), "Deny");
+    assert!(
+        matches!(run.answers.get("unknown"), Some(Answer::Error { error_type, .. }) if error_type == "UnrecognisedEvent"),
+        "{:?}",
+        run.answers.get("unknown")
+    );
+    assert!(
+        !run.stdout.contains("hello") && !run.stderr.contains("hello"),
+        "an unknown event is logged without its content"
+    );
+    assert_no_token_in_output(&run, &[&alice.access, &bob.access, &bob.id]);
+
+    // Without TOKEN_QUERY_PARAMETER, a token in the query string is never read.
+    let closed = run_function(
+        &env(&moto, &pool, &[]),
+        &[(
+            "ws-query".into(),
+            rest_request_event(
+                serde_json::json!({}),
+                serde_json::json!({"token": bob.access}),
+            ),
+        )],
+        5_000,
+    )
+    .await;
+    assert_eq!(rest_effect(&response(&closed, "ws-query")), "Deny");
+}
