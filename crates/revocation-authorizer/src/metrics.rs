@@ -14,7 +14,7 @@ use cognito_revocation::Decision;
 use lambda_edge::emf::{milliseconds_of, Measure, Metrics};
 
 /// The document's shape and its sink are the edge every binary shares (`lambda-edge`); what
-/// a decision counts is the [`Measure`] of its [`Authorization`], below.
+/// a decision counts is the `Measure` of its `Authorization`, below.
 pub use lambda_edge::emf::MetricsSink;
 
 /// One authorization, as it is counted.
