@@ -37,6 +37,7 @@ import argparse
 import base64
 import datetime
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -302,6 +303,8 @@ class Demo:
         self.check(warm.get("class") == "malformed", f"the responder starts: {warm}")
         print("   (the responder's process started with a payload naming nobody, dead-lettered as malformed)")
 
+        self.package_checks(stolen, pool_id, client_id, moto_url, time.monotonic(), before_alert=True)
+
         # The alert, and the authorizer asked every 50 ms until it refuses the stolen token.
         print("\n== the alert: {\"UserPoolId\": \"%s\", \"Username\": \"alice\"}, invoked directly" % pool_id)
         alert = {"UserPoolId": pool_id, "Username": "alice"}
@@ -343,6 +346,7 @@ class Demo:
         decision = self.refusal_log(watch_log)
         if decision:
             print(f"   the authorizer's log line: {decision}")
+        self.package_checks(stolen, pool_id, client_id, moto_url, sent, before_alert=False)
 
         # What the responder recorded.
         item = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": f"{pool_id}#{alice_sub}"}}, ConsistentRead=True).get("Item")
@@ -388,6 +392,37 @@ class Demo:
 
         print(f"\n== logs: {watch_log} (the three functions, JSON), {(self.out / 'moto.log')}; "
               f"total {time.monotonic() - t0:.1f} s; everything started here is stopped on exit")
+
+    def package_checks(self, token: str, pool_id: str, client_id: str, moto_url: str, sent: float,
+                       before_alert: bool) -> None:
+        """The same token checked by a Node.js service (aws-jwt-verify and the npm package) and
+        a Python one (PyJWT and the PyPI package), as packages/ builds them."""
+        env = {**os.environ, "AWS_ENDPOINT_URL": moto_url, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+               "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+               "NODE_NO_WARNINGS": "1", "PYTHONPATH": str(ROOT / "packages" / "python" / "src")}
+        jwks = f"{moto_url}/{pool_id}/.well-known/jwks.json"
+        args = [pool_id, client_id, TABLE, jwks]
+        for name, command in [
+            ("Node.js check (aws-jwt-verify + cognito-revocation)",
+             ["node", str(ROOT / "packages" / "node" / "examples" / "check-token.mjs"), *args]),
+            ("Python check (PyJWT + cognito_revocation)",
+             [str(ROOT / "packages" / "python" / ".venv" / "bin" / "python"),
+              str(ROOT / "packages" / "python" / "examples" / "check_token.py"), *args]),
+        ]:
+            done = subprocess.run(command, input=token, capture_output=True, text=True, env=env, timeout=60)
+            try:
+                answer = json.loads(done.stdout.strip().splitlines()[-1])
+            except (IndexError, ValueError):
+                self.check(False, f"the {name} answers: {done.stderr[-300:]}")
+                continue
+            if before_alert:
+                self.check(answer.get("accepted") is True, f"the {name} accepts the stolen token before the alert")
+                print(f"   {name}: accepted")
+            else:
+                self.check(answer.get("accepted") is False and answer.get("error") in ("TokenRevokedError", "TokenRevoked"),
+                           f"the {name} refuses the stolen token after the alert: {answer}")
+                print(f"   {name}: refused ({answer.get('error')}), "
+                      f"{(time.monotonic() - sent) * 1000:.0f} ms after the alert was sent")
 
     def containment(self, cognito, dynamodb, pool_id: str, client_id: str) -> None:
         """The password, too: a sign-out ends the attacker's sessions, but whoever holds the
