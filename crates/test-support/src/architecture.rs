@@ -237,6 +237,19 @@ pub fn check(src: &Path, layers: &[(&str, usize)], pure_up_to: usize) -> Vec<Str
     problems
 }
 
+/// [`check`], as a test states it: panics with every problem found, and when the tree read
+/// holds fewer than `at_least` modules (a check that read nothing would pass).
+pub fn assert_plan(src: &Path, layers: &[(&str, usize)], pure_up_to: usize, at_least: usize) {
+    let problems = check(src, layers, pure_up_to);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let read = graph(src).len();
+    assert!(
+        read >= at_least,
+        "{read} modules read under {}",
+        src.display()
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
