@@ -102,15 +102,18 @@ pub use crate::core::revocation::{RevocationError, SignedOut};
 pub use crate::core::settings::Settings;
 pub use crate::core::threat::{IgnoreReason, RiskLevel};
 pub use crate::core::timeouts::Timeouts;
+pub use crate::dead_letters::memory::MemoryDeadLetters;
 pub use crate::dead_letters::sqs::SqsDeadLetters;
 pub use crate::dead_letters::DeadLetters;
 pub use crate::responder::Responder;
 pub use crate::revocation::aws::{AwsRevocations, RevocationTargets};
+pub use crate::revocation::memory::MemoryRevocations;
 pub use crate::revocation::void::NoRevocations;
 pub use crate::revocation::{Revocations, Scope};
 pub use crate::sign_out::cognito::{
     disable_error, lookup_error, reset_error, sign_out_error, CognitoSignOut,
 };
+pub use crate::sign_out::memory::{cognito_error, MemorySignOut, ScriptedAnswer};
 pub use crate::sign_out::{SignOut, UserRecord};
 
 use aws_config::SdkConfig;

@@ -5,6 +5,7 @@
 //! [`crate::core::letter`]; how letters are gathered into batches, in the responder's
 //! mailroom.
 
+pub mod memory;
 pub mod sqs;
 
 use std::future::Future;

@@ -8,6 +8,7 @@
 //! [`SignedOut`] into the cutoff item and the event; tests use in-memory fakes.
 
 pub mod aws;
+pub mod memory;
 pub mod void;
 
 use std::future::Future;

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod cognito;
+pub mod memory;
 
 use std::future::Future;
 

@@ -12,9 +12,6 @@ pub mod runtime_api;
 mod fakes;
 pub use fakes::*;
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_cognitoidentityprovider::error::{ErrorMetadata, SdkError};
@@ -23,12 +20,9 @@ use aws_sdk_cognitoidentityprovider::types::error as api;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
-use cognito_revocation::{Cutoff, Subject};
 use cognito_signout_responder::{
-    lookup_error, sign_out_error, Action, Batch, BodyEncoding, CallError, Config, DeadLetter,
-    DeadLetterError, DeadLetters, ErrorClass, QueueUrl, Record, Recorded, Report, Responder,
-    RevocationError, RevocationTargets, Revocations, Scope, SignOut, SignedOut, Source, Target,
-    Timeouts, UserRecord,
+    sign_out_error, Batch, BodyEncoding, CallError, Config, DeadLetter, ErrorClass, Record, Report,
+    Responder, Source, Timeouts,
 };
 use tokio::time::Instant;
 
