@@ -38,6 +38,10 @@ pub struct Config {
     pub pools: Vec<UserPoolId>,
     /// `SSF_IDENTITY_PROVIDER`.
     pub identity_provider: Option<String>,
+    /// `SSF_SUBJECT_ISSUER`: the `iss` of the `iss_sub` subjects that name the provider's
+    /// users (a Cognito pool federated as an OIDC provider: its issuer), when it is not the
+    /// transmitter's own; `SSF_ISSUER` by default.
+    pub subject_issuer: String,
     /// `SSF_COMPROMISE_ACTIONS` (default `sign-out`).
     pub compromise_actions: Vec<Action>,
     /// `ALERT_QUEUE_URL`.
@@ -148,7 +152,12 @@ impl Config {
                 ));
             }
         }
+        let _: Option<TransmitterUrl> = env.parse("SSF_SUBJECT_ISSUER")?;
+        let subject_issuer = env
+            .get("SSF_SUBJECT_ISSUER")
+            .map_or_else(|| issuer.clone(), str::to_owned);
         Ok(Self {
+            subject_issuer,
             issuer,
             issuer_url,
             audience,
@@ -279,6 +288,20 @@ mod tests {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.variable, name, "{name}={value:?}");
         }
+    }
+
+    #[test]
+    fn the_subject_issuer_is_the_transmitters_unless_named() {
+        assert_eq!(
+            config(&[]).unwrap().subject_issuer,
+            "https://idp.example.com/"
+        );
+        let pool = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_PoolA";
+        let named = config(&[("SSF_SUBJECT_ISSUER", pool)]).unwrap();
+        assert_eq!(named.subject_issuer, pool);
+        assert_eq!(named.issuer, "https://idp.example.com/");
+        let err = config(&[("SSF_SUBJECT_ISSUER", "http://idp.example.com/")]).unwrap_err();
+        assert_eq!(err.variable, "SSF_SUBJECT_ISSUER");
     }
 
     #[test]

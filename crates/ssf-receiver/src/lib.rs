@@ -93,7 +93,7 @@ pub fn settings(config: &Config) -> ReceiverSettings {
             audience: config.audience.clone(),
         },
         directory: Directory {
-            issuer: config.issuer.clone(),
+            issuer: config.subject_issuer.clone(),
             pools: config.pools.clone(),
             identity_provider: config.identity_provider.clone(),
         },

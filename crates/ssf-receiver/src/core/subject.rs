@@ -90,7 +90,8 @@ pub enum Lookup {
 /// What subject mapping needs from the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Directory {
-    /// `SSF_ISSUER`: an `iss_sub` of this issuer names the transmitter's own users.
+    /// `SSF_SUBJECT_ISSUER` (by default `SSF_ISSUER`): an `iss_sub` of this issuer names a
+    /// user of the identity provider (`<provider>_<sub>`).
     pub issuer: String,
     /// `SSF_USER_POOL_IDS`.
     pub pools: Vec<UserPoolId>,
@@ -150,6 +151,28 @@ mod tests {
             pools: vec![pool(), UserPoolId::parse("us-east-1_XyZ").unwrap()],
             identity_provider: provider.map(str::to_owned),
         }
+    }
+
+    #[test]
+    fn a_subject_of_the_named_subject_issuer_is_the_providers_user() {
+        let directory = Directory {
+            issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_PoolA".to_owned(),
+            ..directory(Some("PoolA"))
+        };
+        let named = SubjectIdentifier::IssSub {
+            iss: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_PoolA".into(),
+            sub: "s-1".into(),
+        };
+        assert_eq!(
+            Lookup::of(&named, &directory),
+            Lookup::ByUsername(Username::parse("PoolA_s-1").unwrap())
+        );
+        // The transmitter's own issuer no longer names the provider's users.
+        let own = SubjectIdentifier::IssSub {
+            iss: "https://idp.example.com/".into(),
+            sub: "s-1".into(),
+        };
+        assert_eq!(Lookup::of(&own, &directory), Lookup::Nobody);
     }
 
     #[test]
