@@ -9,6 +9,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use cognito_revocation::sdk_error::describe;
 
 use crate::core::call_error::CallError;
 use crate::core::error_class::ErrorClass;
@@ -55,14 +56,10 @@ where
                 .or(known.map(|(_, code)| code))
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("HttpStatus{status}"));
-            let message = match (
-                service.code().or(known.map(|(_, code)| code)),
-                service.message(),
-            ) {
-                (Some(code), Some(message)) => format!("{code}: {message}"),
-                (Some(code), None) => code.to_owned(),
+            let message = match service.code().or(known.map(|(_, code)| code)) {
                 // A modelled error without metadata: its own display names its kind.
-                (None, _) => DisplayErrorContext(service).to_string(),
+                None => DisplayErrorContext(service).to_string(),
+                Some(_) => describe(err),
             };
             CallError::new(operation, class, code, message)
         }
@@ -94,11 +91,11 @@ where
     }
 }
 
-/// The SDK's description of a failure that is not the service's answer (a timeout, a refused
-/// connection): its chain of causes, bounded later by [`CallError::new`].
+/// The text of a failure that is not the service's answer (a timeout, a refused connection):
+/// the workspace's one description of a failed SDK call.
 fn local<E>(err: &SdkError<E, HttpResponse>) -> String
 where
-    E: std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    DisplayErrorContext(err).to_string()
+    describe(err)
 }

@@ -76,6 +76,7 @@ pub mod jwks;
 pub mod jws;
 #[cfg(feature = "verifier")]
 pub mod refusal;
+pub mod sdk_error;
 pub mod store;
 #[cfg(feature = "verifier")]
 mod token;

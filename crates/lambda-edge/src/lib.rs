@@ -29,7 +29,6 @@ pub mod emf;
 mod env;
 pub mod logging;
 mod sdk;
-pub mod sdk_error;
 mod start;
 mod values;
 

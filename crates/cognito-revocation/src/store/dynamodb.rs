@@ -18,10 +18,7 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
-use super::{
-    CutoffStore, Raise, StoreError, StoreErrorClass, MAX_ERROR_CODE, MAX_ERROR_TEXT,
-    THROTTLING_CODES,
-};
+use super::{CutoffStore, Raise, StoreError, StoreErrorClass, THROTTLING_CODES};
 use cognito_names::{Cutoff, CutoffKey, UnixSeconds};
 
 /// The table's only key attribute (S): `<userPoolId>#<sub>`.
@@ -222,8 +219,8 @@ impl StoreError {
         StoreError::Call {
             operation,
             class: classify(err),
-            code: code_of(err),
-            text: describe(err),
+            code: crate::sdk_error::code_of(err),
+            text: crate::sdk_error::describe(err),
         }
     }
 }
@@ -262,82 +259,10 @@ fn classify<E: ProvideErrorMetadata>(err: &SdkError<E>) -> StoreErrorClass {
     }
 }
 
-fn code_of<E: ProvideErrorMetadata>(err: &SdkError<E>) -> String {
-    match err {
-        SdkError::ServiceError(context) => context
-            .err()
-            .code()
-            .map(|code| bounded(code, MAX_ERROR_CODE))
-            .unwrap_or_else(|| format!("HttpStatus{}", context.raw().status().as_u16())),
-        SdkError::TimeoutError(_) => "Timeout".to_owned(),
-        SdkError::DispatchFailure(_) => "ConnectionFailure".to_owned(),
-        SdkError::ResponseError(context) => {
-            format!("HttpStatus{}", context.raw().status().as_u16())
-        }
-        _ => "ConstructionFailure".to_owned(),
-    }
-}
-
-/// A failed call in one bounded line: the code, the HTTP status and the message of a service
-/// error; the failure and its causes (their `Display` only) otherwise.
-fn describe<E>(err: &SdkError<E>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    let text = match err {
-        SdkError::ServiceError(context) => {
-            let status = context.raw().status().as_u16();
-            let code = code_of(err);
-            match context.err().message() {
-                Some(message) => format!("{code} (HTTP {status}): {message}"),
-                None => format!("{code} (HTTP {status})"),
-            }
-        }
-        other => {
-            let mut text = other.to_string();
-            let mut cause = std::error::Error::source(other);
-            while let Some(err) = cause {
-                text.push_str(": ");
-                text.push_str(&err.to_string());
-                if text.len() > MAX_ERROR_TEXT {
-                    break;
-                }
-                cause = err.source();
-            }
-            text
-        }
-    };
-    bounded(&text, MAX_ERROR_TEXT)
-}
-
-/// `text` in at most `max` bytes: control characters escaped (a newline in a message must
-/// not forge a second log line), cut between characters and marked with `…` when cut.
-fn bounded(text: &str, max: usize) -> String {
-    const CUT: char = '…';
-    let mut out = String::with_capacity(text.len().min(max));
-    // The end of the last whole character that leaves room for the mark.
-    let mut fits = 0;
-    for c in text.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-        if out.len() > max {
-            out.truncate(fits);
-            out.push(CUT);
-            return out;
-        }
-        if out.len() + CUT.len_utf8() <= max {
-            fits = out.len();
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{MAX_ERROR_CODE, MAX_ERROR_TEXT};
     use aws_sdk_dynamodb::error::ErrorMetadata;
     use aws_sdk_dynamodb::types::error::{
         InternalServerError, ProvisionedThroughputExceededException, ResourceNotFoundException,
@@ -483,10 +408,13 @@ mod tests {
 
     #[test]
     fn bounded_text_is_cut_between_characters_within_its_limit() {
-        assert_eq!(bounded("short", 10), "short");
-        assert_eq!(bounded("exactly10!", 10), "exactly10!");
-        let cut = bounded("ééééééé", 10);
+        assert_eq!(crate::sdk_error::bounded("short", 10), "short");
+        assert_eq!(crate::sdk_error::bounded("exactly10!", 10), "exactly10!");
+        let cut = crate::sdk_error::bounded("ééééééé", 10);
         assert!(cut.len() <= 10 && cut.ends_with('…'), "{cut}");
-        assert_eq!(bounded("a\u{1b}[2Jb", 100), "a\\u{1b}[2Jb");
+        assert_eq!(
+            crate::sdk_error::bounded("a\u{1b}[2Jb", 100),
+            "a\\u{1b}[2Jb"
+        );
     }
 }

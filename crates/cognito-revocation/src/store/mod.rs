@@ -13,6 +13,8 @@ use std::future::Future;
 
 use cognito_names::{Cutoff, CutoffKey, UnixSeconds};
 
+pub use crate::sdk_error::{MAX_ERROR_CODE, MAX_ERROR_TEXT};
+
 /// Reads and raises cutoffs.
 pub trait CutoffStore: Send + Sync {
     /// The `revokedBefore` of `key`'s cutoff, `None` when the user has none.
@@ -83,14 +85,6 @@ pub const THROTTLING_CODES: [&str; 9] = [
     "LimitExceededException",
     "ProvisionedThroughputExceededException",
 ];
-
-/// At most this many bytes of an error's code and message reach a log line. The text comes
-/// from the other end of the connection (DynamoDB, or whatever answers at its endpoint): a
-/// 1 MB message must not become a 1 MB log line, which CloudWatch splits and bills.
-pub const MAX_ERROR_TEXT: usize = 512;
-/// At most this many bytes of an error code: real codes are short names, and the code also
-/// goes into metrics and dead-letter attributes.
-pub const MAX_ERROR_CODE: usize = 128;
 
 /// A failed store call, as plain data built by the adapter that met it: the class (read from
 /// the SDK's modelled variant, error code and HTTP status, never from message text), the

@@ -7,10 +7,11 @@ use std::path::Path;
 use test_support::architecture::assert_plan;
 
 /// The layers of `src/`, lowest first.
-const LAYERS: [(&str, usize); 9] = [
+const LAYERS: [(&str, usize); 10] = [
     ("identity", 0),
     ("jws", 0),
     ("http", 1),
+    ("sdk_error", 1),
     ("store", 1),
     ("jwks", 2),
     ("refusal", 3),

@@ -13,7 +13,7 @@ use aws_config::SdkConfig;
 use aws_sdk_sqs::operation::send_message_batch::SendMessageBatchOutput;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
-use lambda_edge::sdk_error::describe;
+use cognito_revocation::sdk_error::{code_of, describe};
 use md5::{Digest, Md5};
 
 use super::{Alert, AlertQueue, QueueError};
@@ -71,7 +71,7 @@ impl AlertQueue for SqsAlertQueue {
                 request = request.entries(entry);
             }
             let output = request.send().await.map_err(|err| {
-                let (code, message) = describe(&err);
+                let (code, message) = (code_of(&err), describe(&err));
                 QueueError { code, message }
             })?;
             confirm(&bodies, &output)?;

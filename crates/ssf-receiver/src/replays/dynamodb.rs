@@ -9,7 +9,7 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use lambda_edge::sdk_error::describe;
+use cognito_revocation::sdk_error::{code_of, describe};
 
 use super::{ReplayError, ReplayKey, Replays};
 
@@ -46,10 +46,10 @@ impl DynamoDbReplays {
     }
 }
 
-fn error<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::fmt::Debug>(
-    err: aws_sdk_dynamodb::error::SdkError<E, R>,
+fn error<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    err: aws_sdk_dynamodb::error::SdkError<E>,
 ) -> ReplayError {
-    let (code, message) = describe(&err);
+    let (code, message) = (code_of(&err), describe(&err));
     ReplayError { code, message }
 }
 

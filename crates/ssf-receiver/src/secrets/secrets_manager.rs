@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aws_config::{Region, SdkConfig};
 use aws_sdk_secretsmanager::Client;
-use lambda_edge::sdk_error::describe;
+use cognito_revocation::sdk_error::{code_of, describe};
 
 use super::{SecretArn, SecretError, Secrets};
 
@@ -42,7 +42,7 @@ impl Secrets for SecretsManager {
             .send()
             .await
             .map_err(|err| {
-                let (code, message) = describe(&err);
+                let (code, message) = (code_of(&err), describe(&err));
                 SecretError { code, message }
             })?;
         answer

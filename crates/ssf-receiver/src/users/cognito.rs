@@ -8,7 +8,7 @@ use std::time::Duration;
 use aws_config::{Region, SdkConfig};
 use aws_sdk_cognitoidentityprovider::Client;
 use cognito_names::{UserPoolId, Username};
-use lambda_edge::sdk_error::describe;
+use cognito_revocation::sdk_error::{code_of, describe};
 
 use super::{Attribute, FoundUser, LookupError, Users};
 
@@ -74,7 +74,7 @@ impl Users for CognitoUsers {
                 .send()
                 .await
                 .map_err(|err| {
-                    let (code, message) = describe(&err);
+                    let (code, message) = (code_of(&err), describe(&err));
                     LookupError { code, message }
                 })?;
             for user in page.users() {
