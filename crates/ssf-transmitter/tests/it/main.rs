@@ -1,0 +1,3 @@
+//! The transmitter's integration tests.
+
+mod architecture;
