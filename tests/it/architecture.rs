@@ -50,3 +50,60 @@ fn the_check_reads_the_whole_tree() {
     // The runner imports the core: the graph holds real edges.
     assert!(graph["responder"].iter().any(|d| d.starts_with("core::")));
 }
+
+/// The crates below the core: the core imports only the workspace's vocabulary, and that
+/// crate's manifest names no SDK, runtime or HTTP crate, so no AWS crate is in the core's
+/// dependency graph, not only out of its source.
+#[test]
+fn the_vocabulary_the_core_uses_has_no_sdk_runtime_or_http_crate_below_it() {
+    let names = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/cognito-names/Cargo.toml");
+    let manifest = std::fs::read_to_string(&names).expect("the vocabulary's manifest");
+    let dependencies: Vec<&str> = manifest
+        .split("[dependencies]")
+        .nth(1)
+        .and_then(|rest| rest.split("\n[").next())
+        .expect("a [dependencies] table")
+        .lines()
+        .filter_map(|line| line.split_once('=').map(|(name, _)| name.trim()))
+        .filter(|name| !name.starts_with('#') && !name.is_empty())
+        .collect();
+    assert_eq!(dependencies, ["regex", "thiserror"], "{manifest}");
+    // What the core imports from outside the crate: the vocabulary and plain-data crates.
+    let core = src().join("core");
+    for file in test_support::architecture::sources(&core) {
+        let text = std::fs::read_to_string(&file).expect("a source file");
+        // The file's own child modules (`mod sqs;`) are its own code.
+        let children: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("mod "))
+            .map(|l| l.trim_end_matches(';').trim())
+            .collect();
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("use "))
+        {
+            let root = line["use ".len()..].split("::").next().unwrap_or_default();
+            assert!(
+                children.contains(&root)
+                    || root.starts_with(char::is_uppercase) // an enum's own variants
+                    || [
+                        "crate",
+                        "super",
+                        "std",
+                        "cognito_names",
+                        "serde",
+                        "serde_json",
+                        "base64",
+                        "flate2",
+                        "regex",
+                        "thiserror",
+                        "md5"
+                    ]
+                    .contains(&root),
+                "{}: {line}",
+                file.display()
+            );
+        }
+    }
+}
