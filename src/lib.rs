@@ -113,7 +113,7 @@ pub use crate::revocation::{Revocations, Scope};
 pub use crate::sign_out::cognito::{
     disable_error, lookup_error, reset_error, sign_out_error, CognitoSignOut,
 };
-pub use crate::sign_out::memory::{cognito_error, MemorySignOut, ScriptedAnswer};
+pub use crate::sign_out::memory::{MemorySignOut, ScriptedAnswer};
 pub use crate::sign_out::{SignOut, UserRecord};
 
 use aws_config::SdkConfig;

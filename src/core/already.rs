@@ -6,7 +6,7 @@
 
 use cognito_names::UnixSeconds;
 
-use crate::core::action::Actions;
+use crate::core::action::{Action, Actions};
 
 /// A user's recorded sequence: the moment its last action returned (rounded up to the second,
 /// as a cutoff's `revokedBefore`) and the actions it took.
@@ -19,6 +19,18 @@ pub struct Recorded {
 }
 
 impl Recorded {
+    /// What a cutoff item records: its `revokedBefore` and the action names it lists. An
+    /// action name this version does not know is no action it can count as taken.
+    pub fn from_names<S: AsRef<str>>(revoked_before: UnixSeconds, names: &[S]) -> Recorded {
+        Recorded {
+            revoked_before,
+            actions: names
+                .iter()
+                .filter_map(|name| name.as_ref().parse::<Action>().ok())
+                .fold(Actions::NONE, Actions::with),
+        }
+    }
+
     /// The same record, or `other` if it is later; the actions of both when they meet at one
     /// second.
     pub fn merge(self, other: Recorded) -> Recorded {

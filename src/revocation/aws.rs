@@ -16,7 +16,6 @@ use cognito_revocation::{
 };
 
 use crate::aws_error::{call_error, class_by_code};
-use crate::core::action::{Action, Actions};
 use crate::core::already::Recorded;
 use crate::core::call_error::CallError;
 use crate::core::error_class::ErrorClass;
@@ -138,15 +137,7 @@ impl Revocations for AwsRevocations {
         // `sub` that chose the key came from the alert, and must not let another user's
         // cutoff skip this one's sign-out.
         let found = found.filter(|item| item.username.as_deref() == Some(target.user.as_str()));
-        Ok(found.map(|item| Recorded {
-            revoked_before: item.revoked_before,
-            // An action name this version does not know is no action it can count as taken.
-            actions: item
-                .actions
-                .iter()
-                .filter_map(|name| name.parse::<Action>().ok())
-                .fold(Actions::NONE, Actions::with),
-        }))
+        Ok(found.map(|item| Recorded::from_names(item.revoked_before, &item.actions)))
     }
 
     async fn publish(&self, users: &[SignedOut]) -> Vec<Result<(), RevocationError>> {

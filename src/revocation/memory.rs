@@ -4,11 +4,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use cognito_names::{Cutoff, Subject};
+use cognito_names::{Cutoff, CutoffKey, Subject};
 
 use super::aws::RevocationTargets;
 use super::{Revocations, Scope};
-use crate::core::action::{Action, Actions};
 use crate::core::already::Recorded;
 use crate::core::call_error::CallError;
 use crate::core::error_class::ErrorClass;
@@ -133,7 +132,7 @@ impl Revocations for MemoryRevocations {
         sub: &Subject,
     ) -> Result<Option<Recorded>, RevocationError> {
         *self.reads.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-        let key = format!("{}#{}", target.pool.as_str(), sub.as_str());
+        let key = CutoffKey::new(&target.pool, sub);
         Ok(self
             .cutoffs
             .lock()
@@ -141,15 +140,8 @@ impl Revocations for MemoryRevocations {
             .iter()
             // As the table adapter does: an item written for another username is not this
             // user's.
-            .filter(|c| c.key().as_str() == key && c.username() == target.user.as_str())
-            .map(|c| Recorded {
-                revoked_before: c.revoked_before(),
-                actions: c
-                    .actions()
-                    .iter()
-                    .filter_map(|a| a.parse::<Action>().ok())
-                    .fold(Actions::NONE, |set, a| set.with(a)),
-            })
+            .filter(|c| c.key() == key && c.username() == target.user.as_str())
+            .map(|c| Recorded::from_names(c.revoked_before(), c.actions()))
             .reduce(Recorded::merge))
     }
 

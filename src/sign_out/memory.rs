@@ -19,7 +19,7 @@ use crate::core::identity::Target;
 
 /// A failure of `operation` of `class`, as Cognito reports it: its code, and the code as the
 /// message (a timeout for `transport`).
-pub fn cognito_error(operation: &'static str, class: ErrorClass) -> CallError {
+fn cognito_error(operation: &'static str, class: ErrorClass) -> CallError {
     let code = match class {
         ErrorClass::Invalid => "InvalidParameterException",
         ErrorClass::UserNotFound => "UserNotFoundException",

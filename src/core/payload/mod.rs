@@ -186,7 +186,7 @@ impl Batch {
                 ..Provenance::default()
             },
         };
-        let (kind, records) = expand(body, record, delivery, account);
+        let (kind, records) = expand_read(body, &envelope, record, delivery, account);
         let source = match kind {
             Kind::Logs => Source::CloudWatchLogs,
             Kind::Findings => Source::EventBridge,
@@ -232,10 +232,26 @@ fn expand(
     how: Delivery,
     account: Option<&str>,
 ) -> (Kind, Vec<Record>) {
-    let inner = sns_message(document);
-    let read = inner.as_deref().unwrap_or(document);
-    let top: Envelope = serde_json::from_str(read).unwrap_or_default();
-    if let Some(awslogs) = top.awslogs {
+    let top: Envelope = serde_json::from_str(document).unwrap_or_default();
+    expand_read(document, &top, delivery, how, account)
+}
+
+/// [`expand`] of `document` whose top level was already read as `top` (each document is
+/// parsed once; an SNS notification's message once more).
+fn expand_read(
+    document: &str,
+    top: &Envelope,
+    delivery: Record,
+    how: Delivery,
+    account: Option<&str>,
+) -> (Kind, Vec<Record>) {
+    let message = top.sns_message();
+    let inner: Envelope = message
+        .as_deref()
+        .and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or_default();
+    let read = if message.is_some() { &inner } else { top };
+    if let Some(awslogs) = read.awslogs {
         return (
             Kind::Logs,
             log_records(awslogs, document, &delivery, how, account),
@@ -260,29 +276,17 @@ fn expand(
     )
 }
 
-/// The `Message` of an SNS notification (`"Type": "Notification"`), when `document` is one.
-fn sns_message(document: &str) -> Option<String> {
-    let notification: SnsNotification = serde_json::from_str(document).ok()?;
-    if notification.kind.and_then(text).as_deref() != Some("Notification") {
-        return None;
-    }
-    notification.message.and_then(text)
-}
-
-/// The two members of an SNS notification the reader needs; anything else is skipped unread.
-#[derive(Debug, Default, Deserialize)]
-struct SnsNotification<'a> {
-    #[serde(rename = "Type", borrow, default)]
-    kind: Option<&'a RawValue>,
-    #[serde(rename = "Message", borrow, default)]
-    message: Option<&'a RawValue>,
-}
-
-/// The top-level fields that tell the payloads apart; anything else is skipped unread.
+/// The top-level fields that tell the payloads apart (an SQS event, an SNS notification, a
+/// CloudWatch Logs payload, an EventBridge event, a Security Hub one); anything else is
+/// skipped unread.
 #[derive(Debug, Default, Deserialize)]
 struct Envelope<'a> {
     #[serde(rename = "Records", borrow, default)]
     records: Option<&'a RawValue>,
+    #[serde(rename = "Type", borrow, default)]
+    kind: Option<&'a RawValue>,
+    #[serde(rename = "Message", borrow, default)]
+    message: Option<&'a RawValue>,
     #[serde(rename = "detail-type", borrow, default)]
     detail_type: Option<&'a RawValue>,
     #[serde(borrow, default)]
@@ -297,6 +301,16 @@ struct Envelope<'a> {
     awslogs: Option<&'a RawValue>,
     #[serde(borrow, default)]
     time: Option<&'a RawValue>,
+}
+
+impl Envelope<'_> {
+    /// The `Message` of an SNS notification (`"Type": "Notification"`), when this is one.
+    fn sns_message(&self) -> Option<String> {
+        if self.kind.and_then(text).as_deref() != Some("Notification") {
+            return None;
+        }
+        self.message.and_then(text)
+    }
 }
 
 /// Milliseconds since the epoch of an RFC 3339 UTC time as EventBridge writes it

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{epoch_ms, first_text, text, Origin, Provenance, Record};
+use super::{epoch_ms, first_text, text, Envelope, Origin, Provenance, Record};
 
 /// Security Hub's EventBridge detail types that carry findings.
 const SECURITY_HUB_DETAIL_TYPES: [&str; 2] = [
@@ -22,29 +22,14 @@ pub(super) struct SecurityHubEvent {
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct HubEnvelope<'a> {
-    #[serde(borrow, default)]
-    time: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    source: Option<&'a RawValue>,
-    #[serde(rename = "detail-type", borrow, default)]
-    detail_type: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    resources: Option<&'a RawValue>,
-    #[serde(borrow, default)]
-    detail: Option<&'a RawValue>,
-}
-
-#[derive(Debug, Default, Deserialize)]
 struct HubDetail<'a> {
     #[serde(borrow, default)]
     findings: Option<&'a RawValue>,
 }
 
 impl SecurityHubEvent {
-    /// The event `text` holds, if it is a Security Hub findings event.
-    pub(super) fn read(document: &str) -> Option<Self> {
-        let envelope: HubEnvelope = serde_json::from_str(document).ok()?;
+    /// The Security Hub findings event `envelope` is the top level of, if it is one.
+    pub(super) fn read(envelope: &Envelope) -> Option<Self> {
         let is_hub = envelope.source.and_then(text).as_deref() == Some("aws.securityhub")
             && envelope
                 .detail_type

@@ -194,40 +194,9 @@ async fn futures_join(
     together: u64,
 ) -> Vec<String> {
     let checks = (0..together).map(|_| check.check_at(token, now));
-    let mut out = Vec::new();
-    for decision in join_all(checks).await {
-        out.push(outcome(&decision));
-    }
-    out
-}
-
-/// Every future of `futures`, polled together.
-async fn join_all<F: std::future::Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    let handles: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut results: Vec<Option<F::Output>> = handles.iter().map(|_| None).collect();
-    let mut handles: Vec<Option<_>> = handles.into_iter().map(Some).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (slot, handle) in results.iter_mut().zip(handles.iter_mut()) {
-            if let Some(future) = handle {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(value) => {
-                        *slot = Some(value);
-                        *handle = None;
-                    }
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    results
-        .into_iter()
-        .map(|r| r.expect("every future ended"))
+    futures_util::future::join_all(checks)
+        .await
+        .iter()
+        .map(outcome)
         .collect()
 }
