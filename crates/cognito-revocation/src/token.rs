@@ -57,6 +57,10 @@ pub(crate) struct Claims {
     pub username: Option<String>,
     #[serde(default, rename = "cognito:username")]
     pub cognito_username: Option<String>,
+    /// An access token's scopes, space-separated (OAuth 2); a client-credentials token's
+    /// resource-server scopes are here.
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
 /// A token split and decoded, signature not yet checked.

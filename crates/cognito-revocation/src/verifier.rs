@@ -34,7 +34,8 @@ use cognito_names::{CutoffKey, UnixSeconds};
 pub struct TokenPolicy {
     /// Each listed pool with its issuer URL, computed once.
     pools: Vec<(UserPoolId, String)>,
-    clients: BTreeSet<AppClientId>,
+    /// The accepted clients; `None`: any client of the listed pools.
+    clients: Option<BTreeSet<AppClientId>>,
     token_use: AcceptedTokenUse,
 }
 
@@ -65,14 +66,26 @@ impl TokenPolicy {
             return Err(PolicyError::NoClient);
         }
         Ok(Self {
-            pools: pools
-                .into_iter()
-                .map(|pool| {
-                    let issuer = pool.issuer();
-                    (pool, issuer)
-                })
-                .collect(),
-            clients,
+            pools: with_issuers(pools),
+            clients: Some(clients),
+            token_use,
+        })
+    }
+
+    /// Accepts tokens of `pools` issued to any of their clients, of the `token_use` given:
+    /// for a service that decides per client itself (the SSF transmitter, whose streams each
+    /// belong to the client that created them).
+    pub fn any_client(
+        pools: impl IntoIterator<Item = UserPoolId>,
+        token_use: AcceptedTokenUse,
+    ) -> Result<Self, PolicyError> {
+        let pools: BTreeSet<UserPoolId> = pools.into_iter().collect();
+        if pools.is_empty() {
+            return Err(PolicyError::NoPool);
+        }
+        Ok(Self {
+            pools: with_issuers(pools),
+            clients: None,
             token_use,
         })
     }
@@ -113,7 +126,11 @@ impl TokenPolicy {
         };
         let client = client
             .and_then(|c| AppClientId::parse(c).ok())
-            .filter(|c| self.clients.contains(c))
+            .filter(|c| {
+                self.clients
+                    .as_ref()
+                    .is_none_or(|listed| listed.contains(c))
+            })
             .ok_or(Refusal::Client)?;
         let expires_at = UnixSeconds::new(claims.exp.ok_or(Refusal::MissingClaim("exp"))?);
         if now >= expires_at {
@@ -133,6 +150,16 @@ impl TokenPolicy {
             TokenUse::Access => claims.username,
             TokenUse::Id => claims.cognito_username,
         };
+        let scopes = claims
+            .scope
+            .as_deref()
+            .map(|s| {
+                s.split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(VerifiedToken {
             pool: pool.clone(),
             sub,
@@ -141,8 +168,20 @@ impl TokenPolicy {
             authenticated_at,
             expires_at,
             username,
+            scopes,
         })
     }
+}
+
+/// Each pool with its issuer URL.
+fn with_issuers(pools: BTreeSet<UserPoolId>) -> Vec<(UserPoolId, String)> {
+    pools
+        .into_iter()
+        .map(|pool| {
+            let issuer = pool.issuer();
+            (pool, issuer)
+        })
+        .collect()
 }
 
 /// A token the verifier accepted: genuine, of a listed pool and client, not expired.
@@ -155,9 +194,15 @@ pub struct VerifiedToken {
     authenticated_at: UnixSeconds,
     expires_at: UnixSeconds,
     username: Option<String>,
+    scopes: Vec<String>,
 }
 
 impl VerifiedToken {
+    /// Whether the token's `scope` claim lists `scope` (exactly).
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+
     /// The pool that issued it.
     pub fn pool(&self) -> &UserPoolId {
         &self.pool
@@ -283,6 +328,7 @@ mod tests {
             auth_time: Some(NOW.get() - 600),
             username: Some("alice".to_owned()),
             cognito_username: None,
+            scope: Some("ssf/ssf.read openid".to_owned()),
         }
     }
 
@@ -307,6 +353,30 @@ mod tests {
         assert_eq!(token.username(), Some("alice"));
         assert_eq!(token.authenticated_at(), UnixSeconds::new(NOW.get() - 600));
         assert_eq!(token.cutoff_key().as_str(), "eu-west-1_AbC#sub-1");
+    }
+
+    #[test]
+    fn any_client_admits_every_client_of_the_pool_and_reads_its_scopes() {
+        let any = TokenPolicy::any_client([pool()], AcceptedTokenUse::Access).unwrap();
+        let claims = Claims {
+            client_id: Some("another_client".to_owned()),
+            ..access_claims()
+        };
+        let token = any.admit(&pool(), claims, NOW).unwrap();
+        assert_eq!(token.client().as_str(), "another_client");
+        assert!(token.has_scope("ssf/ssf.read"));
+        assert!(!token.has_scope("ssf/ssf.manage"));
+        assert!(!token.has_scope("ssf"));
+        let listed = policy(AcceptedTokenUse::Access);
+        let claims = Claims {
+            client_id: Some("another_client".to_owned()),
+            ..access_claims()
+        };
+        assert_eq!(listed.admit(&pool(), claims, NOW), Err(Refusal::Client));
+        assert_eq!(
+            TokenPolicy::any_client([], AcceptedTokenUse::Access).unwrap_err(),
+            PolicyError::NoPool
+        );
     }
 
     #[test]

@@ -86,6 +86,23 @@ impl ReceiverEndpoint {
         &self.host
     }
 
+    /// Whether the connection is TLS (`https`).
+    pub fn is_https(&self) -> bool {
+        self.url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+    }
+
+    /// The path and query to ask for (`/` when the URL has none); no fragment.
+    pub fn path_and_query(&self) -> &str {
+        let rest = self.url.split_once("://").map_or("", |(_, rest)| rest);
+        let rest = rest.split('#').next().unwrap_or_default();
+        match rest.find(['/', '?']) {
+            Some(at) if rest[at..].starts_with('/') => &rest[at..],
+            _ => "/",
+        }
+    }
+
     /// The port to connect to.
     pub fn port(&self) -> u16 {
         self.port

@@ -30,6 +30,12 @@ pub const CREDENTIAL_CHANGE: &str =
 pub const ACCOUNT_DISABLED: &str =
     "https://schemas.openid.net/secevent/risc/event-type/account-disabled";
 
+/// SSF's verification event type.
+pub const VERIFICATION: &str = "https://schemas.openid.net/secevent/ssf/event-type/verification";
+/// SSF's stream-updated event type.
+pub const STREAM_UPDATED: &str =
+    "https://schemas.openid.net/secevent/ssf/event-type/stream-updated";
+
 /// The most bytes KMS signs in one `Sign` call with `MessageType: RAW`.
 pub const MAX_SIGNING_INPUT: usize = 4096;
 
@@ -136,6 +142,76 @@ impl SignedOutUser {
     /// The user as an RFC 9493 `iss_sub` subject identifier.
     pub fn subject(&self) -> Value {
         json!({"format": "iss_sub", "iss": self.pool.issuer(), "sub": self.sub.as_str()})
+    }
+}
+
+/// A stream as an `opaque` subject: the subject of its `verification` and `stream-updated`
+/// SETs.
+pub fn stream_subject(stream_id: &str) -> Value {
+    json!({"format": "opaque", "id": stream_id})
+}
+
+/// A verification event, carrying the receiver's `state` when it gave one.
+pub fn verification(state: Option<&str>) -> (&'static str, Value) {
+    let body = match state {
+        Some(state) => json!({"state": state}),
+        None => json!({}),
+    };
+    (VERIFICATION, body)
+}
+
+/// A stream-updated event: the stream's new `status` and, when given, why.
+pub fn stream_updated(status: &str, reason: Option<&str>) -> (&'static str, Value) {
+    let mut body = json!({"status": status});
+    if let Some(reason) = reason {
+        body["reason"] = json!(reason);
+    }
+    (STREAM_UPDATED, body)
+}
+
+/// A SET waiting to be signed: every claim but `iat`, which each delivery attempt sets to
+/// its own time (a late retry is not stale to a receiver's replay window).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingSet {
+    /// The stream it is for.
+    pub stream_id: String,
+    /// Its `jti`.
+    pub jti: String,
+    /// Its one event's type.
+    pub event_type: String,
+    /// Its claims without `iat`.
+    pub claims: Value,
+}
+
+impl PendingSet {
+    /// The SET of `event` on `stream_id` (audience `aud`) about `subject`, caused by `txn`.
+    pub fn new(
+        iss: &str,
+        aud: &str,
+        stream_id: &str,
+        txn: &str,
+        subject: Value,
+        event: (&str, Value),
+    ) -> Self {
+        let jti = jti(txn, stream_id, event.0);
+        let event_type = event.0.to_owned();
+        let mut claims = claims(iss, aud, UnixSeconds::new(0), &jti, txn, subject, event);
+        if let Some(members) = claims.as_object_mut() {
+            members.remove("iat");
+        }
+        Self {
+            stream_id: stream_id.to_owned(),
+            jti,
+            event_type,
+            claims,
+        }
+    }
+
+    /// The claims of an attempt made at `iat`.
+    pub fn claims_at(&self, iat: UnixSeconds) -> Value {
+        let mut claims = self.claims.clone();
+        claims["iat"] = json!(iat.get());
+        claims
     }
 }
 
@@ -249,6 +325,44 @@ mod tests {
             Err(EventRefusal::Member("userPoolId"))
         );
         assert!(SignedOutUser::read(&json!({"id": "e"})).is_err());
+    }
+
+    #[test]
+    fn a_pending_set_takes_its_iat_at_each_attempt_and_keeps_its_jti() {
+        let user = SignedOutUser::read(&event(json!(["sign-out"]))).unwrap();
+        let pending = PendingSet::new(
+            "https://ssf.example.com",
+            "client-1",
+            "stream-1",
+            &user.event_id,
+            user.subject(),
+            user.events().remove(0),
+        );
+        assert!(pending.claims.get("iat").is_none());
+        assert_eq!(pending.jti, jti("evt-1", "stream-1", SESSION_REVOKED));
+        let first = pending.claims_at(UnixSeconds::new(10));
+        let late = pending.claims_at(UnixSeconds::new(5000));
+        assert_eq!(
+            (first["iat"].as_u64(), late["iat"].as_u64()),
+            (Some(10), Some(5000))
+        );
+        assert_eq!(first["jti"], late["jti"]);
+        assert_eq!(first["aud"], "client-1");
+        let verify = PendingSet::new(
+            "i",
+            "a",
+            "s",
+            "t",
+            stream_subject("s"),
+            verification(Some("x")),
+        );
+        assert_eq!(
+            verify.claims["sub_id"],
+            json!({"format": "opaque", "id": "s"})
+        );
+        assert_eq!(verify.claims["events"][VERIFICATION]["state"], "x");
+        let updated = stream_updated("paused", None);
+        assert_eq!(updated.1, json!({"status": "paused"}));
     }
 
     #[test]

@@ -1,3 +1,8 @@
-//! The transmitter's integration tests.
+//! The transmitter's integration tests: its HTTP endpoints and deliveries on the memory
+//! adapters with real loopback receivers, its AWS adapters on moto, and the binary.
 
+mod api;
 mod architecture;
+mod delivery;
+mod helpers;
+mod moto;

@@ -1,0 +1,268 @@
+//! One push (RFC 8935) to a receiver: the endpoint's host resolved and every address checked
+//! ([`ReceiverEndpoint::connect_to`]), a connection opened to the checked address itself (DNS
+//! cannot answer differently between the check and the connection), TLS verified for the
+//! host's name with the system's roots (rustls on aws-lc-rs, the SDK's stack), one `POST`,
+//! [`PUSH_TIMEOUT`] for all of it, at most [`MAX_ANSWER_BYTES`] of answer read, and no
+//! redirect followed (a 3xx is a failed attempt). One connection per attempt: nothing pooled
+//! outlives the check it was made under.
+
+use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+
+use crate::core::endpoint::ReceiverEndpoint;
+
+/// The time one attempt may take, connection included.
+pub const PUSH_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most bytes of a receiver's answer read.
+pub const MAX_ANSWER_BYTES: usize = 8 * 1024;
+
+/// The `err` codes of RFC 8935 (and SSF's `access_denied`) a refusal is counted under; any
+/// other is counted as `other`.
+const KNOWN_ERRS: [&str; 6] = [
+    "invalid_request",
+    "invalid_key",
+    "invalid_issuer",
+    "invalid_audience",
+    "authentication_failed",
+    "access_denied",
+];
+
+/// What a receiver answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushAnswer {
+    /// 202: delivered.
+    Accepted,
+    /// 400 with `err`: the receiver refused the SET for good; not retried.
+    Refused {
+        /// The `err`, one of RFC 8935's or `other`.
+        err: &'static str,
+    },
+    /// Anything else (401, 403, 5xx, a 3xx, a timeout, a connection failure, an endpoint that
+    /// now resolves to a refused address): tried again.
+    Failed {
+        /// What happened, for the log and the dead letter: never the SET or a credential.
+        answer: String,
+    },
+}
+
+impl PushAnswer {
+    /// The answer as the log line and the dead letter say it.
+    pub fn describe(&self) -> String {
+        match self {
+            PushAnswer::Accepted => "202".to_owned(),
+            PushAnswer::Refused { err } => format!("400 {err}"),
+            PushAnswer::Failed { answer } => answer.clone(),
+        }
+    }
+}
+
+/// The push client. Its TLS configuration is built on the first push.
+#[derive(Default)]
+pub struct PushClient {
+    tls: OnceLock<Result<tokio_rustls::TlsConnector, String>>,
+}
+
+impl std::fmt::Debug for PushClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushClient").finish_non_exhaustive()
+    }
+}
+
+impl PushClient {
+    /// A client; nothing is built until the first push.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn tls(&self) -> Result<&tokio_rustls::TlsConnector, String> {
+        self.tls
+            .get_or_init(|| {
+                use hyper_rustls::ConfigBuilderExt;
+                let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+                let config = rustls::ClientConfig::builder_with_provider(provider)
+                    .with_safe_default_protocol_versions()
+                    .map_err(|e| format!("no TLS client: {e}"))?
+                    .with_native_roots()
+                    .map_err(|e| format!("no TLS client: {e}"))?
+                    .with_no_client_auth();
+                Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Pushes `set` (a compact SET) to `endpoint` with `authorization`.
+    pub async fn push(
+        &self,
+        endpoint: &ReceiverEndpoint,
+        authorization: Option<&str>,
+        set: &str,
+    ) -> PushAnswer {
+        let exchange = self.exchange(endpoint, authorization, set);
+        match tokio::time::timeout(PUSH_TIMEOUT, exchange).await {
+            Err(_) => PushAnswer::Failed {
+                answer: "timeout".to_owned(),
+            },
+            Ok(Err(answer)) => PushAnswer::Failed { answer },
+            Ok(Ok((202, _))) => PushAnswer::Accepted,
+            Ok(Ok((400, body))) => PushAnswer::Refused { err: err_of(&body) },
+            Ok(Ok((status, _))) => PushAnswer::Failed {
+                answer: status.to_string(),
+            },
+        }
+    }
+
+    async fn exchange(
+        &self,
+        endpoint: &ReceiverEndpoint,
+        authorization: Option<&str>,
+        set: &str,
+    ) -> Result<(u16, Vec<u8>), String> {
+        let addresses: Vec<IpAddr> = match endpoint.host().parse::<IpAddr>() {
+            Ok(ip) => vec![ip],
+            Err(_) => tokio::net::lookup_host((endpoint.host(), endpoint.port()))
+                .await
+                .map_err(|e| format!("resolution failed: {e}"))?
+                .map(|address| address.ip())
+                .collect(),
+        };
+        let ip = endpoint.connect_to(&addresses).map_err(|e| e.to_string())?;
+        let tcp = TcpStream::connect((ip, endpoint.port()))
+            .await
+            .map_err(|e| format!("connection failed: {e}"))?;
+        tcp.set_nodelay(true)
+            .map_err(|e| format!("connection failed: {e}"))?;
+        let request = request(endpoint, authorization, set)?;
+        if endpoint.is_https() {
+            let name = rustls::pki_types::ServerName::try_from(endpoint.host().to_owned())
+                .map_err(|e| format!("not a TLS name: {e}"))?;
+            let tls = self
+                .tls()?
+                .connect(name, tcp)
+                .await
+                .map_err(|e| format!("TLS failed: {e}"))?;
+            send(tls, request).await
+        } else {
+            send(tcp, request).await
+        }
+    }
+}
+
+fn request(
+    endpoint: &ReceiverEndpoint,
+    authorization: Option<&str>,
+    set: &str,
+) -> Result<http::Request<Full<Bytes>>, String> {
+    let host = match (endpoint.host().contains(':'), endpoint.port()) {
+        (true, port) => format!("[{}]:{port}", endpoint.host()),
+        (false, port) => format!("{}:{port}", endpoint.host()),
+    };
+    let mut request = http::Request::post(endpoint.path_and_query())
+        .header(http::header::HOST, host)
+        .header(http::header::CONTENT_TYPE, "application/secevent+jwt")
+        .header(http::header::ACCEPT, "application/json");
+    if let Some(value) = authorization {
+        request = request.header(http::header::AUTHORIZATION, value);
+    }
+    request
+        .body(Full::new(Bytes::from(set.to_owned())))
+        .map_err(|e| format!("unusable request: {e}"))
+}
+
+async fn send<IO>(io: IO, request: http::Request<Full<Bytes>>) -> Result<(u16, Vec<u8>), String>
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(io))
+        .await
+        .map_err(|e| format!("HTTP failed: {e}"))?;
+    let driver = tokio::spawn(connection);
+    let exchanged = async {
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| format!("HTTP failed: {e}"))?;
+        let status = response.status().as_u16();
+        // An answer over the limit is read no further; its status stands.
+        let body = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
+            .collect()
+            .await
+            .map(|b| b.to_bytes().to_vec())
+            .unwrap_or_default();
+        Ok((status, body))
+    }
+    .await;
+    driver.abort();
+    exchanged
+}
+
+/// The `err` of a 400's body, when it is one of the known codes.
+fn err_of(body: &[u8]) -> &'static str {
+    let err = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("err").and_then(Value::as_str).map(str::to_owned));
+    err.map_or("other", |err| known_err(&err))
+}
+
+/// `err` when it is one of the known codes (a metric's name), else `other`.
+pub fn known_err(err: &str) -> &'static str {
+    KNOWN_ERRS
+        .into_iter()
+        .find(|known| *known == err)
+        .unwrap_or("other")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusals_err_is_one_of_the_known_codes_or_other() {
+        assert_eq!(
+            err_of(br#"{"err":"invalid_key","description":"x"}"#),
+            "invalid_key"
+        );
+        assert_eq!(err_of(br#"{"err":"rm -rf"}"#), "other");
+        assert_eq!(err_of(b"\xff\xfe"), "other");
+    }
+
+    #[test]
+    fn the_request_names_the_host_and_keeps_the_path_and_query() {
+        let endpoint =
+            ReceiverEndpoint::parse("https://app.example.com:8443/ssf/events?t=1#frag", false)
+                .unwrap();
+        let request = request(&endpoint, Some("Bearer x"), "a.b.c").unwrap();
+        assert_eq!(request.uri(), "/ssf/events?t=1");
+        assert_eq!(request.headers()["host"], "app.example.com:8443");
+        assert_eq!(
+            request.headers()["content-type"],
+            "application/secevent+jwt"
+        );
+        let bare = ReceiverEndpoint::parse("https://app.example.com", false).unwrap();
+        assert_eq!(bare.path_and_query(), "/");
+        assert!(bare.is_https());
+    }
+
+    #[tokio::test]
+    async fn a_name_resolving_to_a_private_address_is_never_connected_to() {
+        // `localhost` passes the text check (a name), and is refused once resolved.
+        let endpoint = ReceiverEndpoint::parse("https://localhost:9/x", false).unwrap();
+        let answer = PushClient::new().push(&endpoint, None, "a.b.c").await;
+        assert!(answer.describe().contains("public address"), "{answer:?}");
+        // Loopback allowed (tests): the closed port is a failed attempt, tried again.
+        let endpoint = ReceiverEndpoint::parse("http://127.0.0.1:9/x", true).unwrap();
+        let answer = PushClient::new().push(&endpoint, None, "a.b.c").await;
+        assert!(
+            answer.describe().starts_with("connection failed"),
+            "{answer:?}"
+        );
+    }
+}

@@ -1,0 +1,58 @@
+//! A signing key held in memory, for tests and benchmarks: RS256 by `jsonwebtoken` on
+//! aws-lc-rs, the library every verifier of the workspace uses.
+
+use jsonwebtoken::{Algorithm, EncodingKey};
+
+use super::{SignError, Signer};
+use crate::core::jwk::PublicJwk;
+
+/// A key in memory, with its public half; counts its signatures.
+pub struct MemorySigner {
+    key: EncodingKey,
+    public: Vec<PublicJwk>,
+    signed: std::sync::atomic::AtomicUsize,
+}
+
+impl std::fmt::Debug for MemorySigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemorySigner")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MemorySigner {
+    /// Signs with `key` (RSA) whose public half is `public`; `others` are published beside
+    /// it (a rotation).
+    pub fn new(key: EncodingKey, public: PublicJwk, others: Vec<PublicJwk>) -> Self {
+        let mut keys = vec![public];
+        keys.extend(others);
+        Self {
+            key,
+            public: keys,
+            signed: 0.into(),
+        }
+    }
+
+    /// The signatures made so far.
+    pub fn signed(&self) -> usize {
+        self.signed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Signer for MemorySigner {
+    async fn public_keys(&self) -> Result<Vec<PublicJwk>, SignError> {
+        Ok(self.public.clone())
+    }
+
+    async fn sign(&self, input: &[u8]) -> Result<Vec<u8>, SignError> {
+        use base64::Engine;
+        self.signed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let signature = jsonwebtoken::crypto::sign(input, &self.key, Algorithm::RS256)
+            .map_err(|e| SignError::Call(e.to_string()))?;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|e| SignError::Call(e.to_string()))
+    }
+}

@@ -1,0 +1,354 @@
+//! The streams table in DynamoDB (`SSF_STREAMS_TABLE`: partition key `pk`, sort key `sk`,
+//! TTL attribute `expiresAt`). A stream is the item (`stream`, `<stream id>`) with its
+//! configuration as JSON (`stream`), its client (`clientId`) and its excluded subjects
+//! (`excluded`, a string set); a waiting SET is the item (`poll#<stream id>` or
+//! `held#<stream id>`, `<jti>`), so the same `jti` kept twice is one item.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Select};
+use cognito_names::UnixSeconds;
+use cognito_revocation::sdk_error::describe;
+use futures_util::{StreamExt, TryStreamExt};
+
+use super::{Kept, LimitReached, Streams, TableError, Waiting, MAX_EXCLUDED_SUBJECTS};
+use crate::core::set::PendingSet;
+use crate::core::stream::Stream;
+
+const STREAMS: &str = "stream";
+
+/// The streams table in DynamoDB.
+#[derive(Debug, Clone)]
+pub struct DynamoDbStreams {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn partition(stream_id: &str, waiting: Waiting) -> String {
+    match waiting {
+        Waiting::Poll => format!("poll#{stream_id}"),
+        Waiting::Held => format!("held#{stream_id}"),
+    }
+}
+
+fn call_failed<E>(err: aws_sdk_dynamodb::error::SdkError<E>) -> TableError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    TableError(describe(&err))
+}
+
+fn unreadable(what: &str) -> TableError {
+    TableError(format!("an unreadable {what} item"))
+}
+
+fn kept_of(item: &Item) -> Result<Kept, TableError> {
+    let stream = item
+        .get("stream")
+        .and_then(|v| v.as_s().ok())
+        .and_then(|json| serde_json::from_str::<Stream>(json).ok())
+        .ok_or_else(|| unreadable("stream"))?;
+    let excluded = item
+        .get("excluded")
+        .and_then(|v| v.as_ss().ok())
+        .cloned()
+        .unwrap_or_default();
+    Ok(Kept { stream, excluded })
+}
+
+fn stream_json(stream: &Stream) -> Result<String, TableError> {
+    serde_json::to_string(stream).map_err(|e| TableError(e.to_string()))
+}
+
+impl DynamoDbStreams {
+    /// The table `table`.
+    pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// Every item of partition `pk` (filtered to `client_id` for streams), page by page.
+    async fn query(
+        &self,
+        pk: &str,
+        client_id: Option<&str>,
+        limit: Option<i32>,
+    ) -> Result<(Vec<Item>, bool), TableError> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(pk))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take());
+            if let Some(client) = client_id {
+                query = query
+                    .filter_expression("clientId = :client")
+                    .expression_attribute_values(":client", s(client));
+            }
+            if let Some(limit) = limit {
+                query = query.limit(limit);
+            }
+            let page = query.send().await.map_err(call_failed)?;
+            items.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if let Some(limit) = limit {
+                if items.len() >= limit as usize {
+                    return Ok((items, true));
+                }
+            }
+            if start.is_none() {
+                return Ok((items, false));
+            }
+        }
+    }
+
+    async fn count(&self, client_id: &str) -> Result<usize, TableError> {
+        let mut count = 0;
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .filter_expression("clientId = :client")
+                .expression_attribute_values(":pk", s(STREAMS))
+                .expression_attribute_values(":client", s(client_id))
+                .select(Select::Count)
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(call_failed)?;
+            count += page.count.max(0) as usize;
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(count);
+            }
+        }
+    }
+
+    async fn delete_item(&self, pk: String, sk: String) -> Result<(), TableError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .send()
+            .await
+            .map_err(call_failed)?;
+        Ok(())
+    }
+
+    async fn forget_all(&self, stream_id: &str, waiting: Waiting) -> Result<(), TableError> {
+        let pk = partition(stream_id, waiting);
+        let (items, _) = self.query(&pk, None, None).await?;
+        let jtis: Vec<String> = items
+            .iter()
+            .filter_map(|item| item.get("sk").and_then(|v| v.as_s().ok()).cloned())
+            .collect();
+        self.forget(stream_id, waiting, &jtis).await
+    }
+}
+
+impl Streams for DynamoDbStreams {
+    async fn create(
+        &self,
+        stream: &Stream,
+        limit: usize,
+    ) -> Result<Result<(), LimitReached>, TableError> {
+        // Counted, then written: two creations racing at the limit may both pass; the limit
+        // bounds a client's streams, it is not a quota to the unit.
+        if self.count(&stream.client_id).await? >= limit {
+            return Ok(Err(LimitReached));
+        }
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(STREAMS))
+            .item("sk", s(&stream.stream_id))
+            .item("clientId", s(&stream.client_id))
+            .item("stream", s(stream_json(stream)?))
+            .condition_expression("attribute_not_exists(sk)")
+            .send()
+            .await
+            .map_err(call_failed)?;
+        Ok(Ok(()))
+    }
+
+    async fn get(&self, stream_id: &str) -> Result<Option<Kept>, TableError> {
+        let answer = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(STREAMS))
+            .key("sk", s(stream_id))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(call_failed)?;
+        answer.item.as_ref().map(kept_of).transpose()
+    }
+
+    async fn list(&self, client_id: Option<&str>) -> Result<Vec<Kept>, TableError> {
+        let (items, _) = self.query(STREAMS, client_id, None).await?;
+        items.iter().map(kept_of).collect()
+    }
+
+    async fn put(&self, stream: &Stream) -> Result<(), TableError> {
+        let written = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(STREAMS))
+            .key("sk", s(&stream.stream_id))
+            .update_expression("SET #stream = :stream")
+            .condition_expression("attribute_exists(sk)")
+            .expression_attribute_names("#stream", "stream")
+            .expression_attribute_values(":stream", s(stream_json(stream)?))
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(()),
+            // Deleted meanwhile: nothing to update.
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(call_failed(err)),
+        }
+    }
+
+    async fn delete(&self, stream_id: &str) -> Result<(), TableError> {
+        self.delete_item(STREAMS.to_owned(), stream_id.to_owned())
+            .await?;
+        self.forget_all(stream_id, Waiting::Poll).await?;
+        self.forget_all(stream_id, Waiting::Held).await
+    }
+
+    async fn exclude(
+        &self,
+        stream_id: &str,
+        key: &str,
+        excluded: bool,
+    ) -> Result<bool, TableError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(STREAMS))
+            .key("sk", s(stream_id))
+            .expression_attribute_values(":subject", AttributeValue::Ss(vec![key.to_owned()]));
+        let update = if excluded {
+            update
+                .update_expression("ADD excluded :subject")
+                .condition_expression(
+                    "attribute_exists(sk) AND (attribute_not_exists(excluded) OR contains(excluded, :one) OR size(excluded) < :max)",
+                )
+                .expression_attribute_values(":one", s(key))
+                .expression_attribute_values(":max", AttributeValue::N(MAX_EXCLUDED_SUBJECTS.to_string()))
+        } else {
+            update
+                .update_expression("DELETE excluded :subject")
+                .condition_expression("attribute_exists(sk)")
+        };
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                // Deleted meanwhile (nothing to do), or at the limit.
+                Ok(self.get(stream_id).await?.is_none())
+            }
+            Err(err) => Err(call_failed(err)),
+        }
+    }
+
+    async fn keep(
+        &self,
+        set: &PendingSet,
+        waiting: Waiting,
+        expires_at: UnixSeconds,
+    ) -> Result<(), TableError> {
+        let json = serde_json::to_string(set).map_err(|e| TableError(e.to_string()))?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(partition(&set.stream_id, waiting)))
+            .item("sk", s(&set.jti))
+            .item("set", s(json))
+            .item("expiresAt", AttributeValue::N(expires_at.get().to_string()))
+            .send()
+            .await
+            .map_err(call_failed)?;
+        Ok(())
+    }
+
+    async fn waiting(
+        &self,
+        stream_id: &str,
+        waiting: Waiting,
+        max: usize,
+    ) -> Result<(Vec<PendingSet>, bool), TableError> {
+        if max == 0 {
+            return Ok((Vec::new(), false));
+        }
+        let limit = i32::try_from(max + 1).unwrap_or(i32::MAX);
+        let (items, _) = self
+            .query(&partition(stream_id, waiting), None, Some(limit))
+            .await?;
+        let more = items.len() > max;
+        let now = crate::unix_now().get();
+        let sets = items
+            .iter()
+            .take(max)
+            // TTL deletes within days, not at once: an expired SET is not answered.
+            .filter(|item| {
+                item.get("expiresAt")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .is_none_or(|at| at > now)
+            })
+            .map(|item| {
+                item.get("set")
+                    .and_then(|v| v.as_s().ok())
+                    .and_then(|json| serde_json::from_str(json).ok())
+                    .ok_or_else(|| unreadable("SET"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((sets, more))
+    }
+
+    async fn forget(
+        &self,
+        stream_id: &str,
+        waiting: Waiting,
+        jtis: &[String],
+    ) -> Result<(), TableError> {
+        let pk = partition(stream_id, waiting);
+        futures_util::stream::iter(jtis.iter().cloned())
+            .map(|jti| self.delete_item(pk.clone(), jti))
+            .buffer_unordered(16)
+            .try_collect::<Vec<()>>()
+            .await?;
+        Ok(())
+    }
+}

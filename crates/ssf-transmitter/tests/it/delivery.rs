@@ -1,0 +1,308 @@
+//! Deliveries on loopback receivers: what a pushed SET holds (checked against the published
+//! key), 202, 400 (not retried), 500 and a timeout (retried with backoff through the
+//! delivery queue, then dead-lettered after the window), a receiver that never answers
+//! beside one that does, paused then enabled, poll, and a duplicate responder event.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use ssf_transmitter::*;
+use test_support::http_stub::{HttpStub, StubReply, StubRequest};
+
+use crate::helpers::*;
+
+fn sqs_records(retries: &[(Retry, u64)]) -> Value {
+    let records: Vec<Value> = retries
+        .iter()
+        .enumerate()
+        .map(|(i, (retry, _))| json!({"messageId": format!("m-{i}"), "eventSource": "aws:sqs", "body": serde_json::to_string(retry).unwrap()}))
+        .collect();
+    json!({"Records": records})
+}
+
+#[tokio::test]
+async fn each_action_is_one_signed_set_naming_the_pools_user() {
+    let app = App::start().await;
+    let receiver = receiver(202, Duration::ZERO).await;
+    let id = app.push_stream(&format!("{}/events", receiver.url())).await;
+    let answer = app
+        .signed_out(
+            "evt-100",
+            "sub-carol",
+            &["disable", "reset-password", "sign-out"],
+        )
+        .await;
+    assert_eq!(answer["delivered"], 3);
+    let pushed = receiver.requests();
+    assert_eq!(pushed.len(), 3);
+    let mut types = Vec::new();
+    for push in &pushed {
+        assert_eq!(push.path, "/events");
+        let (header, claims) = verified(&push.body_text());
+        assert_eq!(header["alg"], "RS256");
+        let events = claims["events"].as_object().unwrap();
+        assert_eq!(events.len(), 1, "one event per SET");
+        types.push(events.keys().next().unwrap().clone());
+        assert_eq!(claims["iss"], ISSUER);
+        assert_eq!(claims["aud"], "clienta1");
+        assert_eq!(claims["txn"], "evt-100");
+        assert_eq!(
+            claims["sub_id"],
+            json!({"format": "iss_sub", "iss": format!("https://cognito-idp.eu-west-1.amazonaws.com/{USER_POOL}"), "sub": "sub-carol"})
+        );
+        assert!(claims.get("sub").is_none() && claims.get("exp").is_none());
+        assert!(claims["iat"].as_u64().unwrap() + 5 >= now());
+        let event_type = types.last().unwrap();
+        assert_eq!(claims["jti"], jti("evt-100", &id, event_type));
+    }
+    types.sort();
+    let mut expected = vec![
+        ACCOUNT_DISABLED.to_owned(),
+        CREDENTIAL_CHANGE.to_owned(),
+        SESSION_REVOKED.to_owned(),
+    ];
+    expected.sort();
+    assert_eq!(types, expected);
+    let metrics = app.metrics_text();
+    assert!(metrics.contains("\"SetsDelivered\":3"), "{metrics}");
+    assert!(
+        metrics.contains("DeliveryLatency") && metrics.contains("\"Streams\":1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_400_is_counted_and_not_retried() {
+    let app = App::start().await;
+    let receiver = receiver(400, Duration::ZERO).await;
+    app.push_stream(&receiver.url()).await;
+    app.signed_out("evt-1", "sub-carol", &["sign-out"]).await;
+    assert_eq!(receiver.requests().len(), 1);
+    assert!(app.queue.take_retries().is_empty());
+    assert!(app
+        .metrics_text()
+        .contains("\"SetsRefused.invalid_audience\":1"));
+}
+
+#[tokio::test]
+async fn a_500_is_retried_with_backoff_then_dead_lettered_after_the_window() {
+    let app = App::with_window(2).await;
+    let receiver = receiver(500, Duration::ZERO).await;
+    let id = app.push_stream(&receiver.url()).await;
+    app.signed_out("evt-1", "sub-carol", &["sign-out"]).await;
+    let retries = app.queue.take_retries();
+    assert_eq!(retries.len(), 1);
+    assert_eq!(retries[0].1, 1, "the first retry within a second");
+    assert_eq!(
+        (retries[0].0.attempts, retries[0].0.last_answer.as_str()),
+        (1, "500")
+    );
+    let first_iat = verified(&receiver.requests()[0].body_text()).1["iat"]
+        .as_u64()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let answer = app
+        .function
+        .handle(&sqs_records(&retries), "req-3")
+        .await
+        .unwrap();
+    assert_eq!(answer["batchItemFailures"], json!([]));
+    let again = app.queue.take_retries();
+    assert_eq!(again.len(), 1, "still inside the window");
+    assert_eq!(again[0].0.attempts, 2);
+    let second = verified(&receiver.requests()[1].body_text()).1;
+    assert!(second["iat"].as_u64().unwrap() > first_iat, "signed afresh");
+    assert_eq!(second["jti"], jti("evt-1", &id, SESSION_REVOKED));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.function
+        .handle(&sqs_records(&again), "req-4")
+        .await
+        .unwrap();
+    assert!(app.queue.take_retries().is_empty());
+    let dead = app.queue.dead_letters();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (
+            dead[0].stream_id.as_str(),
+            dead[0].last_answer.as_str(),
+            dead[0].attempts
+        ),
+        (id.as_str(), "500", 3)
+    );
+    assert!(!serde_json::to_string(&dead[0])
+        .unwrap()
+        .contains("receiver-secret"));
+    assert!(app.metrics_text().contains("\"SetsDeadLettered\":1"));
+}
+
+#[tokio::test]
+async fn a_receiver_that_never_answers_does_not_delay_another() {
+    let app = App::start().await;
+    let silent = HttpStub::start(|_: &StubRequest| StubReply::Hang).await;
+    let prompt = receiver(202, Duration::ZERO).await;
+    app.push_stream(&silent.url()).await;
+    app.push_stream(&prompt.url()).await;
+    let started = Instant::now();
+    let answer = app.signed_out("evt-1", "sub-carol", &["sign-out"]).await;
+    let took = started.elapsed();
+    let heard = prompt.requests()[0].at.duration_since(started);
+    assert!(
+        heard < Duration::from_secs(1),
+        "the prompt receiver heard after {heard:?}"
+    );
+    assert!(
+        took >= PUSH_TIMEOUT && took < PUSH_TIMEOUT + Duration::from_secs(2),
+        "{took:?}"
+    );
+    assert_eq!(
+        (answer["delivered"].as_u64(), answer["retried"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let retries = app.queue.take_retries();
+    assert_eq!(retries[0].0.last_answer, "timeout");
+}
+
+#[tokio::test]
+async fn a_paused_stream_holds_its_sets_and_delivers_them_when_enabled() {
+    let app = App::start().await;
+    let receiver = receiver(202, Duration::ZERO).await;
+    let id = app.push_stream(&receiver.url()).await;
+    app.manage(
+        "POST",
+        "/ssf/status",
+        None,
+        Some(json!({"stream_id": id, "status": "paused"})),
+    )
+    .await;
+    app.signed_out("evt-1", "sub-carol", &["sign-out"]).await;
+    assert!(receiver.requests().is_empty());
+    let enabled = app
+        .manage(
+            "POST",
+            "/ssf/status",
+            None,
+            Some(json!({"stream_id": id, "status": "enabled"})),
+        )
+        .await;
+    assert_eq!(enabled.status(), 200);
+    let heard: Vec<Value> = receiver
+        .requests()
+        .iter()
+        .map(|r| verified(&r.body_text()).1)
+        .collect();
+    let kinds: Vec<String> = heard
+        .iter()
+        .map(|c| {
+            c["events"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .next()
+                .unwrap()
+                .clone()
+        })
+        .collect();
+    assert!(kinds.contains(&STREAM_UPDATED.to_owned()), "{kinds:?}");
+    assert!(kinds.contains(&SESSION_REVOKED.to_owned()), "{kinds:?}");
+    // Disabled: nothing delivered, nothing kept.
+    app.manage(
+        "POST",
+        "/ssf/status",
+        None,
+        Some(json!({"stream_id": id, "status": "disabled"})),
+    )
+    .await;
+    let before = receiver.requests().len();
+    app.signed_out("evt-2", "sub-carol", &["sign-out"]).await;
+    assert_eq!(receiver.requests().len(), before);
+}
+
+#[tokio::test]
+async fn a_duplicate_responder_event_makes_the_same_jti() {
+    let app = App::start().await;
+    let receiver = receiver(202, Duration::ZERO).await;
+    app.push_stream(&receiver.url()).await;
+    app.signed_out("evt-dup", "sub-carol", &["sign-out"]).await;
+    app.signed_out("evt-dup", "sub-carol", &["sign-out"]).await;
+    let jtis: Vec<Value> = receiver
+        .requests()
+        .iter()
+        .map(|r| verified(&r.body_text()).1["jti"].clone())
+        .collect();
+    assert_eq!(jtis.len(), 2);
+    assert_eq!(jtis[0], jtis[1]);
+}
+
+#[tokio::test]
+async fn a_poll_stream_keeps_its_sets_until_acknowledged_or_refused() {
+    let app = App::start().await;
+    let id = app.poll_stream().await;
+    app.signed_out("evt-1", "sub-carol", &["sign-out"]).await;
+    app.signed_out("evt-2", "sub-dave", &["sign-out"]).await;
+    app.signed_out("evt-1", "sub-carol", &["sign-out"]).await;
+    let reader = token("clienta1", READ);
+    let path = format!("/ssf/poll/{id}");
+    let first = app
+        .call(
+            "POST",
+            &path,
+            None,
+            Some(&reader),
+            Some(json!({"maxEvents": 1})),
+        )
+        .await
+        .body();
+    assert_eq!(first["sets"].as_object().unwrap().len(), 1);
+    assert_eq!(first["moreAvailable"], true);
+    let all = app
+        .call("POST", &path, None, Some(&reader), Some(json!({})))
+        .await
+        .body();
+    let jtis: Vec<String> = all["sets"].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(jtis.len(), 2, "the duplicate event kept once");
+    let after = app
+        .call("POST", &path, None, Some(&reader), Some(json!({"ack": [jtis[0]], "setErrs": {jtis[1].clone(): {"err": "invalid_key", "description": "x"}}})))
+        .await
+        .body();
+    assert_eq!(after["sets"], json!({}));
+    assert!(app.metrics_text().contains("SetsRefused.invalid_key"));
+    let push_only = app
+        .manage(
+            "POST",
+            "/ssf/stream",
+            None,
+            Some(json!({"delivery": {"method": PUSH, "endpoint_url": "https://app.example.com/"}})),
+        )
+        .await
+        .body();
+    let refused = app
+        .call(
+            "POST",
+            &format!("/ssf/poll/{}", push_only["stream_id"].as_str().unwrap()),
+            None,
+            Some(&reader),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(refused.status(), 400);
+}
+
+#[tokio::test]
+async fn unknown_shapes_fail_and_unreadable_retries_are_dead_lettered() {
+    let app = App::start().await;
+    assert!(app
+        .function
+        .handle(&json!({"hello": "world"}), "r")
+        .await
+        .is_err());
+    let broken = json!({"id": "e", "detail-type": "Cognito User Signed Out", "detail": {"userPoolId": "nope"}});
+    assert!(app.function.handle(&broken, "r").await.is_err());
+    let records =
+        json!({"Records": [{"messageId": "m-1", "eventSource": "aws:sqs", "body": "not a retry"}]});
+    let answer = app.function.handle(&records, "r").await.unwrap();
+    assert_eq!(answer["batchItemFailures"], json!([]));
+    assert_eq!(
+        app.queue.dead_letters()[0].reason,
+        "an unreadable delivery-queue message"
+    );
+}
