@@ -14,7 +14,9 @@ is compiled or run):
   `Refusal::reason` in `crates/cognito-revocation`, and the `reason: "..."` the authorizer
   itself sets for an event that is not a request), since it formats `"Denied.{}"`;
 - the receiver (`crates/ssf-receiver/src/**/*.rs`, once it exists): its literals, and for a
-  literal `Prefix.{...}` every lowercase literal of the crate as a suffix (`SetsRejected.<err>`).
+  literal `Prefix.{...}` every lowercase literal of the crate as a suffix (`SetsRejected.<err>`);
+- the transmitter (`crates/ssf-transmitter/src/**/*.rs`, once it exists), read the same way
+  (`SetsRefused.<err>`).
 
 The pairing is an over-approximation (the responder never emits `SignedOut.<class>`): the
 completeness tests pin which class goes in which widget, and that every class and reason has
@@ -57,6 +59,8 @@ ALL_ON = {
     "DeployAuthorizer": "true",
     "AuthorizerAppClientIds": ["client1"],
     "DeploySsfReceiver": "true",
+    "DeploySsfTransmitter": "true",
+    "SignedOutEventBusName": "signed-out",
     "MetricsNamespace": "Test/Responder",
 }
 # Metrics AWS publishes itself (not emitted by our binaries), by namespace: the ones the
@@ -67,6 +71,8 @@ AWS_METRICS = {
 }
 RECEIVER = "ssf-receiver"
 RECEIVER_CRATE = Path("crates") / RECEIVER
+TRANSMITTER = "ssf-transmitter"
+TRANSMITTER_CRATE = Path("crates") / TRANSMITTER
 # Names the dashboard may show before their source exists: (binary, name) -> why, e.g.
 # (RESPONDER_BINARY, "AlreadySignedOut"): "docs/alerts-and-dead-letters.md#already-signed-out-alert-storms-cost-one-call-per-user, being added in src/". Remove
 # an entry as soon as the source emits the name (test_pending_names_are_still_missing warns).
@@ -83,6 +89,16 @@ RECEIVER_CONTRACT_METRICS = {
         "authentication_failed",
     )),
 }
+# docs/ssf-transmitter.md#logs-and-metrics: the transmitter's metrics. The same role as the
+# receiver's while crates/ssf-transmitter does not exist.
+TRANSMITTER_CONTRACT_METRICS = {
+    "SetsDelivered", "SetsRetried", "SetsDeadLettered", "DeliveryLatency", "Streams",
+    *(f"SetsRefused.{err}" for err in (
+        "invalid_request", "invalid_key", "invalid_issuer", "invalid_audience",
+        "authentication_failed", "access_denied",
+    )),
+}
+CONTRACT_METRICS = {RECEIVER: RECEIVER_CONTRACT_METRICS, TRANSMITTER: TRANSMITTER_CONTRACT_METRICS}
 
 
 # --------------------------------------------------------------------------------------------
@@ -188,7 +204,18 @@ def authorizer_emitted(root: Path = ROOT) -> set[str]:
 
 def receiver_emitted(root: Path = ROOT) -> set[str] | None:
     """None while the receiver's crate does not exist."""
-    crate = root / RECEIVER_CRATE / "src"
+    return crate_emitted(root / RECEIVER_CRATE)
+
+
+def transmitter_emitted(root: Path = ROOT) -> set[str] | None:
+    """None while the transmitter's crate does not exist."""
+    return crate_emitted(root / TRANSMITTER_CRATE)
+
+
+def crate_emitted(crate_root: Path) -> set[str] | None:
+    """What an SSF crate's sources can emit: its metric-like literals, and for a literal
+    `Prefix.{...}` every lowercase literal of the crate as a suffix; None without the crate."""
+    crate = crate_root / "src"
     if not crate.is_dir():
         return None
     sources = [code(p) for p in sorted(crate.rglob("*.rs"))]
@@ -204,19 +231,22 @@ def receiver_emitted(root: Path = ROOT) -> set[str] | None:
 
 @dataclass(frozen=True)
 class Emitted:
-    """What each binary can emit; `receiver` is None while its crate does not exist."""
+    """What each binary can emit; `receiver` and `transmitter` are None while their crate
+    does not exist."""
 
     responder: set[str]
     authorizer: set[str]
     receiver: set[str] | None
+    transmitter: set[str] | None
 
     @classmethod
     def read(cls, root: Path = ROOT) -> "Emitted":
-        return cls(responder_emitted(root), authorizer_emitted(root), receiver_emitted(root))
+        return cls(responder_emitted(root), authorizer_emitted(root), receiver_emitted(root),
+                   transmitter_emitted(root))
 
     def of(self, binary: str) -> set[str] | None:
         return {RESPONDER_BINARY: self.responder, AUTHORIZER_BINARY: self.authorizer,
-                RECEIVER: self.receiver}[binary]
+                RECEIVER: self.receiver, TRANSMITTER: self.transmitter}[binary]
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,7 +313,8 @@ def shown_metrics(body: dict) -> list[Shown]:
 
 def binaries_by_function(t: dict) -> dict[str, str]:
     """FunctionName as a widget shows it ("<LogicalId>") -> the binary it builds."""
-    return {f"<{function_of(t, b)[0]}>": b for b in (RESPONDER_BINARY, AUTHORIZER_BINARY, RECEIVER)}
+    return {f"<{function_of(t, b)[0]}>": b
+            for b in (RESPONDER_BINARY, AUTHORIZER_BINARY, RECEIVER, TRANSMITTER)}
 
 
 def namespace_of(t: dict, binary: str, params: dict[str, Any]) -> Any:
@@ -329,8 +360,8 @@ def check_dashboard_metrics(t: dict, emitted: Emitted, params: dict[str, Any] = 
             problems.append(f"{where}: namespace is not {binary}'s METRICS_NAMESPACE {namespace!r}")
         names = emitted.of(binary)
         if names is None:
-            if m.name not in RECEIVER_CONTRACT_METRICS:
-                problems.append(f"{where}: not a metric of docs/ssf-receiver.md ({RECEIVER} not built yet)")
+            if m.name not in CONTRACT_METRICS[binary]:
+                problems.append(f"{where}: not a metric of docs/{binary}.md ({binary} not built yet)")
             continue
         if m.name not in names and (binary, m.name) not in PENDING:
             problems.append(f"{where} is emitted by no source of {binary}")
@@ -362,12 +393,14 @@ def check_dashboard_complete(t: dict, root: Path = ROOT) -> list[str]:
 
 def check_dashboard_conditions(t: dict) -> list[str]:
     """The body is JSON for every combination of the optional parts; the authorizer's widgets
-    exist exactly with the authorizer, the receiver's exactly with DeploySsfReceiver=true
-    (default false); the dashboard's name carries the region (dashboards are global)."""
+    exist exactly with the authorizer, the receiver's exactly with DeploySsfReceiver=true, the
+    transmitter's exactly with DeploySsfTransmitter=true (both default false); the dashboard's
+    name carries the region (dashboards are global)."""
     problems = []
-    parameter = t.get("Parameters", {}).get("DeploySsfReceiver")
-    if not parameter or parameter.get("Default") != "false":
-        problems.append("no DeploySsfReceiver parameter defaulting to false")
+    for deploy in ("DeploySsfReceiver", "DeploySsfTransmitter"):
+        parameter = t.get("Parameters", {}).get(deploy)
+        if not parameter or parameter.get("Default") != "false":
+            problems.append(f"no {deploy} parameter defaulting to false")
     name, dashboard = the_dashboard(t)
     if "Condition" in dashboard:
         problems.append(f"{name} is conditional; it must always exist")
@@ -375,9 +408,10 @@ def check_dashboard_conditions(t: dict) -> list[str]:
         problems.append(f"{name} DashboardName lacks the region (dashboards are global to an account)")
     authorizer = f"<{function_of(t, AUTHORIZER_BINARY)[0]}>"
     receiver_function = f"<{function_of(t, RECEIVER)[0]}>"
-    for auth, revocation, receiver in itertools.product(("true", "false"), repeat=3):
+    transmitter_function = f"<{function_of(t, TRANSMITTER)[0]}>"
+    for auth, revocation, receiver, transmitter in itertools.product(("true", "false"), repeat=4):
         params = {**ALL_ON, "DeployAuthorizer": auth, "EnableRevocation": revocation,
-                  "DeploySsfReceiver": receiver}
+                  "DeploySsfReceiver": receiver, "DeploySsfTransmitter": transmitter}
         try:
             shown = shown_metrics(dashboard_body(t, params))
         except AssertionError as err:
@@ -389,6 +423,9 @@ def check_dashboard_conditions(t: dict) -> list[str]:
         has_receiver = any(m.function == receiver_function for m in shown)
         if has_receiver != (receiver == "true"):
             problems.append(f"{params}: receiver widgets shown={has_receiver}")
+        has_transmitter = any(m.function == transmitter_function for m in shown)
+        if has_transmitter != (transmitter == "true"):
+            problems.append(f"{params}: transmitter widgets shown={has_transmitter}")
     return problems
 
 
@@ -440,6 +477,7 @@ def test_the_dashboard_shows_what_an_incident_needs(template):
             "CutoffsRecorded", "CutoffFailures", "EventsPublished", "EventFailures",
             "PasswordsReset", "UsersDisabled", "Allowed", "Denied"} <= names
     assert RECEIVER_CONTRACT_METRICS <= names
+    assert TRANSMITTER_CONTRACT_METRICS <= names
     # Latency as percentiles (p50 and p99), not as an average.
     body = dashboard_body(template, ALL_ON)
     stats = {row[-1].get("stat") for w in body["widgets"] for row in w.get("properties", {}).get("metrics", [])
@@ -456,6 +494,8 @@ def test_pending_names_are_still_missing(emitted):
         warnings.warn(f"now emitted, remove from PENDING in {Path(__file__).name}: {emitted_now}")
     if emitted.receiver is None:
         missing.append(f"{RECEIVER} ({RECEIVER_CRATE} does not exist)")
+    if emitted.transmitter is None:
+        missing.append(f"{TRANSMITTER} ({TRANSMITTER_CRATE} does not exist)")
     if missing:
         pytest.xfail(f"dashboard names not emitted yet: {missing}")
 
@@ -573,7 +613,7 @@ def test_a_made_up_metric_is_named_in_the_finding(template, emitted):
 def copy_sources(root: Path, to: Path) -> None:
     for relative in ("src/metrics.rs", "src/core/outcome.rs", "src/core/error_class.rs",
                      "crates/revocation-authorizer/src", "crates/cognito-revocation/src",
-                     "crates/ssf-receiver/src"):
+                     "crates/ssf-receiver/src", "crates/ssf-transmitter/src"):
         source, target = root / relative, to / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():

@@ -99,10 +99,15 @@ def test_the_function_url_is_public_with_both_permissions_lambda_requires_since_
     assert url["FunctionUrlAuthType"] == "NONE"
     invoke = next(p for p in public if p["Action"] == "lambda:InvokeFunction")
     assert invoke["InvokedViaFunctionUrl"] is True  # only through the URL, not any invoke
+    # Only the two functions with a public URL (this one and the transmitter, checked in
+    # test_ssf_transmitter.py) have public permissions, each under its own condition.
+    own_condition = {"SsfReceiverFunction": "IsSsfReceiverDeployed",
+                     "SsfTransmitterFunction": "IsSsfTransmitterDeployed"}
     for name, r in out["Resources"].items():
         if r["Type"] == "AWS::Lambda::Permission" and r["Properties"].get("Principal") == "*":
-            assert r["Properties"]["FunctionName"] == {"Ref": "SsfReceiverFunction"}, name
-            assert r.get("Condition") == "IsSsfReceiverDeployed", name
+            function = r["Properties"]["FunctionName"].get("Ref")
+            assert function in own_condition, name
+            assert r.get("Condition") == own_condition[function], name
 
 
 def test_the_environment_names_every_variable_of_the_contract(template):

@@ -1088,10 +1088,26 @@ def role_of(t: dict, fn: dict) -> str | None:
     return logical_id(fn.get("Properties", {}).get("Role"))
 
 
+def streams_table_ids(t: dict) -> set[str]:
+    """The tables some function names as SSF_STREAMS_TABLE: the transmitter's streams
+    (docs/ssf-transmitter.md), checked in test_ssf_transmitter.py."""
+    found = set()
+    for fn in resources(t, "AWS::Serverless::Function").values():
+        variables = ((fn.get("Properties") or {}).get("Environment") or {}).get("Variables") or {}
+        found |= {logical_id(v) for v in alternatives(variables.get("SSF_STREAMS_TABLE"))}
+    return found
+
+
+def cutoff_tables(t: dict) -> dict[str, dict]:
+    """Every DynamoDB table but the transmitter's streams table: the cutoff table alone."""
+    streams = streams_table_ids(t)
+    return {k: v for k, v in resources(t, "AWS::DynamoDB::Table").items() if k not in streams}
+
+
 def check_revocation_table(t: dict) -> list[str]:
     """The cutoff table of docs/revocation.md: pk (S) the only key, on demand, TTL on
     expiresAt, point-in-time recovery, encryption, kept when the stack goes."""
-    tables = resources(t, "AWS::DynamoDB::Table")
+    tables = cutoff_tables(t)
     if len(tables) != 1:
         return [f"expected one DynamoDB table (the cutoffs), found {sorted(tables)}"]
     name, table = next(iter(tables.items()))
@@ -1124,7 +1140,7 @@ def check_revocation_grants(t: dict) -> list[str]:
     storm's already-signed-out check, docs/alerts-and-dead-letters.md#already-signed-out-alert-storms-cost-one-call-per-user), the authorizer only read them
     (GetItem), both on the table alone and only with the table; the responder's env names the
     table; the event bus grant names one bus."""
-    tables = sorted(resources(t, "AWS::DynamoDB::Table"))
+    tables = sorted(cutoff_tables(t))
     problems = []
     expected = {
         RESPONDER_BINARY: {"dynamodb:UpdateItem", "dynamodb:GetItem"},
@@ -1199,7 +1215,7 @@ def check_authorizer(t: dict) -> list[str]:
     outputs = t.get("Outputs", {})
     if not any(logical_id(o.get("Value")) == name for o in outputs.values()):
         problems.append(f"no output names {name}")
-    if not any(logical_id(o.get("Value")) in resources(t, "AWS::DynamoDB::Table") for o in outputs.values()):
+    if not any(logical_id(o.get("Value")) in cutoff_tables(t) for o in outputs.values()):
         problems.append("no output names the cutoff table")
     return problems
 
@@ -1435,11 +1451,11 @@ def authorizer_statements(t: dict) -> list:
 
 
 def table_props(t: dict) -> dict:
-    return next(iter(resources(t, "AWS::DynamoDB::Table").values()))["Properties"]
+    return table(t)["Properties"]
 
 
 def table(t: dict) -> dict:
-    return next(iter(resources(t, "AWS::DynamoDB::Table").values()))
+    return next(iter(cutoff_tables(t).values()))
 
 
 def alert_queue(t: dict) -> dict:
@@ -1593,6 +1609,12 @@ BREAKAGES: dict[str, tuple[Callable[[dict], list[str]], Callable[[dict], None]]]
     "table without point-in-time recovery": (
         check_revocation_table, lambda t: table_props(t).pop("PointInTimeRecoverySpecification")),
     "table deleted with the stack": (check_revocation_table, lambda t: table(t).update(DeletionPolicy="Delete")),
+    "responder reads the transmitter's streams table": (
+        check_revocation_grants, lambda t: role_statements(t).append(
+            {"Effect": "Allow", "Action": "dynamodb:GetItem",
+             "Resource": {"Fn::GetAtt": ["SsfTransmitterStreamsTable", "Arn"]}})),
+    "a second cutoff table": (
+        check_revocation_table, lambda t: t["Resources"].update(OtherTable=copy.deepcopy(table(t)))),
     "table with provisioned capacity": (
         check_revocation_table, lambda t: table_props(t).update(BillingMode="PROVISIONED")),
     "table with a sort key": (
