@@ -95,7 +95,7 @@ pub fn token_with(client: &str, scope: &str, pem: &str, kid: &str) -> String {
 
 /// The settings of a test transmitter: loopback receivers allowed, a retry window of
 /// `window` seconds.
-pub fn settings(window: u64) -> Settings {
+pub fn test_settings(window: u64) -> Settings {
     Settings {
         endpoints: Endpoints::new(ISSUER),
         allow_loopback: true,
@@ -134,7 +134,7 @@ impl App {
         .expect("a policy");
         let function = Function {
             transmitter: Transmitter::new(
-                settings(window),
+                test_settings(window),
                 signer(),
                 MemoryStreams::new(),
                 queue.clone(),
