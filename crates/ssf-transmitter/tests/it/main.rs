@@ -3,6 +3,8 @@
 
 mod api;
 mod architecture;
+mod binary;
 mod delivery;
 mod helpers;
+mod interop;
 mod moto;

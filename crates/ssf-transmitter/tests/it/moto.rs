@@ -33,7 +33,7 @@ async fn rsa_key(kms: &aws_sdk_kms::Client) -> String {
         .to_owned()
 }
 
-async fn streams_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) {
+pub(crate) async fn streams_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) {
     let attribute = |name: &str| {
         AttributeDefinition::builder()
             .attribute_name(name)
