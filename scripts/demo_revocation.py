@@ -19,6 +19,9 @@ sign-out alert ends her sessions, but the attacker signs straight back in with t
 the authorizer accepts the fresh token, as it must accept carol's own; an alert that asks for
 `disable` (the responder allows it here: ALLOWED_ACTIONS=sign-out,disable) disables her, the
 attacker's next sign-in is refused, and the fresh token from before the lock is refused too.
+And the apps hear (docs/ssf-transmitter.md): an app that keeps its own session for carol has
+subscribed to the fourth binary, ssf-transmitter; the responder's event reaches it, and the app
+receives, verifies and acts on `account-disabled` and `session-revoked`: its session ends too.
 
 Then a standard signal (docs/ssf-receiver.md): dave signs in to the app with Google, so Cognito
 knows him as Google_<sub>. His identity provider (here a local transmitter with its own RSA key,
@@ -51,6 +54,7 @@ from pathlib import Path
 from demo_support import (
     PASSWORD, REGION, ROOT, LocalAws, Processes, create_pool, create_user, free_port, sign_in, wait_for_port,
 )
+from demo_transmitter import ISSUER as TRANSMITTER_ISSUER, AppsHear
 
 RESPONDER = "cognito-signout-responder"
 AUTHORIZER = "revocation-authorizer"
@@ -246,6 +250,21 @@ class Demo:
         self.transmitter = Transmitter()
         alerts_url = sqs.create_queue(QueueName="alerts")["QueueUrl"]
 
+        # The apps-hear story's parts (docs/ssf-transmitter.md): the pool that authorises the
+        # apps' clients, the transmitter's KMS key, its streams table and its two queues.
+        auth_pool_id, auth_client_id = create_pool(cognito, "ssf-clients")
+        create_user(cognito, auth_pool_id, "operator")
+        kms = aws.client("kms")
+        signing_key = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+        dynamodb.create_table(TableName="ssf-streams", BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                                    {"AttributeName": "sk", "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                         {"AttributeName": "sk", "KeyType": "RANGE"}])
+        deliveries_url = sqs.create_queue(QueueName="ssf-deliveries")["QueueUrl"]
+        undelivered_url = sqs.create_queue(QueueName="ssf-undelivered")["QueueUrl"]
+        self.apps = AppsHear(self, cognito, sqs, events_url, (auth_pool_id, auth_client_id), REGION)
+
         # Both functions under one cargo lambda watch, each at its own name, one configuration.
         invoke_port = free_port()
         env_file = self.out / "functions.env"
@@ -267,7 +286,15 @@ class Demo:
             "SSF_USER_POOL_IDS": pool_id,
             "SSF_IDENTITY_PROVIDER": "Google",
             "ALERT_QUEUE_URL": alerts_url,
-            # all three
+            # the transmitter (the demo invokes it as its function URL and its rule would)
+            "SSF_TRANSMITTER_ISSUER": TRANSMITTER_ISSUER,
+            "SSF_TRANSMITTER_AUTH_ISSUER": f"https://cognito-idp.{REGION}.amazonaws.com/{auth_pool_id}",
+            "SSF_SIGNING_KEY_IDS": signing_key,
+            "SSF_STREAMS_TABLE": "ssf-streams",
+            "SSF_DELIVERY_QUEUE_URL": deliveries_url,
+            "SSF_DEAD_LETTER_QUEUE_URL": undelivered_url,
+            "SSF_ALLOW_LOOPBACK_RECEIVERS": "true",
+            # all of them
             "REVOCATION_TABLE": TABLE,
             "AWS_REGION": REGION,
             "AWS_ACCESS_KEY_ID": "testing",
@@ -480,6 +507,9 @@ class Demo:
         print(f"   GET /pets with the attacker's fresh access token: isAuthorized {json.dumps(answer.get('isAuthorized'))}: "
               f"nothing can tell this sign-in from carol's own")
 
+        # An app that keeps its own session for carol subscribes to the transmitter.
+        self.apps.subscribe(pool_id, user)
+
         # The lock.
         alert = {"UserPoolId": pool_id, "Username": user, "Actions": ["disable"]}
         sent = time.monotonic()
@@ -508,6 +538,8 @@ class Demo:
               f"Enabled {json.dumps(enabled)}")
         print(f"   to let carol back in once the account is checked: aws cognito-idp admin-enable-user "
               f"--user-pool-id {pool_id} --username {user} (and a new password)")
+        # The app hears of it, and ends its own session.
+        self.apps.hear(user, sent)
 
     def signals(self, cognito, sqs, pool_id: str, client_id: str, alerts_url: str) -> None:
         """A standard signal: the IdP pushes "session revoked" for a federated user, and that
