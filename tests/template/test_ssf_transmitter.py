@@ -846,3 +846,17 @@ def test_check_notices(breakage, template):
     assert check(broken), f"{check.__name__} did not notice: {breakage}"
     # The copy was broken, not the shared template.
     assert check(template) == []
+
+
+def test_only_the_transmitters_role_may_queue_a_retry(template):
+    """A retry is a SET the function signs with KMS: the delivery queue's policy denies
+    SendMessage to every principal but the transmitter's own role."""
+    policies = [r for r in resources(template, "AWS::SQS::QueuePolicy").items()
+                if r[1]["Properties"]["Queues"] == [{"Ref": "SsfTransmitterDeliveryQueue"}]]
+    assert len(policies) == 1
+    statements = policies[0][1]["Properties"]["PolicyDocument"]["Statement"]
+    denied = [s for s in statements if s["Effect"] == "Deny" and s["Action"] == "sqs:SendMessage"]
+    assert len(denied) == 1, statements
+    assert denied[0]["Principal"] == "*"
+    assert denied[0]["Condition"] == {
+        "ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": ["SsfTransmitterFunctionRole", "Arn"]}}}

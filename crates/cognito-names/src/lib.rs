@@ -299,6 +299,15 @@ impl UserPoolId {
             self.id
         )
     }
+
+    /// The pool whose issuer is exactly `iss` (the region in the host the pool id's own), or
+    /// `None`: the one reading of an issuer URL, so that two spellings of one pool cannot
+    /// both pass.
+    pub fn from_issuer(iss: &str) -> Option<Self> {
+        let id = iss.rsplit_once('/')?.1;
+        let pool = Self::parse(id).ok()?;
+        (pool.issuer() == iss).then_some(pool)
+    }
 }
 
 impl fmt::Display for UserPoolId {
@@ -352,6 +361,23 @@ impl fmt::Display for Username {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_issuer_names_its_pool_only_when_spelt_exactly() {
+        let pool =
+            UserPoolId::from_issuer("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_PoolA1")
+                .unwrap();
+        assert_eq!(pool.as_str(), "eu-west-1_PoolA1");
+        for other in [
+            "https://cognito-idp.us-east-1.amazonaws.com/eu-west-1_PoolA1",
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_PoolA1/",
+            "http://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_PoolA1",
+            "https://evil.example/eu-west-1_PoolA1",
+            "eu-west-1_PoolA1",
+        ] {
+            assert_eq!(UserPoolId::from_issuer(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn a_region_no_partition_could_have_is_no_region() {

@@ -81,16 +81,9 @@ impl FromStr for PoolIssuer {
     type Err = &'static str;
 
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        let refusal = "must be a Cognito user pool's issuer: https://cognito-idp.<region>.amazonaws.com/<poolId>";
-        let pool = raw
-            .trim_end_matches('/')
-            .strip_prefix("https://cognito-idp.")
-            .and_then(|rest| rest.split_once(".amazonaws.com/"))
-            .ok_or(refusal)?;
-        let id = UserPoolId::parse(pool.1).map_err(|_| refusal)?;
-        (id.issuer() == raw.trim_end_matches('/'))
-            .then_some(Self(id))
-            .ok_or(refusal)
+        UserPoolId::from_issuer(raw.trim_end_matches('/'))
+            .map(Self)
+            .ok_or("must be a Cognito user pool's issuer: https://cognito-idp.<region>.amazonaws.com/<poolId>")
     }
 }
 

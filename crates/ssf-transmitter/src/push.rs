@@ -106,26 +106,26 @@ impl PushClient {
         authorization: Option<&str>,
         set: &str,
     ) -> PushAnswer {
-        let exchange = self.exchange(endpoint, authorization, set);
-        match tokio::time::timeout(PUSH_TIMEOUT, exchange).await {
-            Err(_) => PushAnswer::Failed {
-                answer: "timeout".to_owned(),
-            },
-            Ok(Err(answer)) => PushAnswer::Failed { answer },
-            Ok(Ok((202, _))) => PushAnswer::Accepted,
-            Ok(Ok((400, body))) => PushAnswer::Refused { err: err_of(&body) },
-            Ok(Ok((status, _))) => PushAnswer::Failed {
-                answer: status.to_string(),
-            },
+        match self.connect(endpoint).await {
+            Ok(connection) => connection.send(endpoint, authorization, set).await,
+            Err(answer) => answer,
         }
     }
 
-    async fn exchange(
-        &self,
-        endpoint: &ReceiverEndpoint,
-        authorization: Option<&str>,
-        set: &str,
-    ) -> Result<(u16, Vec<u8>), String> {
+    /// A connection to `endpoint`, its host resolved and checked and TLS done, within
+    /// [`PUSH_TIMEOUT`]: made before the SET is signed, so that an endpoint that cannot be
+    /// reached costs no `Sign`.
+    pub async fn connect(&self, endpoint: &ReceiverEndpoint) -> Result<Connection, PushAnswer> {
+        match tokio::time::timeout(PUSH_TIMEOUT, self.open(endpoint)).await {
+            Err(_) => Err(PushAnswer::Failed {
+                answer: "timeout".to_owned(),
+            }),
+            Ok(Err(answer)) => Err(PushAnswer::Failed { answer }),
+            Ok(Ok(connection)) => Ok(connection),
+        }
+    }
+
+    async fn open(&self, endpoint: &ReceiverEndpoint) -> Result<Connection, String> {
         let addresses: Vec<IpAddr> = match endpoint.host().parse::<IpAddr>() {
             Ok(ip) => vec![ip],
             Err(_) => tokio::net::lookup_host((endpoint.host(), endpoint.port()))
@@ -140,18 +140,64 @@ impl PushClient {
             .map_err(|e| format!("connection failed: {e}"))?;
         tcp.set_nodelay(true)
             .map_err(|e| format!("connection failed: {e}"))?;
-        let request = request(endpoint, authorization, set)?;
-        if endpoint.is_https() {
-            let name = rustls::pki_types::ServerName::try_from(endpoint.host().to_owned())
-                .map_err(|e| format!("not a TLS name: {e}"))?;
-            let tls = self
-                .tls()?
-                .connect(name, tcp)
-                .await
-                .map_err(|e| format!("TLS failed: {e}"))?;
-            send(tls, request).await
-        } else {
-            send(tcp, request).await
+        if !endpoint.is_https() {
+            return Ok(Connection::Plain(tcp));
+        }
+        let name = rustls::pki_types::ServerName::try_from(endpoint.host().to_owned())
+            .map_err(|e| format!("not a TLS name: {e}"))?;
+        let tls = self
+            .tls()?
+            .connect(name, tcp)
+            .await
+            .map_err(|e| format!("TLS failed: {e}"))?;
+        Ok(Connection::Tls(Box::new(tls)))
+    }
+}
+
+/// An open connection to a receiver, to the address that was checked.
+#[derive(Debug)]
+pub enum Connection {
+    /// `http` (loopback receivers, tests only).
+    Plain(TcpStream),
+    /// `https`.
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl Connection {
+    /// Sends `set` with `authorization` and reads the answer, within [`PUSH_TIMEOUT`].
+    pub async fn send(
+        self,
+        endpoint: &ReceiverEndpoint,
+        authorization: Option<&str>,
+        set: &str,
+    ) -> PushAnswer {
+        let request = match request(endpoint, authorization, set) {
+            Ok(request) => request,
+            Err(answer) => return PushAnswer::Failed { answer },
+        };
+        let exchange = async move {
+            match self {
+                Connection::Plain(io) => send(io, request).await,
+                Connection::Tls(io) => send(*io, request).await,
+            }
+        };
+        match tokio::time::timeout(PUSH_TIMEOUT, exchange).await {
+            Err(_) => PushAnswer::Failed {
+                answer: "timeout".to_owned(),
+            },
+            Ok(Err(answer)) => PushAnswer::Failed { answer },
+            Ok(Ok((202, _))) => PushAnswer::Accepted,
+            Ok(Ok((400, body))) => match err_of(&body) {
+                Some(err) => PushAnswer::Refused { err },
+                // A 400 that is not an RFC 8935 refusal (a proxy's, a firewall's page) says
+                // nothing about the SET: tried again.
+                None => PushAnswer::Failed {
+                    answer: "400 without an RFC 8935 err".to_owned(),
+                },
+            },
+            Ok(Ok((status, _))) => PushAnswer::Failed {
+                answer: status.to_string(),
+            },
         }
     }
 }
@@ -204,12 +250,10 @@ where
     exchanged
 }
 
-/// The `err` of a 400's body, when it is one of the known codes.
-fn err_of(body: &[u8]) -> &'static str {
-    let err = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|v| v.get("err").and_then(Value::as_str).map(str::to_owned));
-    err.map_or("other", |err| known_err(&err))
+/// The `err` of an RFC 8935 refusal (a JSON body with a string `err`), as a metric's name.
+fn err_of(body: &[u8]) -> Option<&'static str> {
+    let answer = serde_json::from_slice::<Value>(body).ok()?;
+    answer.get("err").and_then(Value::as_str).map(known_err)
 }
 
 /// `err` when it is one of the known codes (a metric's name), else `other`.
@@ -228,10 +272,11 @@ mod tests {
     fn a_refusals_err_is_one_of_the_known_codes_or_other() {
         assert_eq!(
             err_of(br#"{"err":"invalid_key","description":"x"}"#),
-            "invalid_key"
+            Some("invalid_key")
         );
-        assert_eq!(err_of(br#"{"err":"rm -rf"}"#), "other");
-        assert_eq!(err_of(b"\xff\xfe"), "other");
+        assert_eq!(err_of(br#"{"err":"rm -rf"}"#), Some("other"));
+        assert_eq!(err_of(b"\xff\xfe"), None);
+        assert_eq!(err_of(b"<html>Bad Request</html>"), None);
     }
 
     #[test]

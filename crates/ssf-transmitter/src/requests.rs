@@ -17,10 +17,13 @@ use serde_json::{json, Value};
 use crate::core::api::{subject_key, verification_state, PollRequest, Route};
 use crate::core::jwk::jwks;
 use crate::core::set::{stream_subject, verification, PendingSet};
-use crate::core::stream::{read_status, stream_id_of, Delivery, RequestRefusal, Requested};
+use crate::core::stream::{
+    read_status, refuse_changed_supplied, stream_id_of, Delivery, RequestRefusal, Requested,
+    MIN_VERIFICATION_INTERVAL,
+};
 use crate::deliveries::DeliveryQueue;
 use crate::signer::Signer;
-use crate::streams::{with_status, Kept, LimitReached, Streams};
+use crate::streams::{Kept, Streams, Waiting};
 use crate::transmitter::{random_id, Failure, Report, Transmitter};
 
 /// The largest request body read: larger is 413.
@@ -202,12 +205,13 @@ enum Needs {
 
 fn needs(route: &Route) -> Needs {
     match route {
-        Route::Configuration
-        | Route::Jwks
-        | Route::NotFound
-        | Route::MethodNotAllowed
-        | Route::BadStreamId => Needs::Nothing,
-        Route::ReadStreams(_) | Route::ReadStatus(_) | Route::Poll(_) => Needs::Read,
+        Route::Configuration | Route::Jwks | Route::NotFound | Route::MethodNotAllowed => {
+            Needs::Nothing
+        }
+        // A malformed stream id is answered only to a caller who may read.
+        Route::ReadStreams(_) | Route::ReadStatus(_) | Route::Poll(_) | Route::BadStreamId => {
+            Needs::Read
+        }
         _ => Needs::Manage,
     }
 }
@@ -275,6 +279,21 @@ impl<K: KeySource> Api<K> {
                 return Err(challenge(Some(refusal.reason())));
             }
         };
+        // A stream belongs to a client: only the client itself (a client-credentials token,
+        // whose sub is its client_id) acts as it, never a user signed in through it.
+        if token.sub().as_str() != token.client().as_str() {
+            return Err(Answer {
+                headers: vec![(
+                    "www-authenticate",
+                    "Bearer realm=\"ssf-transmitter\", error=\"insufficient_scope\"".to_owned(),
+                )],
+                ..Answer::error(
+                    403,
+                    "insufficient_scope",
+                    "a client-credentials token is required: this one was issued to a user",
+                )
+            });
+        }
         let allowed = match needs {
             Needs::Nothing => true,
             Needs::Read => token.has_scope(&self.read_scope) || token.has_scope(&self.manage_scope),
@@ -308,226 +327,286 @@ impl<K: KeySource> Api<K> {
         let route = endpoints.route(&request.method, &request.path, request.stream_id.as_deref());
         let needs = needs(&route);
         let client = if needs == Needs::Nothing {
-            None
+            String::new()
         } else {
             match self.authorise(request, needs).await {
-                Ok(token) => Some(token.client().as_str().to_owned()),
+                Ok(token) => token.client().as_str().to_owned(),
                 Err(answer) => return (answer, Report::default()),
             }
         };
-        let client = client.unwrap_or_default();
-        match Box::pin(self.answer(transmitter, request, route, &client, started)).await {
+        let call = Call {
+            transmitter,
+            request,
+            client: &client,
+            started,
+        };
+        match Box::pin(call.answer(route)).await {
             Ok(answered) => answered,
-            Err(failure) => (Answer::failed(&failure), Report::default()),
+            Err(Stop::Answer(answer)) => (answer, Report::default()),
+            Err(Stop::Failed(failure)) => (Answer::failed(&failure), Report::default()),
         }
     }
+}
 
-    async fn answer<G: Signer, S: Streams, Q: DeliveryQueue>(
-        &self,
-        transmitter: &Transmitter<G, S, Q>,
-        request: &Request,
-        route: Route,
-        client: &str,
-        started: Instant,
-    ) -> Result<(Answer, Report), Failure> {
-        let endpoints = &transmitter.settings().endpoints;
-        let streams = transmitter.streams();
-        let none = Report::default();
-        let configuration = |kept: &Kept| {
-            kept.stream.configuration(
-                endpoints.issuer(),
-                &endpoints.poll_url(&kept.stream.stream_id),
-            )
-        };
-        // The caller's stream named by `id`, or a 404 (another client's included).
-        let own = |id: String| async move {
-            Ok::<_, Failure>(
-                streams
-                    .get(&id)
-                    .await?
-                    .filter(|kept| kept.stream.client_id == client),
-            )
-        };
-        macro_rules! body {
-            () => {
-                match request.json() {
-                    Ok(body) => body,
-                    Err(answer) => return Ok((answer, none)),
-                }
-            };
-        }
-        macro_rules! read {
-            ($e:expr) => {
-                match $e {
-                    Ok(value) => value,
-                    Err(refusal) => return Ok((Answer::refused(refusal), none)),
-                }
-            };
-        }
-        macro_rules! owned {
-            ($id:expr) => {
-                match own($id).await? {
-                    Some(kept) => kept,
-                    None => return Ok((Answer::not_found(), none)),
-                }
-            };
-        }
-        let answered = match route {
-            Route::Configuration => Answer::json(200, endpoints.configuration()),
-            Route::Jwks => match transmitter.signer().public_keys().await {
-                Ok(keys) => Answer::json(200, jwks(&keys)),
-                Err(err) => {
-                    tracing::error!("the signing keys cannot be read: {err}");
-                    Answer::error(
-                        503,
-                        "temporarily_unavailable",
-                        "the signing keys cannot be read; try again",
-                    )
-                }
-            },
-            Route::NotFound => Answer::error(404, "not_found", "no such endpoint"),
-            Route::MethodNotAllowed => {
-                Answer::error(405, "invalid_request", "method not allowed here")
-            }
-            Route::BadStreamId => Answer::error(
+/// Why a request ends before its route's answer: an answer to give (a refusal), or a failure.
+enum Stop {
+    Answer(Answer),
+    Failed(Failure),
+}
+
+impl From<Answer> for Stop {
+    fn from(answer: Answer) -> Self {
+        Stop::Answer(answer)
+    }
+}
+
+impl From<RequestRefusal> for Stop {
+    fn from(refusal: RequestRefusal) -> Self {
+        Stop::Answer(Answer::refused(refusal))
+    }
+}
+
+impl<E: Into<Failure>> From<E> for Stop {
+    fn from(failure: E) -> Self {
+        Stop::Failed(failure.into())
+    }
+}
+
+type Handled = Result<(Answer, Report), Stop>;
+
+/// One authorised request of `client` on the runner.
+struct Call<'a, G, S, Q> {
+    transmitter: &'a Transmitter<G, S, Q>,
+    request: &'a Request,
+    client: &'a str,
+    started: Instant,
+}
+
+fn answered(answer: Answer) -> Handled {
+    Ok((answer, Report::default()))
+}
+
+impl<G: Signer, S: Streams, Q: DeliveryQueue> Call<'_, G, S, Q> {
+    fn endpoints(&self) -> &crate::core::api::Endpoints {
+        &self.transmitter.settings().endpoints
+    }
+
+    fn streams(&self) -> &S {
+        self.transmitter.streams()
+    }
+
+    fn configuration(&self, kept: &Kept) -> Value {
+        let endpoints = self.endpoints();
+        kept.stream.configuration(
+            endpoints.issuer(),
+            &endpoints.poll_url(&kept.stream.stream_id),
+        )
+    }
+
+    /// The caller's stream `id`; 404 for one that does not exist or is another client's.
+    async fn own(&self, id: &str) -> Result<Kept, Stop> {
+        self.streams()
+            .get(id)
+            .await?
+            .filter(|kept| kept.stream.client_id == self.client)
+            .ok_or_else(|| Stop::Answer(Answer::not_found()))
+    }
+
+    /// The caller's stream the body's `stream_id` names, and the body.
+    async fn own_named(&self) -> Result<(Kept, Value), Stop> {
+        let body = self.request.json()?;
+        let kept = self.own(&stream_id_of(&body)?).await?;
+        Ok((kept, body))
+    }
+
+    async fn answer(&self, route: Route) -> Handled {
+        match route {
+            Route::Configuration => answered(Answer::json(200, self.endpoints().configuration())),
+            Route::Jwks => self.jwks().await,
+            Route::NotFound => answered(Answer::error(404, "not_found", "no such endpoint")),
+            Route::MethodNotAllowed => answered(Answer::error(
+                405,
+                "invalid_request",
+                "method not allowed here",
+            )),
+            Route::BadStreamId => answered(Answer::error(
                 400,
                 "invalid_request",
                 "stream_id must be a stream id this transmitter gave",
-            ),
-            Route::CreateStream => {
-                let body = body!();
-                let requested = read!(Requested::read(
-                    &body,
-                    transmitter.settings().allow_loopback
-                ));
-                let stream = requested.create(random_id(), client.to_owned());
-                match streams
-                    .create(&stream, transmitter.settings().max_streams_per_client)
-                    .await?
-                {
-                    Err(LimitReached) => Answer::error(
-                        409,
-                        "conflict",
-                        "this client has as many streams as SSF_MAX_STREAMS_PER_CLIENT allows",
-                    ),
-                    Ok(()) => {
-                        tracing::info!(stream_id = %stream.stream_id, client_id = %client, "stream created");
-                        let kept = Kept {
-                            stream,
-                            excluded: Vec::new(),
-                        };
-                        let mut answer = Answer::json(201, configuration(&kept));
-                        answer.headers.push((
-                            "location",
-                            format!(
-                                "{}?stream_id={}",
-                                endpoints.configuration()["configuration_endpoint"]
-                                    .as_str()
-                                    .unwrap_or_default(),
-                                kept.stream.stream_id
-                            ),
-                        ));
-                        return Ok((
-                            answer,
-                            Report {
-                                streams: None,
-                                ..none
-                            },
-                        ));
-                    }
-                }
+            )),
+            Route::CreateStream => self.create().await,
+            Route::ReadStreams(Some(id)) => {
+                answered(Answer::json(200, self.configuration(&self.own(&id).await?)))
             }
-            Route::ReadStreams(Some(id)) => Answer::json(200, configuration(&owned!(id))),
             Route::ReadStreams(None) => {
-                let mine = streams.list(Some(client)).await?;
-                Answer::json(200, Value::Array(mine.iter().map(configuration).collect()))
+                let mine = self.streams().list(Some(self.client)).await?;
+                answered(Answer::json(
+                    200,
+                    Value::Array(mine.iter().map(|k| self.configuration(k)).collect()),
+                ))
             }
-            Route::UpdateStream { replace } => {
-                let body = body!();
-                let kept = owned!(read!(stream_id_of(&body)));
-                let requested = read!(Requested::read(
-                    &body,
-                    transmitter.settings().allow_loopback
-                ));
-                let stream = read!(requested.apply(&kept.stream, replace));
-                streams.put(&stream).await?;
-                Answer::json(200, configuration(&Kept { stream, ..kept }))
+            Route::UpdateStream { replace } => self.update(replace).await,
+            Route::DeleteStream(id) => self.delete(&id).await,
+            Route::ReadStatus(id) => answered(Answer::json(
+                200,
+                self.own(&id).await?.stream.status_answer(),
+            )),
+            Route::UpdateStatus => self.update_status().await,
+            Route::AddSubject => self.subject(false).await,
+            Route::RemoveSubject => self.subject(true).await,
+            Route::Verify => self.verify().await,
+            Route::Poll(id) => self.poll(&id).await,
+        }
+    }
+
+    async fn jwks(&self) -> Handled {
+        match self.transmitter.signer().public_keys().await {
+            Ok(keys) => answered(Answer::json(200, jwks(&keys))),
+            Err(err) => {
+                tracing::error!("the signing keys cannot be read: {err}");
+                answered(Answer::error(
+                    503,
+                    "temporarily_unavailable",
+                    "the signing keys cannot be read; try again",
+                ))
             }
-            Route::DeleteStream(id) => {
-                let kept = owned!(id);
-                streams.delete(&kept.stream.stream_id).await?;
-                tracing::info!(stream_id = %kept.stream.stream_id, client_id = %client, "stream deleted");
-                Answer::empty(204)
-            }
-            Route::ReadStatus(id) => Answer::json(200, owned!(id).stream.status_answer()),
-            Route::UpdateStatus => {
-                let body = body!();
-                let kept = owned!(read!(stream_id_of(&body)));
-                let (status, reason) = read!(read_status(&body));
-                if status == kept.stream.status && reason == kept.stream.reason {
-                    Answer::json(200, kept.stream.status_answer())
-                } else {
-                    let stream = with_status(&kept, status, reason);
-                    streams.put(&stream).await?;
-                    tracing::info!(stream_id = %stream.stream_id, status = stream.status.as_str(), "stream status changed");
-                    let kept = Kept { stream, ..kept };
-                    let report = transmitter.status_changed(&kept, started).await?;
-                    return Ok((Answer::json(200, kept.stream.status_answer()), report));
-                }
-            }
-            Route::AddSubject | Route::RemoveSubject => {
-                let body = body!();
-                let kept = owned!(read!(stream_id_of(&body)));
-                let key = read!(subject_key(&body));
-                let remove = route == Route::RemoveSubject;
-                if !streams
-                    .exclude(&kept.stream.stream_id, &key, remove)
-                    .await?
-                {
-                    Answer::error(
+        }
+    }
+
+    async fn create(&self) -> Handled {
+        let body = self.request.json()?;
+        let requested = Requested::read(&body, self.transmitter.settings().allow_loopback)?;
+        let stream = requested.create(random_id(), self.client.to_owned());
+        let limit = self.transmitter.settings().max_streams_per_client;
+        if self.streams().create(&stream, limit).await?.is_err() {
+            return answered(Answer::error(
+                409,
+                "conflict",
+                "this client has as many streams as SSF_MAX_STREAMS_PER_CLIENT allows",
+            ));
+        }
+        tracing::info!(stream_id = %stream.stream_id, client_id = %self.client, "stream created");
+        let location = format!(
+            "{}?stream_id={}",
+            self.endpoints().configuration()["configuration_endpoint"]
+                .as_str()
+                .unwrap_or_default(),
+            stream.stream_id
+        );
+        let kept = Kept {
+            stream,
+            excluded: Vec::new(),
+        };
+        let mut answer = Answer::json(201, self.configuration(&kept));
+        answer.headers.push(("location", location));
+        answered(answer)
+    }
+
+    async fn update(&self, replace: bool) -> Handled {
+        let (kept, body) = self.own_named().await?;
+        let requested = Requested::read(&body, self.transmitter.settings().allow_loopback)?;
+        let updated = Kept {
+            stream: requested.apply(&kept.stream, replace)?,
+            excluded: kept.excluded.clone(),
+        };
+        let configuration = self.configuration(&updated);
+        refuse_changed_supplied(&body, &configuration)?;
+        self.streams().put(&updated.stream).await?;
+        // A poll stream that becomes a push stream pushes what waited for a poll.
+        let mut report = Report::default();
+        if kept.stream.delivery == Delivery::Poll && updated.stream.delivery != Delivery::Poll {
+            report = self
+                .transmitter
+                .release(&updated, Waiting::Poll, self.started)
+                .await?;
+        }
+        Ok((Answer::json(200, configuration), report))
+    }
+
+    async fn delete(&self, id: &str) -> Handled {
+        let kept = self.own(id).await?;
+        self.streams().delete(&kept.stream.stream_id).await?;
+        tracing::info!(stream_id = %kept.stream.stream_id, client_id = %self.client, "stream deleted");
+        answered(Answer::empty(204))
+    }
+
+    async fn update_status(&self) -> Handled {
+        let (kept, body) = self.own_named().await?;
+        let (status, reason) = read_status(&body)?;
+        let (now, report) = self
+            .transmitter
+            .change_status(&kept, status, reason, self.started)
+            .await?;
+        Ok((Answer::json(200, now.stream.status_answer()), report))
+    }
+
+    async fn subject(&self, remove: bool) -> Handled {
+        let (kept, body) = self.own_named().await?;
+        let id = &kept.stream.stream_id;
+        match (subject_key(&body)?, remove) {
+            (Some(key), true) => {
+                if !self.streams().exclude(id, &key).await? {
+                    return answered(Answer::error(
                         400,
                         "invalid_request",
                         "this stream already excludes as many subjects as it may (1000)",
-                    )
-                } else if remove {
-                    Answer::empty(204)
-                } else {
-                    Answer::empty(200)
-                }
-            }
-            Route::Verify => {
-                let body = body!();
-                let kept = owned!(read!(stream_id_of(&body)));
-                let state = read!(verification_state(&body));
-                let set = PendingSet::new(
-                    endpoints.issuer(),
-                    &kept.stream.client_id,
-                    &kept.stream.stream_id,
-                    &random_id(),
-                    stream_subject(&kept.stream.stream_id),
-                    verification(state.as_deref()),
-                );
-                let report = transmitter.route(&kept, set, started).await?;
-                return Ok((Answer::empty(204), report));
-            }
-            Route::Poll(id) => {
-                let body = body!();
-                let kept = owned!(id);
-                if kept.stream.delivery != Delivery::Poll {
-                    return Ok((
-                        Answer::error(400, "invalid_request", "this stream is delivered by push"),
-                        none,
                     ));
                 }
-                let poll = read!(PollRequest::read(&body));
-                let (sets, more, report) = transmitter.poll(&kept, &poll).await?;
-                return Ok((
-                    Answer::json(200, json!({"sets": sets, "moreAvailable": more})),
-                    report,
-                ));
             }
-        };
-        Ok((answered, none))
+            (Some(key), false) => self.streams().include(id, &key).await?,
+            // A subject this transmitter sends nothing about: nothing to change.
+            (None, _) => {}
+        }
+        answered(Answer::empty(if remove { 204 } else { 200 }))
+    }
+
+    async fn verify(&self) -> Handled {
+        let (kept, body) = self.own_named().await?;
+        let state = verification_state(&body)?;
+        let set = PendingSet::new(
+            self.endpoints().issuer(),
+            &kept.stream.client_id,
+            &kept.stream.stream_id,
+            &random_id(),
+            stream_subject(&kept.stream.stream_id),
+            verification(state.as_deref()),
+        );
+        let now = crate::unix_now().get();
+        if !self
+            .streams()
+            .claim_verification(&kept.stream.stream_id, now, MIN_VERIFICATION_INTERVAL)
+            .await?
+        {
+            let mut answer = Answer::error(
+                429,
+                "too_many_requests",
+                "a verification of this stream was asked less than min_verification_interval ago",
+            );
+            answer
+                .headers
+                .push(("retry-after", MIN_VERIFICATION_INTERVAL.to_string()));
+            return answered(answer);
+        }
+        let report = self.transmitter.route(&kept, set, self.started).await?;
+        Ok((Answer::empty(204), report))
+    }
+
+    async fn poll(&self, id: &str) -> Handled {
+        let body = self.request.json()?;
+        let kept = self.own(id).await?;
+        if kept.stream.delivery != Delivery::Poll {
+            return answered(Answer::error(
+                400,
+                "invalid_request",
+                "this stream is delivered by push",
+            ));
+        }
+        let poll = PollRequest::read(&body)?;
+        let (sets, more, report) = self.transmitter.poll(&kept, &poll).await?;
+        Ok((
+            Answer::json(200, json!({"sets": sets, "moreAvailable": more})),
+            report,
+        ))
     }
 }
 

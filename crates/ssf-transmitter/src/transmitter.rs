@@ -20,14 +20,15 @@ use futures_util::future::join_all;
 use serde_json::Value;
 
 use crate::core::api::Endpoints;
+use crate::core::api::PollRequest;
 use crate::core::endpoint::ReceiverEndpoint;
 use crate::core::retry::{next_step, NextStep, Retry};
-use crate::core::set::{signing_input, stream_updated, PendingSet, SignedOutUser};
+use crate::core::set::{signing_input, stream_subject, stream_updated, PendingSet, SignedOutUser};
 use crate::core::stream::{Delivery, Status};
 use crate::deliveries::{DeadLetter, DeliveryQueue, QueueError};
-use crate::push::{PushAnswer, PushClient};
+use crate::push::{known_err, PushAnswer, PushClient};
 use crate::signer::{Pace, SignError, Signer};
-use crate::streams::{Kept, Streams, TableError, Waiting};
+use crate::streams::{with_status, Kept, Streams, TableError, Waiting};
 use crate::unix_now;
 
 /// What the configuration asks of the runner.
@@ -89,7 +90,7 @@ impl Report {
         self.streams = other.streams.or(self.streams);
     }
 
-    fn refused(err: &str) -> Self {
+    fn refusal(err: &str) -> Self {
         let mut report = Self::default();
         report.refused.insert(err.to_owned(), 1);
         report
@@ -213,7 +214,8 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
         Ok(report)
     }
 
-    /// Routes one SET on `kept` by its status and delivery.
+    /// Routes one SET on `kept` by its status and delivery. A SET held while the stream
+    /// was being enabled again is released at once.
     pub async fn route(
         &self,
         kept: &Kept,
@@ -225,10 +227,16 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
             (Status::Disabled, _) => Ok(Report::default()),
             (Status::Paused, _) => {
                 self.streams.keep(&set, Waiting::Held, expires_at).await?;
-                Ok(Report {
+                let mut report = Report {
                     kept: 1,
                     ..Report::default()
-                })
+                };
+                if let Some(now) = self.streams.get(&kept.stream.stream_id).await? {
+                    if now.stream.status == Status::Enabled {
+                        report.add(Box::pin(self.release(&now, Waiting::Held, started)).await?);
+                    }
+                }
+                Ok(report)
             }
             (Status::Enabled, Delivery::Poll) => {
                 self.streams.keep(&set, Waiting::Poll, expires_at).await?;
@@ -245,6 +253,35 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
                     last_answer: String::new(),
                 };
                 self.attempt(kept, retry, started).await
+            }
+        }
+    }
+
+    /// Routes, in the order they wait, the SETs waiting on `kept` as `from` (held while it
+    /// was paused, or kept for a poll before it became a push stream), forgetting each batch
+    /// once routed.
+    pub async fn release(
+        &self,
+        kept: &Kept,
+        from: Waiting,
+        started: Instant,
+    ) -> Result<Report, Failure> {
+        let mut report = Report::default();
+        loop {
+            let (waiting, more) = self
+                .streams
+                .waiting(&kept.stream.stream_id, from, 100)
+                .await?;
+            let keys: Vec<String> = waiting.iter().map(|w| w.key.clone()).collect();
+            // One at a time: a receiver hears a paused stream's SETs in the order they were made.
+            for waited in waiting {
+                report.add(Box::pin(self.route(kept, waited.set, started)).await?);
+            }
+            self.streams
+                .forget(&kept.stream.stream_id, from, &keys)
+                .await?;
+            if !more {
+                return Ok(report);
             }
         }
     }
@@ -272,7 +309,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
                 latencies: vec![lambda_edge::emf::milliseconds_of(started.elapsed())],
                 ..Report::default()
             }),
-            PushAnswer::Refused { err } => Ok(Report::refused(err)),
+            PushAnswer::Refused { err } => Ok(Report::refusal(err)),
             PushAnswer::Failed { answer } => {
                 retry.last_answer = answer;
                 let now = unix_now().get();
@@ -303,6 +340,8 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
         }
     }
 
+    /// Connects to the stream's endpoint (checked again), then signs, then sends: an endpoint
+    /// that cannot be reached costs no `Sign`.
     async fn push(&self, kept: &Kept, retry: &Retry) -> PushAnswer {
         let Delivery::Push {
             endpoint_url,
@@ -321,10 +360,14 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
                 }
             }
         };
+        let connection = match self.pusher.connect(&endpoint).await {
+            Ok(connection) => connection,
+            Err(failed) => return failed,
+        };
         match self.sign(&retry.set).await {
             Ok(set) => {
-                self.pusher
-                    .push(&endpoint, authorization_header.as_deref(), &set)
+                connection
+                    .send(&endpoint, authorization_header.as_deref(), &set)
                     .await
             }
             Err(err) => PushAnswer::Failed {
@@ -359,63 +402,92 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
         })
     }
 
-    /// A retry from the delivery queue: tried again on its stream as the stream is now.
+    /// A retry from the delivery queue: tried again on its stream as the stream is now. A
+    /// retry whose SET is not one this transmitter made for that stream (its `iss`, its
+    /// `aud`, its `jti` from its causes) is never signed: dead-lettered.
     pub async fn on_retry(&self, retry: Retry, started: Instant) -> Result<Report, Failure> {
         let Some(kept) = self.streams.get(&retry.set.stream_id).await? else {
             tracing::info!(jti = %retry.set.jti, stream_id = %retry.set.stream_id, "the stream was deleted: not delivered");
             return Ok(Report::default());
         };
+        if !self.made_for(&retry.set, &kept) {
+            self.dead_letter(&retry, "not a SET this transmitter made for the stream")
+                .await?;
+            return Ok(Report {
+                dead_lettered: 1,
+                ..Report::default()
+            });
+        }
         match (&kept.stream.status, &kept.stream.delivery) {
             (Status::Enabled, Delivery::Push { .. }) => self.attempt(&kept, retry, started).await,
             _ => self.route(&kept, retry.set, started).await,
         }
     }
 
-    /// Announces a status change of `kept` (already written) with a stream-updated SET,
-    /// then delivers what was held when it is enabled again, or forgets everything waiting
-    /// when it is disabled.
-    pub async fn status_changed(&self, kept: &Kept, started: Instant) -> Result<Report, Failure> {
-        let stream = &kept.stream;
-        let announcement = PendingSet::new(
-            self.settings.endpoints.issuer(),
-            &stream.client_id,
-            &stream.stream_id,
-            &random_id(),
-            crate::core::set::stream_subject(&stream.stream_id),
-            stream_updated(stream.status.as_str(), stream.reason.as_deref()),
-        );
-        let mut report = self.route(kept, announcement, started).await?;
-        match stream.status {
-            Status::Enabled => loop {
-                let (held, more) = self
-                    .streams
-                    .waiting(&stream.stream_id, Waiting::Held, 100)
-                    .await?;
-                let jtis: Vec<String> = held.iter().map(|s| s.jti.clone()).collect();
-                for routed in
-                    join_all(held.into_iter().map(|set| self.route(kept, set, started))).await
-                {
-                    report.add(routed?);
+    /// Whether `set` is what this transmitter makes for `kept`.
+    fn made_for(&self, set: &PendingSet, kept: &Kept) -> bool {
+        let claims = &set.claims;
+        let txn = claims["txn"].as_str().unwrap_or_default();
+        claims["iss"] == self.settings.endpoints.issuer()
+            && claims["aud"] == kept.stream.client_id.as_str()
+            && claims["jti"] == set.jti.as_str()
+            && claims["events"].get(&set.event_type).is_some()
+            && set.jti == crate::core::set::jti(txn, &kept.stream.stream_id, &set.event_type)
+    }
+
+    /// Sets `kept`'s status, announcing the change with a stream-updated SET (before a pause
+    /// or a stop, while the stream still delivers; after a resume), then, when the stream is
+    /// enabled, releases what it held (also when it was enabled already: a resume that failed
+    /// half-way is finished by asking again), or, when it is disabled, forgets what waits.
+    pub async fn change_status(
+        &self,
+        kept: &Kept,
+        status: Status,
+        reason: Option<String>,
+        started: Instant,
+    ) -> Result<(Kept, Report), Failure> {
+        let changed = status != kept.stream.status || reason != kept.stream.reason;
+        let announcement = || {
+            PendingSet::new(
+                self.settings.endpoints.issuer(),
+                &kept.stream.client_id,
+                &kept.stream.stream_id,
+                &random_id(),
+                stream_subject(&kept.stream.stream_id),
+                stream_updated(status.as_str(), reason.as_deref()),
+            )
+        };
+        let mut report = Report::default();
+        if changed && status != Status::Enabled {
+            report.add(self.route(kept, announcement(), started).await?);
+        }
+        let now = Kept {
+            stream: with_status(kept, status, reason.clone()),
+            excluded: kept.excluded.clone(),
+        };
+        if changed {
+            self.streams.put(&now.stream).await?;
+            tracing::info!(stream_id = %now.stream.stream_id, status = status.as_str(), "stream status changed");
+        }
+        match status {
+            Status::Enabled => {
+                if changed {
+                    report.add(self.route(&now, announcement(), started).await?);
                 }
-                self.streams
-                    .forget(&stream.stream_id, Waiting::Held, &jtis)
-                    .await?;
-                if !more || jtis.is_empty() {
-                    break;
-                }
-            },
+                report.add(self.release(&now, Waiting::Held, started).await?);
+            }
             Status::Disabled => {
                 for waiting in [Waiting::Held, Waiting::Poll] {
                     loop {
                         let (sets, more) = self
                             .streams
-                            .waiting(&stream.stream_id, waiting, 100)
+                            .waiting(&now.stream.stream_id, waiting, 100)
                             .await?;
-                        let jtis: Vec<String> = sets.iter().map(|s| s.jti.clone()).collect();
+                        let keys: Vec<String> = sets.iter().map(|w| w.key.clone()).collect();
                         self.streams
-                            .forget(&stream.stream_id, waiting, &jtis)
+                            .forget(&now.stream.stream_id, waiting, &keys)
                             .await?;
-                        if !more || jtis.is_empty() {
+                        if !more {
                             break;
                         }
                     }
@@ -423,22 +495,21 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
             }
             Status::Paused => {}
         }
-        Ok(report)
+        Ok((now, report))
     }
 
     /// The SETs a poll answers (signed now) after forgetting those it acknowledges or refuses.
     pub async fn poll(
         &self,
         kept: &Kept,
-        request: &crate::core::api::PollRequest,
+        request: &PollRequest,
     ) -> Result<(BTreeMap<String, String>, bool, Report), Failure> {
         let stream_id = &kept.stream.stream_id;
         let mut report = Report::default();
         let mut forgotten: Vec<String> = request.acks.clone();
         for (jti, err) in &request.errors {
             tracing::info!(jti = %jti, stream_id = %stream_id, err = %err, "the receiver refused a polled SET");
-            let counted = crate::push::known_err(err);
-            report.add(Report::refused(counted));
+            report.add(Report::refusal(known_err(err)));
             forgotten.push(jti.clone());
         }
         self.streams
@@ -447,19 +518,19 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
         if kept.stream.status != Status::Enabled {
             return Ok((BTreeMap::new(), false, report));
         }
-        let (sets, more) = self
+        let (waiting, more) = self
             .streams
             .waiting(stream_id, Waiting::Poll, request.max_events)
             .await?;
         let mut answered = BTreeMap::new();
-        for set in sets {
-            match self.sign(&set).await {
+        for waited in waiting {
+            match self.sign(&waited.set).await {
                 Ok(signed) => {
-                    answered.insert(set.jti.clone(), signed);
+                    answered.insert(waited.set.jti.clone(), signed);
                 }
                 // Kept: the next poll answers it.
                 Err(err) => {
-                    tracing::warn!(jti = %set.jti, stream_id = %stream_id, "not signed: {err}");
+                    tracing::warn!(jti = %waited.set.jti, stream_id = %stream_id, "not signed: {err}");
                     return Ok((answered, true, report));
                 }
             }
@@ -472,14 +543,8 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
 /// The receiver's host, for the log line.
 fn receiver_host(kept: &Kept) -> String {
     match &kept.stream.delivery {
-        Delivery::Push { endpoint_url, .. } => endpoint_url
-            .split_once("://")
-            .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or_default())
-            .unwrap_or_default()
-            .rsplit('@')
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
+        Delivery::Push { endpoint_url, .. } => ReceiverEndpoint::parse(endpoint_url, true)
+            .map_or_else(|_| "unusable endpoint".to_owned(), |e| e.host().to_owned()),
         Delivery::Poll => "poll".to_owned(),
     }
 }

@@ -161,40 +161,44 @@ fn only(method: &str, expected: &str, route: Route) -> Route {
     }
 }
 
-/// A subject of an add or remove request: an `iss_sub` of a Cognito pool's user, as the
-/// key the stream's exclusions are kept under (`<iss> <sub>`).
-pub fn subject_key(body: &Value) -> Result<String, RequestRefusal> {
-    let refusal = || {
-        RequestRefusal::Member(
-            "subject must be an iss_sub subject of a Cognito user pool's user".to_owned(),
-        )
+/// The most bytes of a subject, as JSON.
+pub const MAX_SUBJECT_BYTES: usize = 4096;
+
+/// The subject of an add or remove request, as the key the stream's exclusions are kept
+/// under (`<iss> <sub>`) when it names a Cognito pool's user (`iss_sub`, the issuer spelt
+/// exactly); `None` for any other well-formed subject (an `email`, another issuer's user):
+/// accepted, as SSF lets a transmitter accept a subject silently, and without effect, since
+/// this transmitter's SETs name pool users only.
+pub fn subject_key(body: &Value) -> Result<Option<String>, RequestRefusal> {
+    let refusal = |why: &str| RequestRefusal::Member(format!("subject {why}"));
+    let subject = object(body)?
+        .get("subject")
+        .ok_or_else(|| refusal("is required"))?;
+    let members = subject
+        .as_object()
+        .ok_or_else(|| refusal("must be an object"))?;
+    let format = members
+        .get("format")
+        .and_then(Value::as_str)
+        .ok_or_else(|| refusal("must have a format"))?;
+    if subject.to_string().len() > MAX_SUBJECT_BYTES {
+        return Err(refusal("must be at most 4096 bytes"));
+    }
+    if format != "iss_sub" {
+        return Ok(None);
+    }
+    let (Some(iss), Some(sub)) = (
+        members.get("iss").and_then(Value::as_str),
+        members.get("sub").and_then(Value::as_str),
+    ) else {
+        return Err(refusal("of format iss_sub must have iss and sub strings"));
     };
-    let subject = object(body)?.get("subject").ok_or_else(refusal)?;
-    let subject = subject.as_object().ok_or_else(refusal)?;
-    if subject.get("format").and_then(Value::as_str) != Some("iss_sub") {
-        return Err(refusal());
+    if sub.is_empty() || sub.len() > MAX_SUB_BYTES || sub.chars().any(char::is_control) {
+        return Err(refusal(
+            "sub must be 1-256 bytes without control characters",
+        ));
     }
-    let iss = subject
-        .get("iss")
-        .and_then(Value::as_str)
-        .ok_or_else(refusal)?;
-    let sub = subject
-        .get("sub")
-        .and_then(Value::as_str)
-        .ok_or_else(refusal)?;
-    let pool = iss
-        .strip_prefix("https://cognito-idp.")
-        .and_then(|rest| rest.split_once(".amazonaws.com/"))
-        .map(|(_, pool)| pool)
-        .ok_or_else(refusal)?;
-    if cognito_names::UserPoolId::parse(pool).is_err()
-        || sub.is_empty()
-        || sub.len() > MAX_SUB_BYTES
-        || sub.chars().any(char::is_control)
-    {
-        return Err(refusal());
-    }
-    Ok(subject_key_of(iss, sub))
+    Ok(cognito_names::UserPoolId::from_issuer(iss).map(|_| subject_key_of(iss, sub)))
 }
 
 /// The exclusion key of the user `sub` of the pool whose issuer is `iss`.
@@ -362,16 +366,25 @@ mod tests {
     }
 
     #[test]
-    fn subjects_are_iss_sub_of_a_pool() {
+    fn a_pool_users_subject_is_a_key_any_other_is_accepted_without_one() {
         let iss = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_PoolA1";
         let body =
             json!({"stream_id": ID, "subject": {"format": "iss_sub", "iss": iss, "sub": "s-1"}});
-        assert_eq!(subject_key(&body).unwrap(), format!("{iss} s-1"));
-        for bad in [
+        assert_eq!(subject_key(&body).unwrap(), Some(format!("{iss} s-1")));
+        for other in [
             json!({"subject": {"format": "email", "email": "a@b.c"}}),
             json!({"subject": {"format": "iss_sub", "iss": "https://evil.example/", "sub": "s"}}),
+            // Another spelling of the pool's issuer names no user of it.
+            json!({"subject": {"format": "iss_sub", "iss": "https://cognito-idp.us-east-1.amazonaws.com/eu-west-1_PoolA1", "sub": "s"}}),
+        ] {
+            assert_eq!(subject_key(&other).unwrap(), None, "{other}");
+        }
+        for bad in [
             json!({"subject": {"format": "iss_sub", "iss": iss, "sub": ""}}),
             json!({"subject": {"format": "iss_sub", "iss": iss, "sub": "s".repeat(MAX_SUB_BYTES + 1)}}),
+            json!({"subject": {"format": "iss_sub", "iss": iss}}),
+            json!({"subject": {"format": "email", "email": "e".repeat(MAX_SUBJECT_BYTES)}}),
+            json!({"subject": {"email": "a@b.c"}}),
             json!({"subject": "x"}),
             json!({}),
         ] {

@@ -29,8 +29,12 @@ pub const MAX_EVENT_TYPE_BYTES: usize = 256;
 pub const MAX_DESCRIPTION_CHARS: usize = 1024;
 /// The longest `authorization_header`, in bytes.
 pub const MAX_AUTHORIZATION_BYTES: usize = 4096;
-/// The longest `reason` of a status change, in characters.
-pub const MAX_REASON_CHARS: usize = 1024;
+/// The least time between two verifications of one stream, in seconds (the configuration's
+/// `min_verification_interval`; one sooner is answered 429): each costs a `Sign`.
+pub const MIN_VERIFICATION_INTERVAL: u64 = 5;
+/// The longest `reason` of a status change, in bytes as JSON (escapes included): it goes into
+/// the stream-updated SET, whose signing input KMS bounds.
+pub const MAX_REASON_BYTES: usize = 512;
 
 /// How a stream's SETs reach its receiver.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,6 +134,9 @@ pub fn object(body: &Value) -> Result<&Map<String, Value>, RequestRefusal> {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Requested {
     delivery: Option<Delivery>,
+    /// Whether the push delivery named `authorization_header` (even as `null`): when it did
+    /// not and the endpoint is the same, the header kept is not dropped by an update.
+    authorization_named: bool,
     events_requested: Option<Vec<String>>,
     description: Option<Option<String>>,
 }
@@ -143,6 +150,10 @@ impl Requested {
             .get("delivery")
             .map(|d| read_delivery(d, allow_loopback))
             .transpose()?;
+        let authorization_named = body
+            .get("delivery")
+            .and_then(|d| d.get("authorization_header"))
+            .is_some();
         let events_requested = body.get("events_requested").map(read_events).transpose()?;
         let description = match body.get("description") {
             None => None,
@@ -158,14 +169,14 @@ impl Requested {
         };
         Ok(Self {
             delivery,
+            authorization_named,
             events_requested,
             description,
         })
     }
 
-    /// A new stream of `client_id` with id `stream_id`: push when no delivery is asked
-    /// (SSF 1.0 lets the transmitter choose; a push without an endpoint cannot be, so the
-    /// default is poll).
+    /// A new stream of `client_id` with id `stream_id`; poll when no delivery is asked (SSF
+    /// 1.0 lets the transmitter choose, and a push needs an endpoint the request did not give).
     pub fn create(self, stream_id: String, client_id: String) -> Stream {
         Stream {
             stream_id,
@@ -180,7 +191,24 @@ impl Requested {
 
     /// `stream` with the members this request names replaced (`PATCH`), or with every
     /// receiver-supplied member replaced, absent ones cleared (`PUT`, `replace`).
-    pub fn apply(self, stream: &Stream, replace: bool) -> Result<Stream, RequestRefusal> {
+    pub fn apply(mut self, stream: &Stream, replace: bool) -> Result<Stream, RequestRefusal> {
+        // A receiver reads its configuration (which never shows the header) and writes it
+        // back: the same endpoint without a header keeps the one it had.
+        if let (
+            Some(Delivery::Push {
+                endpoint_url,
+                authorization_header: header @ None,
+            }),
+            Delivery::Push {
+                endpoint_url: kept_url,
+                authorization_header: Some(kept),
+            },
+        ) = (&mut self.delivery, &stream.delivery)
+        {
+            if !self.authorization_named && endpoint_url == kept_url {
+                *header = Some(kept.clone());
+            }
+        }
         let mut updated = stream.clone();
         if replace {
             updated.delivery = self
@@ -273,10 +301,12 @@ pub fn read_status(body: &Value) -> Result<(Status, Option<String>), RequestRefu
         .ok_or_else(|| member("status must be enabled, paused or disabled"))?;
     let reason = match body.get("reason") {
         None | Some(Value::Null) => None,
-        Some(Value::String(r)) if r.chars().count() <= MAX_REASON_CHARS => Some(r.clone()),
+        Some(reason @ Value::String(r)) if reason.to_string().len() <= MAX_REASON_BYTES => {
+            Some(r.clone())
+        }
         Some(_) => {
             return Err(member(format!(
-                "reason must be a string of at most {MAX_REASON_CHARS} characters"
+                "reason must be a string of at most {MAX_REASON_BYTES} bytes as JSON"
             )))
         }
     };
@@ -300,6 +330,32 @@ pub fn is_stream_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The members the transmitter supplies (SSF 1.0 section 8.1.1): an update may repeat them
+/// as the configuration `answered` has them, never change them.
+const SUPPLIED: [&str; 5] = [
+    "stream_id",
+    "iss",
+    "aud",
+    "events_supported",
+    "events_delivered",
+];
+
+/// Refuses an update whose body gives a transmitter-supplied member a value other than the
+/// one the updated stream's configuration (`answered`) has.
+pub fn refuse_changed_supplied(body: &Value, answered: &Value) -> Result<(), RequestRefusal> {
+    let body = object(body)?;
+    for name in SUPPLIED {
+        if let Some(given) = body.get(name) {
+            if Some(given) != answered.get(name) {
+                return Err(member(format!(
+                    "{name} is supplied by the transmitter: omit it, or give the value it has"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Stream {
@@ -334,6 +390,7 @@ impl Stream {
             "events_requested": self.events_requested,
             "events_delivered": self.events_delivered(),
             "delivery": delivery,
+            "min_verification_interval": MIN_VERIFICATION_INTERVAL,
         });
         if let Some(description) = &self.description {
             config["description"] = json!(description);
@@ -484,6 +541,64 @@ mod tests {
     }
 
     #[test]
+    fn an_update_without_the_header_keeps_it_for_the_same_endpoint_and_null_drops_it() {
+        let stream = Requested::read(&push("https://app.example.com/ssf"), false)
+            .unwrap()
+            .create(ID.to_owned(), "c".to_owned());
+        let header = |s: &Stream| match &s.delivery {
+            Delivery::Push {
+                authorization_header,
+                ..
+            } => authorization_header.clone(),
+            Delivery::Poll => None,
+        };
+        let same =
+            json!({"delivery": {"method": PUSH, "endpoint_url": "https://app.example.com/ssf"}});
+        let kept = Requested::read(&same, false)
+            .unwrap()
+            .apply(&stream, true)
+            .unwrap();
+        assert_eq!(header(&kept).as_deref(), Some("Bearer s3cret"));
+        let moved =
+            json!({"delivery": {"method": PUSH, "endpoint_url": "https://other.example.com/ssf"}});
+        let moved = Requested::read(&moved, false)
+            .unwrap()
+            .apply(&stream, true)
+            .unwrap();
+        assert_eq!(
+            header(&moved),
+            None,
+            "a new endpoint never inherits the old credential"
+        );
+        let dropped = json!({"delivery": {"method": PUSH, "endpoint_url": "https://app.example.com/ssf", "authorization_header": null}});
+        let dropped = Requested::read(&dropped, false)
+            .unwrap()
+            .apply(&stream, false)
+            .unwrap();
+        assert_eq!(header(&dropped), None);
+    }
+
+    #[test]
+    fn transmitter_supplied_members_may_be_repeated_never_changed() {
+        let answered = json!({"stream_id": ID, "iss": "https://ssf.example.com", "aud": "c", "events_delivered": [SESSION_REVOKED]});
+        assert!(refuse_changed_supplied(
+            &json!({"stream_id": ID, "iss": "https://ssf.example.com"}),
+            &answered
+        )
+        .is_ok());
+        for changed in [
+            json!({"iss": "https://evil.example"}),
+            json!({"aud": "other"}),
+            json!({"events_delivered": []}),
+        ] {
+            assert!(
+                refuse_changed_supplied(&changed, &answered).is_err(),
+                "{changed}"
+            );
+        }
+    }
+
+    #[test]
     fn statuses_and_stream_ids_are_read_strictly() {
         assert_eq!(
             read_status(&json!({"status": "paused", "reason": "maintenance"})).unwrap(),
@@ -491,6 +606,12 @@ mod tests {
         );
         assert!(read_status(&json!({"status": "PAUSED"})).is_err());
         assert!(read_status(&json!({"status": "enabled", "reason": 1})).is_err());
+        // Bytes as JSON, not characters: 200 control characters escape to 1,200 bytes.
+        assert!(read_status(&json!({"status": "paused", "reason": "\u{1}".repeat(200)})).is_err());
+        assert!(read_status(
+            &json!({"status": "paused", "reason": "r".repeat(MAX_REASON_BYTES - 2)})
+        )
+        .is_ok());
         assert_eq!(stream_id_of(&json!({"stream_id": ID})).unwrap(), ID);
         for bad in [
             json!({}),

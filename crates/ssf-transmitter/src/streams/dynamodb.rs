@@ -1,8 +1,9 @@
 //! The streams table in DynamoDB (`SSF_STREAMS_TABLE`: partition key `pk`, sort key `sk`,
 //! TTL attribute `expiresAt`). A stream is the item (`stream`, `<stream id>`) with its
 //! configuration as JSON (`stream`), its client (`clientId`) and its excluded subjects
-//! (`excluded`, a string set); a waiting SET is the item (`poll#<stream id>` or
-//! `held#<stream id>`, `<jti>`), so the same `jti` kept twice is one item.
+//! (`excluded`, a string set) and its last verification (`verifiedAt`); a waiting SET is the
+//! item (`poll#<stream id>`, `<jti>`), so the same `jti` kept twice is one item, or
+//! (`held#<stream id>`, `<milliseconds>#<jti>`), so that held SETs come back in order.
 
 use std::collections::HashMap;
 
@@ -11,7 +12,9 @@ use cognito_names::UnixSeconds;
 use cognito_revocation::sdk_error::describe;
 use futures_util::{StreamExt, TryStreamExt};
 
-use super::{Kept, LimitReached, Streams, TableError, Waiting, MAX_EXCLUDED_SUBJECTS};
+use super::{
+    waiting_key, Kept, LimitReached, Streams, TableError, Waited, Waiting, MAX_EXCLUDED_SUBJECTS,
+};
 use crate::core::set::PendingSet;
 use crate::core::stream::Stream;
 
@@ -156,11 +159,11 @@ impl DynamoDbStreams {
     async fn forget_all(&self, stream_id: &str, waiting: Waiting) -> Result<(), TableError> {
         let pk = partition(stream_id, waiting);
         let (items, _) = self.query(&pk, None, None).await?;
-        let jtis: Vec<String> = items
+        let keys: Vec<String> = items
             .iter()
             .filter_map(|item| item.get("sk").and_then(|v| v.as_s().ok()).cloned())
             .collect();
-        self.forget(stream_id, waiting, &jtis).await
+        self.forget(stream_id, waiting, &keys).await
     }
 }
 
@@ -242,42 +245,70 @@ impl Streams for DynamoDbStreams {
         self.forget_all(stream_id, Waiting::Held).await
     }
 
-    async fn exclude(
-        &self,
-        stream_id: &str,
-        key: &str,
-        excluded: bool,
-    ) -> Result<bool, TableError> {
-        let update = self
+    async fn exclude(&self, stream_id: &str, key: &str) -> Result<bool, TableError> {
+        let added = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("pk", s(STREAMS))
             .key("sk", s(stream_id))
-            .expression_attribute_values(":subject", AttributeValue::Ss(vec![key.to_owned()]));
-        let update = if excluded {
-            update
-                .update_expression("ADD excluded :subject")
-                .condition_expression(
-                    "attribute_exists(sk) AND (attribute_not_exists(excluded) OR contains(excluded, :one) OR size(excluded) < :max)",
-                )
-                .expression_attribute_values(":one", s(key))
-                .expression_attribute_values(":max", AttributeValue::N(MAX_EXCLUDED_SUBJECTS.to_string()))
-        } else {
-            update
-                .update_expression("DELETE excluded :subject")
-                .condition_expression("attribute_exists(sk)")
-        };
-        match update.send().await {
+            .update_expression("ADD excluded :subject")
+            .condition_expression(
+                "attribute_exists(sk) AND (attribute_not_exists(excluded) OR contains(excluded, :one) OR size(excluded) < :max)",
+            )
+            .expression_attribute_values(":subject", AttributeValue::Ss(vec![key.to_owned()]))
+            .expression_attribute_values(":one", s(key))
+            .expression_attribute_values(":max", AttributeValue::N(MAX_EXCLUDED_SUBJECTS.to_string()))
+            .send()
+            .await;
+        match added {
             Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                // Deleted meanwhile (nothing to do), or at the limit.
-                Ok(self.get(stream_id).await?.is_none())
-            }
+            // Deleted meanwhile (nothing to do), or at the limit.
+            Err(err) if conditional(&err) => Ok(self.get(stream_id).await?.is_none()),
+            Err(err) => Err(call_failed(err)),
+        }
+    }
+
+    async fn include(&self, stream_id: &str, key: &str) -> Result<(), TableError> {
+        let removed = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(STREAMS))
+            .key("sk", s(stream_id))
+            .update_expression("DELETE excluded :subject")
+            .condition_expression("attribute_exists(sk)")
+            .expression_attribute_values(":subject", AttributeValue::Ss(vec![key.to_owned()]))
+            .send()
+            .await;
+        match removed {
+            Ok(_) => Ok(()),
+            Err(err) if conditional(&err) => Ok(()),
+            Err(err) => Err(call_failed(err)),
+        }
+    }
+
+    async fn claim_verification(
+        &self,
+        stream_id: &str,
+        now: u64,
+        interval: u64,
+    ) -> Result<bool, TableError> {
+        let claimed = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(STREAMS))
+            .key("sk", s(stream_id))
+            .update_expression("SET verifiedAt = :now")
+            .condition_expression("attribute_exists(sk) AND (attribute_not_exists(verifiedAt) OR verifiedAt <= :since)")
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(":since", AttributeValue::N(now.saturating_sub(interval).to_string()))
+            .send()
+            .await;
+        match claimed {
+            Ok(_) => Ok(true),
+            Err(err) if conditional(&err) => Ok(false),
             Err(err) => Err(call_failed(err)),
         }
     }
@@ -289,11 +320,14 @@ impl Streams for DynamoDbStreams {
         expires_at: UnixSeconds,
     ) -> Result<(), TableError> {
         let json = serde_json::to_string(set).map_err(|e| TableError(e.to_string()))?;
+        let held_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
         self.client
             .put_item()
             .table_name(&self.table)
             .item("pk", s(partition(&set.stream_id, waiting)))
-            .item("sk", s(&set.jti))
+            .item("sk", s(waiting_key(set, waiting, held_at)))
             .item("set", s(json))
             .item("expiresAt", AttributeValue::N(expires_at.get().to_string()))
             .send()
@@ -307,48 +341,82 @@ impl Streams for DynamoDbStreams {
         stream_id: &str,
         waiting: Waiting,
         max: usize,
-    ) -> Result<(Vec<PendingSet>, bool), TableError> {
-        if max == 0 {
-            return Ok((Vec::new(), false));
-        }
-        let limit = i32::try_from(max + 1).unwrap_or(i32::MAX);
-        let (items, _) = self
-            .query(&partition(stream_id, waiting), None, Some(limit))
-            .await?;
-        let more = items.len() > max;
+    ) -> Result<(Vec<Waited>, bool), TableError> {
+        let pk = partition(stream_id, waiting);
         let now = crate::unix_now().get();
-        let sets = items
-            .iter()
-            .take(max)
-            // TTL deletes within days, not at once: an expired SET is not answered.
-            .filter(|item| {
-                item.get("expiresAt")
+        let (mut found, mut expired) = (Vec::new(), Vec::new());
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk")
+                .expression_attribute_values(":pk", s(&pk))
+                .consistent_read(true)
+                .limit(100)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(call_failed)?;
+            for item in page.items.unwrap_or_default() {
+                let key = item
+                    .get("sk")
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .ok_or_else(|| unreadable("SET"))?;
+                // TTL deletes within days, not at once: an expired SET is forgotten here.
+                let live = item
+                    .get("expiresAt")
                     .and_then(|v| v.as_n().ok())
                     .and_then(|n| n.parse::<u64>().ok())
-                    .is_none_or(|at| at > now)
-            })
-            .map(|item| {
-                item.get("set")
+                    .is_none_or(|at| at > now);
+                if !live {
+                    expired.push(key);
+                    continue;
+                }
+                if found.len() == max {
+                    self.forget(stream_id, waiting, &expired).await?;
+                    return Ok((found, true));
+                }
+                let set = item
+                    .get("set")
                     .and_then(|v| v.as_s().ok())
                     .and_then(|json| serde_json::from_str(json).ok())
-                    .ok_or_else(|| unreadable("SET"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((sets, more))
+                    .ok_or_else(|| unreadable("SET"))?;
+                found.push(Waited { key, set });
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                self.forget(stream_id, waiting, &expired).await?;
+                return Ok((found, false));
+            }
+        }
     }
 
     async fn forget(
         &self,
         stream_id: &str,
         waiting: Waiting,
-        jtis: &[String],
+        keys: &[String],
     ) -> Result<(), TableError> {
         let pk = partition(stream_id, waiting);
-        futures_util::stream::iter(jtis.iter().cloned())
-            .map(|jti| self.delete_item(pk.clone(), jti))
+        futures_util::stream::iter(keys.iter().cloned())
+            .map(|key| self.delete_item(pk.clone(), key))
             .buffer_unordered(16)
             .try_collect::<Vec<()>>()
             .await?;
         Ok(())
     }
+}
+
+/// Whether `err` is a failed condition.
+fn conditional<R>(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+        R,
+    >,
+) -> bool {
+    err.as_service_error()
+        .is_some_and(|e| e.is_conditional_check_failed_exception())
 }

@@ -5,16 +5,21 @@ use std::sync::Mutex;
 
 use cognito_names::UnixSeconds;
 
-use super::{Kept, LimitReached, Streams, TableError, Waiting, MAX_EXCLUDED_SUBJECTS};
+use super::{
+    waiting_key, Kept, LimitReached, Streams, TableError, Waited, Waiting, MAX_EXCLUDED_SUBJECTS,
+};
 use crate::core::set::PendingSet;
 use crate::core::stream::Stream;
 
 #[derive(Debug, Default)]
 struct Tables {
     streams: BTreeMap<String, Kept>,
-    /// `(stream id, poll or held, order, jti)` to the SET.
-    waiting: BTreeMap<(String, bool, u64, String), PendingSet>,
-    order: u64,
+    /// `(stream id, held, key)` to the SET and when it expires.
+    waiting: BTreeMap<(String, bool, String), (PendingSet, u64)>,
+    /// The last verification of each stream.
+    verified: BTreeMap<String, u64>,
+    /// Hold times that never repeat, as a clock would give.
+    held: u128,
 }
 
 /// The streams table in memory.
@@ -93,18 +98,12 @@ impl Streams for MemoryStreams {
         Ok(())
     }
 
-    async fn exclude(
-        &self,
-        stream_id: &str,
-        key: &str,
-        excluded: bool,
-    ) -> Result<bool, TableError> {
+    async fn exclude(&self, stream_id: &str, key: &str) -> Result<bool, TableError> {
         let mut tables = self.tables();
         let Some(kept) = tables.streams.get_mut(stream_id) else {
             return Ok(true);
         };
-        kept.excluded.retain(|k| k != key);
-        if excluded {
+        if !kept.excludes(key) {
             if kept.excluded.len() >= MAX_EXCLUDED_SUBJECTS {
                 return Ok(false);
             }
@@ -113,25 +112,43 @@ impl Streams for MemoryStreams {
         Ok(true)
     }
 
+    async fn include(&self, stream_id: &str, key: &str) -> Result<(), TableError> {
+        if let Some(kept) = self.tables().streams.get_mut(stream_id) {
+            kept.excluded.retain(|k| k != key);
+        }
+        Ok(())
+    }
+
+    async fn claim_verification(
+        &self,
+        stream_id: &str,
+        now: u64,
+        interval: u64,
+    ) -> Result<bool, TableError> {
+        let mut tables = self.tables();
+        let recent = tables
+            .verified
+            .get(stream_id)
+            .is_some_and(|last| now < last.saturating_add(interval));
+        if !recent {
+            tables.verified.insert(stream_id.to_owned(), now);
+        }
+        Ok(!recent)
+    }
+
     async fn keep(
         &self,
         set: &PendingSet,
         waiting: Waiting,
-        _expires_at: UnixSeconds,
+        expires_at: UnixSeconds,
     ) -> Result<(), TableError> {
         let mut tables = self.tables();
-        let known = tables
-            .waiting
-            .keys()
-            .any(|(id, h, _, jti)| *id == set.stream_id && *h == held(waiting) && *jti == set.jti);
-        if !known {
-            tables.order += 1;
-            let order = tables.order;
-            tables.waiting.insert(
-                (set.stream_id.clone(), held(waiting), order, set.jti.clone()),
-                set.clone(),
-            );
-        }
+        tables.held += 1;
+        let key = waiting_key(set, waiting, tables.held);
+        tables.waiting.insert(
+            (set.stream_id.clone(), held(waiting), key),
+            (set.clone(), expires_at.get()),
+        );
         Ok(())
     }
 
@@ -140,14 +157,21 @@ impl Streams for MemoryStreams {
         stream_id: &str,
         waiting: Waiting,
         max: usize,
-    ) -> Result<(Vec<PendingSet>, bool), TableError> {
-        let tables = self.tables();
+    ) -> Result<(Vec<Waited>, bool), TableError> {
+        let now = crate::unix_now().get();
+        let mut tables = self.tables();
+        tables.waiting.retain(|(id, h, _), (_, expires)| {
+            !(id == stream_id && *h == held(waiting) && *expires <= now)
+        });
         let mut sets = tables
             .waiting
             .iter()
-            .filter(|((id, h, ..), _)| id == stream_id && *h == held(waiting))
-            .map(|(_, set)| set.clone());
-        let found: Vec<PendingSet> = sets.by_ref().take(max).collect();
+            .filter(|((id, h, _), _)| id == stream_id && *h == held(waiting))
+            .map(|((.., key), (set, _))| Waited {
+                key: key.clone(),
+                set: set.clone(),
+            });
+        let found: Vec<Waited> = sets.by_ref().take(max).collect();
         Ok((found, sets.next().is_some()))
     }
 
@@ -155,10 +179,10 @@ impl Streams for MemoryStreams {
         &self,
         stream_id: &str,
         waiting: Waiting,
-        jtis: &[String],
+        keys: &[String],
     ) -> Result<(), TableError> {
-        self.tables().waiting.retain(|(id, h, _, jti), _| {
-            !(id == stream_id && *h == held(waiting) && jtis.contains(jti))
+        self.tables().waiting.retain(|(id, h, key), _| {
+            !(id == stream_id && *h == held(waiting) && keys.contains(key))
         });
         Ok(())
     }

@@ -43,6 +43,25 @@ pub struct TableError(pub String);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitReached;
 
+/// A SET waiting, with the key it is kept under (its `jti` for a poll; the time it was held
+/// and its `jti` for a paused stream, so that held SETs come back in the order they were made).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waited {
+    /// The key to forget it by.
+    pub key: String,
+    /// The SET.
+    pub set: PendingSet,
+}
+
+/// The key a SET waits under: its `jti` for a poll (the same SET kept twice is one), the
+/// time it was held (milliseconds, zero-padded) and its `jti` while paused.
+pub fn waiting_key(set: &PendingSet, waiting: Waiting, held_at_ms: u128) -> String {
+    match waiting {
+        Waiting::Poll => set.jti.clone(),
+        Waiting::Held => format!("{held_at_ms:020}#{}", set.jti),
+    }
+}
+
 /// Where SETs wait: for a poll, or held while the stream is paused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Waiting {
@@ -77,13 +96,28 @@ pub trait Streams: Send + Sync {
     /// Deletes the stream and every SET waiting on it.
     fn delete(&self, stream_id: &str) -> impl Future<Output = Result<(), TableError>> + Send;
 
-    /// Excludes (`true`) or includes again (`false`) the subject `key`; `Ok(false)` when the
-    /// stream already excludes [`MAX_EXCLUDED_SUBJECTS`].
+    /// Removes the subject `key` from the stream; `Ok(false)` when the stream already
+    /// excludes [`MAX_EXCLUDED_SUBJECTS`].
     fn exclude(
         &self,
         stream_id: &str,
         key: &str,
-        excluded: bool,
+    ) -> impl Future<Output = Result<bool, TableError>> + Send;
+
+    /// Adds the subject `key` to the stream again.
+    fn include(
+        &self,
+        stream_id: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<(), TableError>> + Send;
+
+    /// Records a verification of the stream at `now` unless one was made less than
+    /// `interval` seconds before: `Ok(false)` then.
+    fn claim_verification(
+        &self,
+        stream_id: &str,
+        now: u64,
+        interval: u64,
     ) -> impl Future<Output = Result<bool, TableError>> + Send;
 
     /// Keeps `set` until `expires_at` (the same `jti` twice is kept once).
@@ -94,20 +128,21 @@ pub trait Streams: Send + Sync {
         expires_at: UnixSeconds,
     ) -> impl Future<Output = Result<(), TableError>> + Send;
 
-    /// Up to `max` SETs waiting on `stream_id` as `waiting`, oldest first, and whether more wait.
+    /// Up to `max` unexpired SETs waiting on `stream_id` as `waiting` (held ones in the order
+    /// they were held), and whether more wait; expired ones met on the way are forgotten.
     fn waiting(
         &self,
         stream_id: &str,
         waiting: Waiting,
         max: usize,
-    ) -> impl Future<Output = Result<(Vec<PendingSet>, bool), TableError>> + Send;
+    ) -> impl Future<Output = Result<(Vec<Waited>, bool), TableError>> + Send;
 
-    /// Forgets the SETs `jtis` of `stream_id` (acknowledged, refused, or delivered).
+    /// Forgets the SETs kept under `keys` on `stream_id` (acknowledged, refused, delivered).
     fn forget(
         &self,
         stream_id: &str,
         waiting: Waiting,
-        jtis: &[String],
+        keys: &[String],
     ) -> impl Future<Output = Result<(), TableError>> + Send;
 }
 

@@ -163,7 +163,76 @@ async fn a_receiver_that_never_answers_does_not_delay_another() {
 }
 
 #[tokio::test]
-async fn a_paused_stream_holds_its_sets_and_delivers_them_when_enabled() {
+async fn a_paused_stream_holds_its_sets_and_delivers_them_in_order_when_enabled() {
+    let app = App::start().await;
+    let receiver = receiver(202, Duration::ZERO).await;
+    let id = app.push_stream(&receiver.url()).await;
+    let status = |status: &'static str| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            app.manage(
+                "POST",
+                "/ssf/status",
+                None,
+                Some(json!({"stream_id": id, "status": status})),
+            )
+            .await
+        }
+    };
+    let heard = || -> Vec<(String, Value)> {
+        receiver
+            .requests()
+            .iter()
+            .map(|r| {
+                let claims = verified(&r.body_text()).1;
+                let (kind, body) = claims["events"]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .next()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .unwrap();
+                (
+                    kind,
+                    if body.get("status").is_some() {
+                        body
+                    } else {
+                        claims["txn"].clone()
+                    },
+                )
+            })
+            .collect()
+    };
+    assert_eq!(status("paused").await.status(), 200);
+    // Announced before the stream stops delivering.
+    assert_eq!(
+        heard(),
+        [(STREAM_UPDATED.to_owned(), json!({"status": "paused"}))]
+    );
+    for event in ["evt-1", "evt-2", "evt-3"] {
+        app.signed_out(event, "sub-carol", &["sign-out"]).await;
+    }
+    assert_eq!(heard().len(), 1, "held");
+    assert_eq!(status("enabled").await.status(), 200);
+    let after: Vec<(String, Value)> = heard().into_iter().skip(1).collect();
+    assert_eq!(
+        after,
+        [
+            (STREAM_UPDATED.to_owned(), json!({"status": "enabled"})),
+            (SESSION_REVOKED.to_owned(), json!("evt-1")),
+            (SESSION_REVOKED.to_owned(), json!("evt-2")),
+            (SESSION_REVOKED.to_owned(), json!("evt-3")),
+        ],
+        "the announcement, then what was held, in the order it was made"
+    );
+    // Enabled again: nothing more was held, nothing is pushed twice.
+    assert_eq!(status("enabled").await.status(), 200);
+    assert_eq!(heard().len(), 5);
+}
+
+#[tokio::test]
+async fn a_resume_that_stopped_half_way_is_finished_by_asking_again() {
     let app = App::start().await;
     let receiver = receiver(202, Duration::ZERO).await;
     let id = app.push_stream(&receiver.url()).await;
@@ -175,25 +244,103 @@ async fn a_paused_stream_holds_its_sets_and_delivers_them_when_enabled() {
     )
     .await;
     app.signed_out("evt-1", "sub-carol", &["sign-out"]).await;
-    assert!(receiver.requests().is_empty());
-    let enabled = app
-        .manage(
-            "POST",
-            "/ssf/status",
-            None,
-            Some(json!({"stream_id": id, "status": "enabled"})),
-        )
-        .await;
-    assert_eq!(enabled.status(), 200);
-    let heard: Vec<Value> = receiver
-        .requests()
+    // The status was written, then the invocation ended before the held SETs were released.
+    let streams = app.function.transmitter.streams();
+    let mut stream = streams.get(&id).await.unwrap().unwrap().stream;
+    stream.status = Status::Enabled;
+    streams.put(&stream).await.unwrap();
+    let before = receiver.requests().len();
+    app.manage(
+        "POST",
+        "/ssf/status",
+        None,
+        Some(json!({"stream_id": id, "status": "enabled"})),
+    )
+    .await;
+    let released: Vec<Value> = receiver.requests()[before..]
         .iter()
         .map(|r| verified(&r.body_text()).1)
         .collect();
-    let kinds: Vec<String> = heard
+    assert_eq!(
+        released.len(),
+        1,
+        "the held SET, without an announcement of a change that was not one"
+    );
+    assert!(released[0]["events"].get(SESSION_REVOKED).is_some());
+}
+
+#[tokio::test]
+async fn a_disabled_stream_is_told_first_and_keeps_nothing() {
+    let app = App::start().await;
+    let receiver = receiver(202, Duration::ZERO).await;
+    let id = app.push_stream(&receiver.url()).await;
+    app.manage(
+        "POST",
+        "/ssf/status",
+        None,
+        Some(json!({"stream_id": id, "status": "paused"})),
+    )
+    .await;
+    app.signed_out("evt-1", "sub-carol", &["sign-out"]).await;
+    app.manage(
+        "POST",
+        "/ssf/status",
+        None,
+        Some(json!({"stream_id": id, "status": "disabled"})),
+    )
+    .await;
+    app.signed_out("evt-2", "sub-carol", &["sign-out"]).await;
+    let before = receiver.requests().len();
+    app.manage(
+        "POST",
+        "/ssf/status",
+        None,
+        Some(json!({"stream_id": id, "status": "enabled"})),
+    )
+    .await;
+    let heard: Vec<Value> = receiver.requests()[before..]
         .iter()
-        .map(|c| {
-            c["events"]
+        .map(|r| verified(&r.body_text()).1)
+        .collect();
+    assert_eq!(
+        heard.len(),
+        1,
+        "only the announcement: nothing held survived the disable"
+    );
+    assert_eq!(heard[0]["events"][STREAM_UPDATED]["status"], "enabled");
+    // A poll stream's waiting SETs are forgotten too.
+    let poll = app.poll_stream().await;
+    app.signed_out("evt-3", "sub-carol", &["sign-out"]).await;
+    app.manage(
+        "POST",
+        "/ssf/status",
+        None,
+        Some(json!({"stream_id": poll, "status": "disabled"})),
+    )
+    .await;
+    app.manage(
+        "POST",
+        "/ssf/status",
+        None,
+        Some(json!({"stream_id": poll, "status": "enabled"})),
+    )
+    .await;
+    let polled = app
+        .call(
+            "POST",
+            &format!("/ssf/poll/{poll}"),
+            None,
+            Some(&token("clienta1", READ)),
+            Some(json!({})),
+        )
+        .await
+        .body();
+    let kinds: Vec<String> = polled["sets"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|s| {
+            verified(s.as_str().unwrap()).1["events"]
                 .as_object()
                 .unwrap()
                 .keys()
@@ -202,19 +349,109 @@ async fn a_paused_stream_holds_its_sets_and_delivers_them_when_enabled() {
                 .clone()
         })
         .collect();
-    assert!(kinds.contains(&STREAM_UPDATED.to_owned()), "{kinds:?}");
-    assert!(kinds.contains(&SESSION_REVOKED.to_owned()), "{kinds:?}");
-    // Disabled: nothing delivered, nothing kept.
-    app.manage(
-        "POST",
-        "/ssf/status",
-        None,
-        Some(json!({"stream_id": id, "status": "disabled"})),
-    )
+    assert_eq!(
+        kinds,
+        [STREAM_UPDATED.to_owned()],
+        "only the enabled announcement waits"
+    );
+}
+
+#[tokio::test]
+async fn a_poll_stream_turned_push_pushes_what_waited() {
+    let app = App::start().await;
+    let receiver = receiver(202, Duration::ZERO).await;
+    let id = app.poll_stream().await;
+    app.signed_out("evt-1", "sub-carol", &["sign-out"]).await;
+    let update =
+        json!({"stream_id": id, "delivery": {"method": PUSH, "endpoint_url": receiver.url()}});
+    assert_eq!(
+        app.manage("PATCH", "/ssf/stream", None, Some(update))
+            .await
+            .status(),
+        200
+    );
+    let heard: Vec<Value> = receiver
+        .requests()
+        .iter()
+        .map(|r| verified(&r.body_text()).1)
+        .collect();
+    assert_eq!(heard.len(), 1);
+    assert_eq!(heard[0]["txn"], "evt-1");
+}
+
+#[tokio::test]
+async fn a_400_that_is_not_an_rfc_8935_refusal_is_tried_again() {
+    let app = App::start().await;
+    let proxy = HttpStub::start(|_: &StubRequest| {
+        StubReply::json(400, "text/html", "<html>Bad Request</html>")
+    })
     .await;
-    let before = receiver.requests().len();
-    app.signed_out("evt-2", "sub-carol", &["sign-out"]).await;
-    assert_eq!(receiver.requests().len(), before);
+    app.push_stream(&proxy.url()).await;
+    app.signed_out("evt-1", "sub-carol", &["sign-out"]).await;
+    let retries = app.queue.take_retries();
+    assert_eq!(retries.len(), 1);
+    assert_eq!(retries[0].0.last_answer, "400 without an RFC 8935 err");
+}
+
+#[tokio::test]
+async fn a_retry_this_transmitter_did_not_make_is_never_signed() {
+    let app = App::start().await;
+    let receiver = receiver(202, Duration::ZERO).await;
+    let id = app.push_stream(&receiver.url()).await;
+    let genuine = PendingSet::new(
+        ISSUER,
+        "clienta1",
+        &id,
+        "evt-1",
+        json!({"format": "iss_sub", "iss": "i", "sub": "s"}),
+        (SESSION_REVOKED, json!({})),
+    );
+    let mut forged = genuine.clone();
+    forged.claims["aud"] = json!("someone-else");
+    let mut other_jti = genuine.clone();
+    other_jti.jti = "0".repeat(32);
+    other_jti.claims["jti"] = json!("0".repeat(32));
+    let retries: Vec<(Retry, u64)> = [genuine, forged, other_jti]
+        .into_iter()
+        .map(|set| {
+            (
+                Retry {
+                    set,
+                    first_attempt_at: now(),
+                    attempts: 1,
+                    last_answer: "503".into(),
+                },
+                1,
+            )
+        })
+        .collect();
+    app.function
+        .handle(&sqs_records(&retries), "r")
+        .await
+        .unwrap();
+    assert_eq!(
+        receiver.requests().len(),
+        1,
+        "only the genuine retry is pushed"
+    );
+    let dead = app.queue.dead_letters();
+    assert_eq!(dead.len(), 2);
+    assert!(dead
+        .iter()
+        .all(|d| d.reason == "not a SET this transmitter made for the stream"));
+}
+
+#[tokio::test]
+async fn a_verification_sooner_than_the_interval_is_429() {
+    let app = App::start().await;
+    let receiver = receiver(202, Duration::ZERO).await;
+    let id = app.push_stream(&receiver.url()).await;
+    let verify = || app.manage("POST", "/ssf/verify", None, Some(json!({"stream_id": id})));
+    assert_eq!(verify().await.status(), 204);
+    let again = verify().await;
+    assert_eq!(again.status(), 429);
+    assert_eq!(again.header("retry-after"), Some("5"));
+    assert_eq!(receiver.requests().len(), 1, "no Sign for the refused one");
 }
 
 #[tokio::test]

@@ -80,11 +80,19 @@ pub fn token(client: &str, scope: &str) -> String {
 
 pub fn token_with(client: &str, scope: &str, pem: &str, kid: &str) -> String {
     let now = now();
-    let claims = json!({
-        "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{AUTH_POOL}"),
-        "sub": client, "client_id": client, "token_use": "access", "scope": scope,
-        "iat": now, "exp": now + 3600, "version": 2, "jti": "t-1",
-    });
+    token_of(
+        json!({
+            "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{AUTH_POOL}"),
+            "sub": client, "client_id": client, "token_use": "access", "scope": scope,
+            "iat": now, "exp": now + 3600, "version": 2, "jti": "t-1",
+        }),
+        pem,
+        kid,
+    )
+}
+
+/// `claims` signed as the token issuer signs (or with `pem` and `kid`).
+pub fn token_of(claims: Value, pem: &str, kid: &str) -> String {
     let header = json!({"alg": "RS256", "kid": kid, "typ": "JWT"});
     let input = format!("{}.{}", b64(&header), b64(&claims));
     let key = EncodingKey::from_rsa_pem(pem.as_bytes()).expect("a key");

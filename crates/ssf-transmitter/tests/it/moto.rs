@@ -163,10 +163,18 @@ async fn the_streams_table_on_dynamodb() {
         table.get(&a).await.unwrap().unwrap().stream.status,
         Status::Paused
     );
-    assert!(table.exclude(&a, "iss sub-1", true).await.unwrap());
+    assert!(table.exclude(&a, "iss sub-1").await.unwrap());
+    assert!(
+        table.exclude(&a, "iss sub-1").await.unwrap(),
+        "twice is once"
+    );
     assert!(table.get(&a).await.unwrap().unwrap().excludes("iss sub-1"));
-    assert!(table.exclude(&a, "iss sub-1", false).await.unwrap());
+    table.include(&a, "iss sub-1").await.unwrap();
     assert!(!table.get(&a).await.unwrap().unwrap().excludes("iss sub-1"));
+    // One verification per interval.
+    assert!(table.claim_verification(&a, 1000, 5).await.unwrap());
+    assert!(!table.claim_verification(&a, 1004, 5).await.unwrap());
+    assert!(table.claim_verification(&a, 1005, 5).await.unwrap());
     let later = UnixSeconds::new(now() + 3600);
     let set = |n: &str| {
         PendingSet::new(
@@ -191,21 +199,36 @@ async fn the_streams_table_on_dynamodb() {
         .unwrap()
         .0
         .is_empty());
-    table
-        .keep(&set("old"), Waiting::Held, UnixSeconds::new(now() - 1))
-        .await
-        .unwrap();
-    assert!(
+    // Held SETs come back in the order they were held, past any number of expired ones
+    // (which are forgotten on the way).
+    for n in 0..120 {
         table
-            .waiting(&a, Waiting::Held, 10)
+            .keep(
+                &set(&format!("old-{n}")),
+                Waiting::Held,
+                UnixSeconds::new(now() - 1),
+            )
             .await
-            .unwrap()
-            .0
-            .is_empty(),
-        "an expired SET is not answered"
+            .unwrap();
+    }
+    for n in ["h-c", "h-a", "h-b"] {
+        table.keep(&set(n), Waiting::Held, later).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let (held, more) = table.waiting(&a, Waiting::Held, 2).await.unwrap();
+    let txns: Vec<&str> = held
+        .iter()
+        .map(|w| w.set.claims["txn"].as_str().unwrap())
+        .collect();
+    assert_eq!((txns, more), (vec!["h-c", "h-a"], true));
+    let (held, more) = table.waiting(&a, Waiting::Held, 10).await.unwrap();
+    assert_eq!(
+        (held.len(), more),
+        (3, false),
+        "the expired ones are not answered"
     );
     table
-        .forget(&a, Waiting::Poll, &[all[0].jti.clone()])
+        .forget(&a, Waiting::Poll, &[all[0].key.clone()])
         .await
         .unwrap();
     assert_eq!(
@@ -224,9 +247,10 @@ async fn the_streams_table_on_dynamodb() {
         "deleted with its stream"
     );
     assert!(
-        table.exclude(&a, "iss sub-1", true).await.unwrap(),
+        table.exclude(&a, "iss sub-1").await.unwrap(),
         "a deleted stream: nothing to do"
     );
+    table.include(&a, "iss sub-1").await.unwrap();
 }
 
 #[tokio::test]
