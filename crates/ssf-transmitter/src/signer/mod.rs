@@ -66,9 +66,12 @@ impl Pace {
             let now = Instant::now();
             let slot = next.map_or(now, |n| n.max(now));
             *next = Some(slot + self.interval);
-            slot
+            (slot > now).then_some(slot)
         };
-        tokio::time::sleep_until(slot).await;
+        // A free slot is taken at once: the timer's millisecond tick is not paid for nothing.
+        if let Some(slot) = slot {
+            tokio::time::sleep_until(slot).await;
+        }
     }
 }
 
