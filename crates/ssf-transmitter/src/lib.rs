@@ -41,13 +41,15 @@ mod streams;
 mod transmitter;
 
 pub use crate::config::{Config, Issuer};
-pub use crate::core::api::{Endpoints, PollRequest, Route};
-pub use crate::core::endpoint::{is_global_unicast, EndpointRefusal, ReceiverEndpoint};
+pub use crate::core::api::{Endpoints, PollRequest, Route, MAX_POLL_EVENTS};
+pub use crate::core::endpoint::{
+    is_global_unicast, EndpointRefusal, ReceiverEndpoint, MAX_ENDPOINT_BYTES,
+};
 pub use crate::core::jwk::{jwks, PublicJwk};
 pub use crate::core::retry::{next_step, NextStep, Retry};
 pub use crate::core::set::{
     jti, signing_input, PendingSet, SignedOutUser, ACCOUNT_DISABLED, CREDENTIAL_CHANGE,
-    SESSION_REVOKED, STREAM_UPDATED, VERIFICATION,
+    MAX_SIGNING_INPUT, SESSION_REVOKED, STREAM_UPDATED, VERIFICATION,
 };
 pub use crate::core::stream::{Delivery, Status, Stream, POLL, PUSH};
 pub use crate::deliveries::{DeadLetter, DeliveryQueue, MemoryDeliveryQueue, SqsDeliveryQueue};
@@ -55,7 +57,9 @@ pub use crate::function::{Function, InvocationError, SIGNED_OUT};
 pub use crate::push::{PushAnswer, PushClient, PUSH_TIMEOUT};
 pub use crate::requests::{Answer, Api, Request, MAX_BODY_BYTES};
 pub use crate::signer::{KmsSigner, MemorySigner, Pace, SignError, Signer};
-pub use crate::streams::{DynamoDbStreams, Kept, MemoryStreams, Streams, Waiting};
+pub use crate::streams::{
+    DynamoDbStreams, Kept, MemoryStreams, Streams, Waited, Waiting, MAX_EXCLUDED_SUBJECTS,
+};
 pub use crate::transmitter::{Report, Settings, Transmitter};
 
 use cognito_names::UnixSeconds;
