@@ -417,7 +417,7 @@ class Demo:
         self.containment(cognito, dynamodb, pool_id, client_id)
         self.signals(cognito, sqs, pool_id, client_id, alerts_url)
 
-        print(f"\n== logs: {watch_log} (the three functions, JSON), {(self.out / 'moto.log')}; "
+        print(f"\n== logs: {watch_log} (the four functions, JSON), {(self.out / 'moto.log')}; "
               f"total {time.monotonic() - t0:.1f} s; everything started here is stopped on exit")
 
     def package_checks(self, token: str, pool_id: str, client_id: str, moto_url: str, sent: float,

@@ -188,8 +188,9 @@ class AppsHear:
             AuthParameters={"USERNAME": "operator", "PASSWORD": demo_password()})["AuthenticationResult"]["AccessToken"]
         refused = self.http("POST", "/ssf/stream", operator, {"delivery": {"method": "urn:ietf:rfc:8936"}})
         demo.check(refused.get("statusCode") == 403, f"a user's token without the scope is refused 403: {refused}")
-        print(f"   a stream asked with a user's own access token: HTTP {refused.get('statusCode')} "
-              f"({(body_of(refused) or {}).get('error')}: it lacks {SCOPE_PREFIX}/ssf.manage)")
+        refusal = body_of(refused) or {}
+        print(f"   a stream asked with a user's own access token of that pool: HTTP {refused.get('statusCode')} "
+              f"({refusal.get('error')}: {refusal.get('error_description')})")
 
         token = client_credentials_token(self.auth_pool_id, self.region, self.app_client_id,
                                          [f"{SCOPE_PREFIX}/ssf.manage", f"{SCOPE_PREFIX}/ssf.read"])

@@ -279,21 +279,6 @@ impl<K: KeySource> Api<K> {
                 return Err(challenge(Some(refusal.reason())));
             }
         };
-        // A stream belongs to a client: only the client itself (a client-credentials token,
-        // whose sub is its client_id) acts as it, never a user signed in through it.
-        if token.sub().as_str() != token.client().as_str() {
-            return Err(Answer {
-                headers: vec![(
-                    "www-authenticate",
-                    "Bearer realm=\"ssf-transmitter\", error=\"insufficient_scope\"".to_owned(),
-                )],
-                ..Answer::error(
-                    403,
-                    "insufficient_scope",
-                    "a client-credentials token is required: this one was issued to a user",
-                )
-            });
-        }
         let allowed = match needs {
             Needs::Nothing => true,
             Needs::Read => token.has_scope(&self.read_scope) || token.has_scope(&self.manage_scope),
@@ -311,6 +296,21 @@ impl<K: KeySource> Api<K> {
                     format!("Bearer realm=\"ssf-transmitter\", error=\"insufficient_scope\", scope=\"{scope}\""),
                 )],
                 ..Answer::error(403, "insufficient_scope", &format!("the token lacks the scope {scope}"))
+            });
+        }
+        // A stream belongs to a client: only the client itself (a client-credentials token,
+        // whose sub is its client_id) acts as it, never a user signed in through it.
+        if token.sub().as_str() != token.client().as_str() {
+            return Err(Answer {
+                headers: vec![(
+                    "www-authenticate",
+                    "Bearer realm=\"ssf-transmitter\", error=\"insufficient_scope\"".to_owned(),
+                )],
+                ..Answer::error(
+                    403,
+                    "insufficient_scope",
+                    "a client-credentials token is required: this one was issued to a user",
+                )
             });
         }
         Ok(token)

@@ -335,6 +335,11 @@ async fn a_user_pools_own_access_token_lacks_the_scope() {
         .serve(&transmitter, &request(&tokens.access), Instant::now())
         .await;
     assert_eq!(answer.status, 403, "{:?}", answer.body);
+    let body = answer.body.expect("a body");
+    assert_eq!(
+        body["error_description"],
+        "the token lacks the scope ssf/ssf.manage"
+    );
     // Its ID token is not an access token at all.
     let (answer, _) = api
         .serve(&transmitter, &request(&tokens.id), Instant::now())
