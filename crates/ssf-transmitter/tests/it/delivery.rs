@@ -620,3 +620,65 @@ async fn an_independent_verifier_accepts_the_sets_against_the_published_jwks_and
     assert_eq!(lines[3], "refused 3 bad signature");
     assert_eq!(output.status.code(), Some(1), "the forgery fails the run");
 }
+
+#[tokio::test]
+async fn a_receiver_written_only_from_rfc_8935_accepts_the_sets_and_refuses_another_audience() {
+    use std::io::BufRead;
+    let app = App::start().await;
+    let jwks = app.call("GET", "/jwks.json", None, None, None).await.body();
+    let case = json!({"jwks": jwks, "iss": ISSUER, "aud": "clienta1", "authorization": "Bearer receiver-secret-9f3c", "expect": 3});
+    let file = std::env::temp_dir().join(format!("ssf-rfc8935-{}.json", std::process::id()));
+    std::fs::write(&file, case.to_string()).unwrap();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/independent/rfc8935_receiver.py"
+    );
+    let mut receiver = std::process::Command::new(python())
+        .arg(script)
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    let mut lines = std::io::BufReader::new(receiver.stdout.take().unwrap()).lines();
+    let port = lines.next().unwrap().unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/events",
+        port.strip_prefix("port ").unwrap()
+    );
+    // clienta1's stream, and clientb2's to the same receiver: its SETs name another audience.
+    app.push_stream(&url).await;
+    let other = app
+        .call("POST", "/ssf/stream", None, Some(&token("clientb2", MANAGE)), Some(json!({
+            "delivery": {"method": PUSH, "endpoint_url": url, "authorization_header": "Bearer receiver-secret-9f3c"},
+            "events_requested": [SESSION_REVOKED]})))
+        .await;
+    assert_eq!(other.status(), 201);
+    let answer = app
+        .signed_out("evt-rfc", "sub-carol", &["disable", "sign-out"])
+        .await;
+    let _ = std::fs::remove_file(&file);
+    let printed: Vec<String> = lines.map_while(Result::ok).collect();
+    let _ = receiver.wait();
+    let mut accepted: Vec<&str> = printed
+        .iter()
+        .filter_map(|l| l.strip_prefix("accepted "))
+        .map(|l| l.split(' ').nth(1).unwrap())
+        .collect();
+    accepted.sort();
+    assert_eq!(accepted, [SESSION_REVOKED, ACCOUNT_DISABLED], "{printed:?}");
+    assert_eq!(
+        printed
+            .iter()
+            .filter(|l| *l == "refused invalid_audience")
+            .count(),
+        1,
+        "{printed:?}"
+    );
+    assert_eq!(
+        (answer["delivered"].as_u64(), answer["retried"].as_u64()),
+        (Some(2), Some(0))
+    );
+    assert!(app
+        .metrics_text()
+        .contains("\"SetsRefused.invalid_audience\":1"));
+}
