@@ -66,6 +66,7 @@ fn push_stream(id: usize, url: &str) -> Stream {
         description: None,
         status: Status::Enabled,
         reason: None,
+        version: 0,
     }
 }
 

@@ -51,7 +51,7 @@ pub use crate::core::set::{
     jti, signing_input, PendingSet, SignedOutUser, ACCOUNT_DISABLED, CREDENTIAL_CHANGE,
     MAX_SIGNING_INPUT, SESSION_REVOKED, STREAM_UPDATED, VERIFICATION,
 };
-pub use crate::core::stream::{Delivery, Status, Stream, POLL, PUSH};
+pub use crate::core::stream::{Delivery, Requested, Status, Stream, POLL, PUSH};
 pub use crate::deliveries::{DeadLetter, DeliveryQueue, MemoryDeliveryQueue, SqsDeliveryQueue};
 pub use crate::function::{Function, InvocationError, SIGNED_OUT};
 pub use crate::push::{PushAnswer, PushClient, PUSH_TIMEOUT};
@@ -60,7 +60,7 @@ pub use crate::signer::{KmsSigner, MemorySigner, Pace, SignError, Signer};
 pub use crate::streams::{
     DynamoDbStreams, Kept, MemoryStreams, Streams, Waited, Waiting, MAX_EXCLUDED_SUBJECTS,
 };
-pub use crate::transmitter::{Report, Settings, Transmitter};
+pub use crate::transmitter::{Failure, Report, Settings, Transmitter};
 
 use cognito_names::UnixSeconds;
 use cognito_revocation::{AcceptedTokenUse, HttpsKeySource, JwksEndpoint, TokenPolicy, Verifier};

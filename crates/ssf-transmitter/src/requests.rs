@@ -168,6 +168,13 @@ impl Answer {
     }
 
     fn failed(failure: &Failure) -> Self {
+        if *failure == Failure::Conflict {
+            return Self::error(
+                409,
+                "conflict",
+                "the stream changed meanwhile: read it and try again",
+            );
+        }
         tracing::error!("{failure}");
         Self::error(
             500,
@@ -511,7 +518,9 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Call<'_, G, S, Q> {
         };
         let configuration = self.configuration(&updated);
         refuse_changed_supplied(&body, &configuration)?;
-        self.streams().put(&updated.stream).await?;
+        if !self.streams().put(&updated.stream).await? {
+            return Err(Failure::Conflict.into());
+        }
         // A poll stream that becomes a push stream pushes what waited for a poll.
         let mut report = Report::default();
         if kept.stream.delivery == Delivery::Poll && updated.stream.delivery != Delivery::Poll {

@@ -55,6 +55,9 @@ pub enum Failure {
     /// The delivery queue failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// The stream changed (or was deleted) between its reading and this change.
+    #[error("the stream changed meanwhile")]
+    Conflict,
 }
 
 /// What an invocation did with SETs, for its metrics.
@@ -435,8 +438,9 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
             && set.jti == crate::core::set::jti(txn, &kept.stream.stream_id, &set.event_type)
     }
 
-    /// Sets `kept`'s status, announcing the change with a stream-updated SET (before a pause
-    /// or a stop, while the stream still delivers; after a resume), then, when the stream is
+    /// Sets `kept`'s status (unless it changed meanwhile: [`Failure::Conflict`]), announcing
+    /// the change with a stream-updated SET (a pause or a stop routed as the stream was, so
+    /// that it is heard while the stream still delivers; a resume as it is), then, when it is
     /// enabled, releases what it held (also when it was enabled already: a resume that failed
     /// half-way is finished by asking again), or, when it is disabled, forgets what waits.
     pub async fn change_status(
@@ -457,17 +461,20 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
                 stream_updated(status.as_str(), reason.as_deref()),
             )
         };
-        let mut report = Report::default();
-        if changed && status != Status::Enabled {
-            report.add(self.route(kept, announcement(), started).await?);
-        }
         let now = Kept {
             stream: with_status(kept, status, reason.clone()),
             excluded: kept.excluded.clone(),
         };
         if changed {
-            self.streams.put(&now.stream).await?;
+            if !self.streams.put(&now.stream).await? {
+                return Err(Failure::Conflict);
+            }
             tracing::info!(stream_id = %now.stream.stream_id, status = status.as_str(), "stream status changed");
+        }
+        let mut report = Report::default();
+        if changed && status != Status::Enabled {
+            // Routed as the stream was: heard while it still delivers.
+            report.add(self.route(kept, announcement(), started).await?);
         }
         match status {
             Status::Enabled => {

@@ -105,6 +105,10 @@ pub struct Stream {
     /// Why it last changed status, when the change said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Raised by one at each change: a change is written only over the version it was made
+    /// from, so that two changes racing cannot undo one another.
+    #[serde(default)]
+    pub version: u64,
 }
 
 /// A request the transmitter refuses: a 400 with this reason.
@@ -186,6 +190,7 @@ impl Requested {
             description: self.description.flatten(),
             status: Status::Enabled,
             reason: None,
+            version: 0,
         }
     }
 
@@ -210,6 +215,7 @@ impl Requested {
             }
         }
         let mut updated = stream.clone();
+        updated.version = stream.version + 1;
         if replace {
             updated.delivery = self
                 .delivery

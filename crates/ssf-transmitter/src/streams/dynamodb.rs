@@ -184,6 +184,7 @@ impl Streams for DynamoDbStreams {
             .item("pk", s(STREAMS))
             .item("sk", s(&stream.stream_id))
             .item("clientId", s(&stream.client_id))
+            .item("version", AttributeValue::N(stream.version.to_string()))
             .item("stream", s(stream_json(stream)?))
             .condition_expression("attribute_not_exists(sk)")
             .send()
@@ -211,29 +212,30 @@ impl Streams for DynamoDbStreams {
         items.iter().map(kept_of).collect()
     }
 
-    async fn put(&self, stream: &Stream) -> Result<(), TableError> {
+    async fn put(&self, stream: &Stream) -> Result<bool, TableError> {
+        // Version 0 is a stream's creation, never a change.
+        let Some(previous) = stream.version.checked_sub(1) else {
+            return Ok(false);
+        };
         let written = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("pk", s(STREAMS))
             .key("sk", s(&stream.stream_id))
-            .update_expression("SET #stream = :stream")
-            .condition_expression("attribute_exists(sk)")
+            .update_expression("SET #stream = :stream, #version = :version")
+            .condition_expression("attribute_exists(sk) AND #version = :previous")
             .expression_attribute_names("#stream", "stream")
+            .expression_attribute_names("#version", "version")
             .expression_attribute_values(":stream", s(stream_json(stream)?))
+            .expression_attribute_values(":version", AttributeValue::N(stream.version.to_string()))
+            .expression_attribute_values(":previous", AttributeValue::N(previous.to_string()))
             .send()
             .await;
         match written {
-            Ok(_) => Ok(()),
-            // Deleted meanwhile: nothing to update.
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Ok(_) => Ok(true),
+            // Changed or deleted meanwhile.
+            Err(err) if conditional(&err) => Ok(false),
             Err(err) => Err(call_failed(err)),
         }
     }

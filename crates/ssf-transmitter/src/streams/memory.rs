@@ -84,11 +84,14 @@ impl Streams for MemoryStreams {
             .collect())
     }
 
-    async fn put(&self, stream: &Stream) -> Result<(), TableError> {
-        if let Some(kept) = self.tables().streams.get_mut(&stream.stream_id) {
-            kept.stream = stream.clone();
+    async fn put(&self, stream: &Stream) -> Result<bool, TableError> {
+        match self.tables().streams.get_mut(&stream.stream_id) {
+            Some(kept) if kept.stream.version + 1 == stream.version => {
+                kept.stream = stream.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
         }
-        Ok(())
     }
 
     async fn delete(&self, stream_id: &str) -> Result<(), TableError> {

@@ -90,8 +90,10 @@ pub trait Streams: Send + Sync {
         client_id: Option<&str>,
     ) -> impl Future<Output = Result<Vec<Kept>, TableError>> + Send;
 
-    /// Writes `stream` over the stream of the same id (its exclusions kept).
-    fn put(&self, stream: &Stream) -> impl Future<Output = Result<(), TableError>> + Send;
+    /// Writes `stream` over the stream of the same id (its exclusions kept) if the one kept is
+    /// still the version `stream` was made from (`stream.version - 1`); `Ok(false)` when it
+    /// is not (changed meanwhile, or deleted).
+    fn put(&self, stream: &Stream) -> impl Future<Output = Result<bool, TableError>> + Send;
 
     /// Deletes the stream and every SET waiting on it.
     fn delete(&self, stream_id: &str) -> impl Future<Output = Result<(), TableError>> + Send;
@@ -151,6 +153,7 @@ pub fn with_status(kept: &Kept, status: Status, reason: Option<String>) -> Strea
     Stream {
         status,
         reason,
+        version: kept.stream.version + 1,
         ..kept.stream.clone()
     }
 }

@@ -248,7 +248,8 @@ async fn a_resume_that_stopped_half_way_is_finished_by_asking_again() {
     let streams = app.function.transmitter.streams();
     let mut stream = streams.get(&id).await.unwrap().unwrap().stream;
     stream.status = Status::Enabled;
-    streams.put(&stream).await.unwrap();
+    stream.version += 1;
+    assert!(streams.put(&stream).await.unwrap());
     let before = receiver.requests().len();
     app.manage(
         "POST",
@@ -267,6 +268,62 @@ async fn a_resume_that_stopped_half_way_is_finished_by_asking_again() {
         "the held SET, without an announcement of a change that was not one"
     );
     assert!(released[0]["events"].get(SESSION_REVOKED).is_some());
+}
+
+#[tokio::test]
+async fn two_changes_racing_cannot_undo_one_another() {
+    let app = App::start().await;
+    let id = app.poll_stream().await;
+    let transmitter = &app.function.transmitter;
+    let stale = transmitter.streams().get(&id).await.unwrap().unwrap();
+    // A description changed meanwhile (PATCH), then a pause made from the stale read.
+    let patched = app
+        .manage(
+            "PATCH",
+            "/ssf/stream",
+            None,
+            Some(json!({"stream_id": id, "description": "new"})),
+        )
+        .await;
+    assert_eq!(patched.status(), 200);
+    let paused = transmitter
+        .change_status(&stale, Status::Paused, None, Instant::now())
+        .await;
+    assert_eq!(paused.err(), Some(ssf_transmitter::Failure::Conflict));
+    let kept = transmitter
+        .streams()
+        .get(&id)
+        .await
+        .unwrap()
+        .unwrap()
+        .stream;
+    assert_eq!(
+        (kept.status, kept.description.as_deref()),
+        (Status::Enabled, Some("new")),
+        "the PATCH stands"
+    );
+    // Through the API, from a fresh read, it applies.
+    let paused = app
+        .manage(
+            "POST",
+            "/ssf/status",
+            None,
+            Some(json!({"stream_id": id, "status": "paused"})),
+        )
+        .await;
+    assert_eq!(paused.body()["status"], "paused");
+    let stale = Kept {
+        stream: kept,
+        excluded: Vec::new(),
+    };
+    let stale_patch = Requested::read(&json!({"description": "late"}), false)
+        .unwrap()
+        .apply(&stale.stream, false)
+        .unwrap();
+    assert!(
+        !transmitter.streams().put(&stale_patch).await.unwrap(),
+        "a write from a stale read is refused"
+    );
 }
 
 #[tokio::test]

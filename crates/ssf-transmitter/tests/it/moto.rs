@@ -70,6 +70,7 @@ fn stream(id: &str, client: &str) -> Stream {
         description: Some("on moto".to_owned()),
         status: Status::Enabled,
         reason: None,
+        version: 0,
     }
 }
 
@@ -158,7 +159,16 @@ async fn the_streams_table_on_dynamodb() {
     assert_eq!(table.list(None).await.unwrap().len(), 2);
     let mut paused = stream(&a, "clienta1");
     paused.status = Status::Paused;
-    table.put(&paused).await.unwrap();
+    assert!(
+        !table.put(&paused).await.unwrap(),
+        "a change must raise the version"
+    );
+    paused.version = 1;
+    assert!(table.put(&paused).await.unwrap());
+    assert!(
+        !table.put(&paused).await.unwrap(),
+        "the same change twice: the second is stale"
+    );
     assert_eq!(
         table.get(&a).await.unwrap().unwrap().stream.status,
         Status::Paused
