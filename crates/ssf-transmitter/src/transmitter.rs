@@ -109,7 +109,16 @@ pub struct Transmitter<G, S, Q> {
     queue: Q,
     pusher: PushClient,
     pace: Pace,
+    /// SETs signed for a poll, by stream and `jti`, with when: a SET a receiver polls again
+    /// before acknowledging it is answered as signed then (for [`POLL_RESIGN_SECONDS`]), not
+    /// signed again, so that polling costs no `Sign` per poll.
+    polled: std::sync::Mutex<std::collections::HashMap<(String, String), (String, u64)>>,
 }
+
+/// How long a SET signed for a poll is answered again as it was.
+pub const POLL_RESIGN_SECONDS: u64 = 300;
+/// The most polled SETs an instance remembers.
+const MAX_POLLED: usize = 10_000;
 
 /// A number in `[0, 1)` for jitter, from the system's random generator.
 fn jitter() -> f64 {
@@ -144,6 +153,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
             queue,
             pusher: PushClient::new(),
             pace: Pace::new(signs_per_second),
+            polled: std::sync::Mutex::default(),
         }
     }
 
@@ -175,6 +185,40 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
         self.pace.wait().await;
         let signature = self.signer.sign(input.as_bytes()).await?;
         Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+    }
+
+    /// `set` signed for a poll of `stream_id`: as it was signed for an earlier poll less than
+    /// [`POLL_RESIGN_SECONDS`] ago, else now.
+    async fn sign_for_poll(&self, stream_id: &str, set: &PendingSet) -> Result<String, SignError> {
+        let now = unix_now().get();
+        let key = (stream_id.to_owned(), set.jti.clone());
+        let remembered = |polled: &std::collections::HashMap<_, (String, u64)>| {
+            polled
+                .get(&key)
+                .filter(|(_, at)| now < at + POLL_RESIGN_SECONDS)
+                .map(|(signed, _)| signed.clone())
+        };
+        if let Some(signed) = remembered(
+            &self
+                .polled
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        ) {
+            return Ok(signed);
+        }
+        let signed = self.sign(set).await?;
+        let mut polled = self
+            .polled
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if polled.len() >= MAX_POLLED {
+            polled.retain(|_, (_, at)| now < *at + POLL_RESIGN_SECONDS);
+            if polled.len() >= MAX_POLLED {
+                polled.clear();
+            }
+        }
+        polled.insert(key, (signed.clone(), now));
+        Ok(signed)
     }
 
     /// Every SET a responder event makes, routed.
@@ -531,7 +575,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
             .await?;
         let mut answered = BTreeMap::new();
         for waited in waiting {
-            match self.sign(&waited.set).await {
+            match self.sign_for_poll(stream_id, &waited.set).await {
                 Ok(signed) => {
                     answered.insert(waited.set.jti.clone(), signed);
                 }

@@ -161,6 +161,11 @@ async fn the_binary_serves_http_events_and_retries_and_logs_no_secret() {
             !text.contains("app-secret-5d1e77"),
             "the authorization_header is logged"
         );
+        // Nor the claims in another form: the SET's subject is nowhere in the logs.
+        assert!(
+            !text.contains("sub-carol") && !text.contains("sub_id"),
+            "a SET's claims are logged"
+        );
     }
     assert!(
         run.stdout.contains("\"answer\":\"202\"") && run.stdout.contains("\"attempt\":1"),

@@ -548,10 +548,16 @@ async fn a_poll_stream_keeps_its_sets_until_acknowledged_or_refused() {
         .body();
     assert_eq!(first["sets"].as_object().unwrap().len(), 1);
     assert_eq!(first["moreAvailable"], true);
+    let signed_before = app.function.transmitter.signer().signed();
     let all = app
         .call("POST", &path, None, Some(&reader), Some(json!({})))
         .await
         .body();
+    assert_eq!(
+        app.function.transmitter.signer().signed() - signed_before,
+        1,
+        "polled again before its ack, a SET is answered as signed then: one new Sign, for the one not polled before"
+    );
     let jtis: Vec<String> = all["sets"].as_object().unwrap().keys().cloned().collect();
     assert_eq!(jtis.len(), 2, "the duplicate event kept once");
     let after = app
