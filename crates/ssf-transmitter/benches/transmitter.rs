@@ -12,10 +12,7 @@
 
 use std::time::{Duration, Instant};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use jsonwebtoken::jwk::{AlgorithmParameters, Jwk};
-use jsonwebtoken::{Algorithm, EncodingKey};
+use jsonwebtoken::EncodingKey;
 use serde_json::{json, Value};
 use ssf_transmitter::*;
 use test_support::bench::{self, knob, percentile, stub_on_own_thread};
@@ -24,18 +21,8 @@ use test_support::http_stub::StubReply;
 const KEY: &str = include_str!("../tests/keys/test-only-rsa-private.pem");
 
 fn signer() -> MemorySigner {
-    let key = EncodingKey::from_rsa_pem(KEY.as_bytes()).expect("the test key");
-    let jwk = Jwk::from_encoding_key(&key, Algorithm::RS256).expect("a JWK");
-    let AlgorithmParameters::RSA(rsa) = jwk.algorithm else {
-        panic!("an RSA key")
-    };
-    let n = URL_SAFE_NO_PAD.decode(rsa.n).expect("n");
-    let e = URL_SAFE_NO_PAD.decode(rsa.e).expect("e");
-    MemorySigner::new(
-        key,
-        PublicJwk::from_components(&n, &e).expect("a key"),
-        Vec::new(),
-    )
+    MemorySigner::from_key(EncodingKey::from_rsa_pem(KEY.as_bytes()).expect("the test key"))
+        .expect("an RSA key")
 }
 
 fn event(n: usize) -> Value {

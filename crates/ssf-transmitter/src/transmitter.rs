@@ -529,19 +529,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
             }
             Status::Disabled => {
                 for waiting in [Waiting::Held, Waiting::Poll] {
-                    loop {
-                        let (sets, more) = self
-                            .streams
-                            .waiting(&now.stream.stream_id, waiting, 100)
-                            .await?;
-                        let keys: Vec<String> = sets.iter().map(|w| w.key.clone()).collect();
-                        self.streams
-                            .forget(&now.stream.stream_id, waiting, &keys)
-                            .await?;
-                        if !more {
-                            break;
-                        }
-                    }
+                    self.streams.clear(&now.stream.stream_id, waiting).await?;
                 }
             }
             Status::Paused => {}

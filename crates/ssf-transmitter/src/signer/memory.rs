@@ -34,10 +34,43 @@ impl MemorySigner {
         }
     }
 
+    /// Signs with the RSA `key`, publishing its public half alone.
+    pub fn from_key(key: EncodingKey) -> Result<Self, SignError> {
+        let public = public_of(&key)?;
+        Ok(Self::new(key, public, Vec::new()))
+    }
+
+    /// The keys published, the signing one first.
+    pub fn public(&self) -> &[PublicJwk] {
+        &self.public
+    }
+
     /// The signatures made so far.
     pub fn signed(&self) -> usize {
         self.signed.load(std::sync::atomic::Ordering::Relaxed)
     }
+}
+
+/// The public half of the RSA `key`, as the JWKS publishes it.
+fn public_of(key: &EncodingKey) -> Result<PublicJwk, SignError> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let refused = |problem: String| SignError::Key {
+        key: "memory".to_owned(),
+        problem,
+    };
+    let jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(key, Algorithm::RS256)
+        .map_err(|e| refused(e.to_string()))?;
+    let jsonwebtoken::jwk::AlgorithmParameters::RSA(rsa) = jwk.algorithm else {
+        return Err(refused("not an RSA key".to_owned()));
+    };
+    let decode = |part: &str| {
+        URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|e| refused(e.to_string()))
+    };
+    PublicJwk::from_components(&decode(&rsa.n)?, &decode(&rsa.e)?)
+        .map_err(|e| refused(e.to_string()))
 }
 
 impl Signer for MemorySigner {

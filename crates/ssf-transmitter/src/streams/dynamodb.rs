@@ -79,12 +79,7 @@ impl DynamoDbStreams {
     }
 
     /// Every item of partition `pk` (filtered to `client_id` for streams), page by page.
-    async fn query(
-        &self,
-        pk: &str,
-        client_id: Option<&str>,
-        limit: Option<i32>,
-    ) -> Result<(Vec<Item>, bool), TableError> {
+    async fn query(&self, pk: &str, client_id: Option<&str>) -> Result<Vec<Item>, TableError> {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -101,21 +96,25 @@ impl DynamoDbStreams {
                     .filter_expression("clientId = :client")
                     .expression_attribute_values(":client", s(client));
             }
-            if let Some(limit) = limit {
-                query = query.limit(limit);
-            }
             let page = query.send().await.map_err(call_failed)?;
             items.extend(page.items.unwrap_or_default());
             start = page.last_evaluated_key;
-            if let Some(limit) = limit {
-                if items.len() >= limit as usize {
-                    return Ok((items, true));
-                }
-            }
             if start.is_none() {
-                return Ok((items, false));
+                return Ok(items);
             }
         }
+    }
+
+    /// An `UpdateItem` of the stream `stream_id`'s item, its expression to be added.
+    fn update_stream(
+        &self,
+        stream_id: &str,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(STREAMS))
+            .key("sk", s(stream_id))
     }
 
     async fn count(&self, client_id: &str) -> Result<usize, TableError> {
@@ -154,16 +153,6 @@ impl DynamoDbStreams {
             .await
             .map_err(call_failed)?;
         Ok(())
-    }
-
-    async fn forget_all(&self, stream_id: &str, waiting: Waiting) -> Result<(), TableError> {
-        let pk = partition(stream_id, waiting);
-        let (items, _) = self.query(&pk, None, None).await?;
-        let keys: Vec<String> = items
-            .iter()
-            .filter_map(|item| item.get("sk").and_then(|v| v.as_s().ok()).cloned())
-            .collect();
-        self.forget(stream_id, waiting, &keys).await
     }
 }
 
@@ -208,7 +197,7 @@ impl Streams for DynamoDbStreams {
     }
 
     async fn list(&self, client_id: Option<&str>) -> Result<Vec<Kept>, TableError> {
-        let (items, _) = self.query(STREAMS, client_id, None).await?;
+        let items = self.query(STREAMS, client_id).await?;
         items.iter().map(kept_of).collect()
     }
 
@@ -218,11 +207,7 @@ impl Streams for DynamoDbStreams {
             return Ok(false);
         };
         let written = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(STREAMS))
-            .key("sk", s(&stream.stream_id))
+            .update_stream(&stream.stream_id)
             .update_expression("SET #stream = :stream, #version = :version")
             .condition_expression("attribute_exists(sk) AND #version = :previous")
             .expression_attribute_names("#stream", "stream")
@@ -243,17 +228,13 @@ impl Streams for DynamoDbStreams {
     async fn delete(&self, stream_id: &str) -> Result<(), TableError> {
         self.delete_item(STREAMS.to_owned(), stream_id.to_owned())
             .await?;
-        self.forget_all(stream_id, Waiting::Poll).await?;
-        self.forget_all(stream_id, Waiting::Held).await
+        self.clear(stream_id, Waiting::Poll).await?;
+        self.clear(stream_id, Waiting::Held).await
     }
 
     async fn exclude(&self, stream_id: &str, key: &str) -> Result<bool, TableError> {
         let added = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(STREAMS))
-            .key("sk", s(stream_id))
+            .update_stream(stream_id)
             .update_expression("ADD excluded :subject")
             .condition_expression(
                 "attribute_exists(sk) AND (attribute_not_exists(excluded) OR contains(excluded, :one) OR size(excluded) < :max)",
@@ -273,11 +254,7 @@ impl Streams for DynamoDbStreams {
 
     async fn include(&self, stream_id: &str, key: &str) -> Result<(), TableError> {
         let removed = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(STREAMS))
-            .key("sk", s(stream_id))
+            .update_stream(stream_id)
             .update_expression("DELETE excluded :subject")
             .condition_expression("attribute_exists(sk)")
             .expression_attribute_values(":subject", AttributeValue::Ss(vec![key.to_owned()]))
@@ -297,11 +274,7 @@ impl Streams for DynamoDbStreams {
         interval: u64,
     ) -> Result<bool, TableError> {
         let claimed = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(STREAMS))
-            .key("sk", s(stream_id))
+            .update_stream(stream_id)
             .update_expression("SET verifiedAt = :now")
             .condition_expression("attribute_exists(sk) AND (attribute_not_exists(verifiedAt) OR verifiedAt <= :since)")
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
@@ -409,6 +382,15 @@ impl Streams for DynamoDbStreams {
             .try_collect::<Vec<()>>()
             .await?;
         Ok(())
+    }
+
+    async fn clear(&self, stream_id: &str, waiting: Waiting) -> Result<(), TableError> {
+        let items = self.query(&partition(stream_id, waiting), None).await?;
+        let keys: Vec<String> = items
+            .iter()
+            .filter_map(|item| item.get("sk").and_then(|v| v.as_s().ok()).cloned())
+            .collect();
+        self.forget(stream_id, waiting, &keys).await
     }
 }
 

@@ -189,4 +189,11 @@ impl Streams for MemoryStreams {
         });
         Ok(())
     }
+
+    async fn clear(&self, stream_id: &str, waiting: Waiting) -> Result<(), TableError> {
+        self.tables()
+            .waiting
+            .retain(|(id, h, _), _| !(id == stream_id && *h == held(waiting)));
+        Ok(())
+    }
 }

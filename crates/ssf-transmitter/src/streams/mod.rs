@@ -146,6 +146,13 @@ pub trait Streams: Send + Sync {
         waiting: Waiting,
         keys: &[String],
     ) -> impl Future<Output = Result<(), TableError>> + Send;
+
+    /// Forgets every SET waiting on `stream_id` as `waiting` (a stream disabled or deleted).
+    fn clear(
+        &self,
+        stream_id: &str,
+        waiting: Waiting,
+    ) -> impl Future<Output = Result<(), TableError>> + Send;
 }
 
 /// The status of `kept` set to `status` with `reason`.

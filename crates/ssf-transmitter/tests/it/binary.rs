@@ -7,16 +7,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use test_support::moto::{self, Moto};
-use test_support::runtime_api::{run_binary, Answer as Ran, Run};
+use test_support::runtime_api::run_binary;
 
 use crate::helpers::*;
-
-fn ran(run: &Run, id: &str) -> Value {
-    match run.answers.get(id) {
-        Some(Ran::Response(value)) => value.clone(),
-        other => panic!("{id}: {other:?}\n{}\n{}", run.stdout, run.stderr),
-    }
-}
 
 fn http(method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> String {
     let mut headers = json!({});
@@ -35,17 +28,7 @@ async fn the_binary_serves_http_events_and_retries_and_logs_no_secret() {
     let sdk = moto.sdk_config().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let kms = aws_sdk_kms::Client::new(&sdk);
-    let key = kms
-        .create_key()
-        .key_spec(aws_sdk_kms::types::KeySpec::Rsa2048)
-        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
-        .send()
-        .await
-        .expect("a key")
-        .key_metadata()
-        .expect("metadata")
-        .key_id()
-        .to_owned();
+    let key = rsa_key(&kms).await;
     crate::moto::streams_table(&aws_sdk_dynamodb::Client::new(&sdk), "streams").await;
     let deliveries = moto::create_queue(&sqs, "deliveries").await;
     let dead = moto::create_queue(&sqs, "dead").await;

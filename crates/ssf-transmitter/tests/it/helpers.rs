@@ -10,12 +10,13 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use cognito_revocation::{HttpsKeySource, JwksEndpoint};
-use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, JwkSet};
+use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation};
 use lambda_edge::MetricsSink;
 use serde_json::{json, Value};
 use ssf_transmitter::*;
 use test_support::http_stub::{HttpStub, StubReply, StubRequest};
+use test_support::runtime_api::{Answer as Ran, Run};
 
 pub const SIGNING_KEY: &str = include_str!("../keys/test-only-rsa-private.pem");
 pub const TOKEN_KEY: &str = include_str!("../keys/test-only-rsa-other-private.pem");
@@ -34,23 +35,41 @@ fn jwk_of(key: &EncodingKey) -> Jwk {
     Jwk::from_encoding_key(key, Algorithm::RS256).expect("an RSA JWK")
 }
 
+/// The in-memory signer of the PEM key `pem`.
+fn signer_of(pem: &str) -> MemorySigner {
+    MemorySigner::from_key(EncodingKey::from_rsa_pem(pem.as_bytes()).expect("a test key"))
+        .expect("an RSA key of 2048 bits")
+}
+
 /// The public half of a PEM key, as the transmitter publishes it.
 pub fn public_of(pem: &str) -> PublicJwk {
-    let jwk = jwk_of(&EncodingKey::from_rsa_pem(pem.as_bytes()).expect("a test key"));
-    let AlgorithmParameters::RSA(rsa) = jwk.algorithm else {
-        panic!("an RSA key")
-    };
-    let n = URL_SAFE_NO_PAD.decode(rsa.n).expect("n");
-    let e = URL_SAFE_NO_PAD.decode(rsa.e).expect("e");
-    PublicJwk::from_components(&n, &e).expect("a 2048-bit key")
+    signer_of(pem).public()[0].clone()
 }
 
 pub fn signer() -> MemorySigner {
-    MemorySigner::new(
-        EncodingKey::from_rsa_pem(SIGNING_KEY.as_bytes()).expect("the signing key"),
-        public_of(SIGNING_KEY),
-        Vec::new(),
-    )
+    signer_of(SIGNING_KEY)
+}
+
+/// A run's answer to the invocation `id`.
+pub fn ran(run: &Run, id: &str) -> Value {
+    match run.answers.get(id) {
+        Some(Ran::Response(value)) => value.clone(),
+        other => panic!("{id}: {other:?}\n{}\n{}", run.stdout, run.stderr),
+    }
+}
+
+/// A KMS key as the template makes it: RSA_2048, SIGN_VERIFY.
+pub async fn rsa_key(kms: &aws_sdk_kms::Client) -> String {
+    kms.create_key()
+        .key_spec(aws_sdk_kms::types::KeySpec::Rsa2048)
+        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+        .send()
+        .await
+        .expect("a KMS key")
+        .key_metadata()
+        .expect("metadata")
+        .key_id()
+        .to_owned()
 }
 
 /// The management tokens' issuer: its JWKS at `/<pool>/.well-known/jwks.json`, as Cognito

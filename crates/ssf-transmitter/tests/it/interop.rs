@@ -22,7 +22,7 @@ use lambda_edge::{Env, MetricsSink};
 use serde_json::{json, Value};
 use ssf_transmitter::*;
 use test_support::moto::{self, Moto};
-use test_support::runtime_api::{run_binary, sibling_binary, Answer as Ran};
+use test_support::runtime_api::{run_binary, sibling_binary};
 use tokio::net::TcpListener;
 
 use crate::helpers::*;
@@ -99,13 +99,6 @@ async fn function_urls(receiver: Handler, transmitter: Handler) -> String {
     url
 }
 
-fn ran(run: &test_support::runtime_api::Run, id: &str) -> Value {
-    match run.answers.get(id) {
-        Some(Ran::Response(value)) => value.clone(),
-        other => panic!("{id}: {other:?}\n{}\n{}", run.stdout, run.stderr),
-    }
-}
-
 fn with(base: Vec<(String, String)>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut env = base;
     for (k, v) in extra {
@@ -140,17 +133,7 @@ async fn a_sign_out_in_pool_a_reaches_a_receiver_that_signs_the_federated_user_o
     let issuer_a = format!("https://cognito-idp.us-east-1.amazonaws.com/{}", pool_a.id);
 
     // The transmitter's resources, and the queues of both deployments.
-    let key = kms
-        .create_key()
-        .key_spec(aws_sdk_kms::types::KeySpec::Rsa2048)
-        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
-        .send()
-        .await
-        .expect("a key")
-        .key_metadata()
-        .expect("metadata")
-        .key_id()
-        .to_owned();
+    let key = rsa_key(&kms).await;
     crate::moto::streams_table(&dynamodb, "streams").await;
     let deliveries = moto::create_queue(&sqs, "deliveries").await;
     let dead = moto::create_queue(&sqs, "transmitter-dead").await;

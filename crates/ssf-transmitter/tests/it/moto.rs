@@ -8,7 +8,6 @@ use std::time::Instant;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
-use aws_sdk_kms::types::{KeySpec, KeyUsageType};
 use cognito_names::UnixSeconds;
 use cognito_revocation::{
     AcceptedTokenUse, HttpsKeySource, JwksEndpoint, TokenPolicy, UserPoolId, Verifier,
@@ -19,19 +18,6 @@ use ssf_transmitter::*;
 use test_support::moto::{self, Moto};
 
 use crate::helpers::*;
-
-async fn rsa_key(kms: &aws_sdk_kms::Client) -> String {
-    kms.create_key()
-        .key_spec(KeySpec::Rsa2048)
-        .key_usage(KeyUsageType::SignVerify)
-        .send()
-        .await
-        .expect("a KMS key")
-        .key_metadata()
-        .expect("metadata")
-        .key_id()
-        .to_owned()
-}
 
 pub(crate) async fn streams_table(dynamodb: &aws_sdk_dynamodb::Client, name: &str) {
     let attribute = |name: &str| {
