@@ -23,7 +23,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use payloads::{activity_line, log_payload, payload_peak, payload_peaks};
+use payloads::{payload_peak, payload_peaks};
 use sections::{
     containment_cost, defaults_and_floods, first_call_into_an_account, revocation_cost, storm,
 };
@@ -36,7 +36,8 @@ use cognito_signout_responder::Timeouts;
 use cognito_signout_responder::{aws_responder, AwsResponder};
 use cognito_signout_responder::{Batch, Record, Source};
 use http_stub::{HttpStub, StubReply};
-use test_support::bench::knob;
+use test_support::bench::{knob, peak_rss_kb};
+use test_support::threat_log::{activity_line, log_payload};
 
 const POOL: &str = "us-east-1_BenchPool1";
 
@@ -226,18 +227,6 @@ fn process_cpu_time() -> Duration {
     // SAFETY: clock_gettime writes one timespec into the pointer we own.
     unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
-/// Peak resident set size of this process, from /proc (kB).
-fn peak_rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 /// The most arrivals within any one-second window starting at an arrival.

@@ -2,6 +2,7 @@
 //! printed.
 
 use super::*;
+use test_support::threat_log::activity_log;
 
 /// The big asynchronous payloads, each read and settled in a fresh process (peak resident
 /// memory is a process's high-water mark): a 10,000-event user-activity log, 10,000 distinct
@@ -27,71 +28,16 @@ pub(crate) fn payload_peaks() {
     }
 }
 
-/// A CloudWatch Logs payload of `lines`, as the subscription delivers it; its gzip size.
-pub(crate) fn log_payload(lines: &[String]) -> (String, usize) {
-    use base64::Engine;
-    let events: Vec<serde_json::Value> = lines
-        .iter()
-        .enumerate()
-        .map(|(i, line)| serde_json::json!({"id": format!("{i:056}"), "timestamp": 1_749_719_641_000u64 + i as u64, "message": line}))
-        .collect();
-    let data = serde_json::json!({
-        "messageType": "DATA_MESSAGE", "owner": "123456789012",
-        "logGroup": "/aws/vendedlogs/cognito/bench", "logStream": "s",
-        "subscriptionFilters": ["takeover"], "logEvents": events,
-    });
-    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gzip.write_all(data.to_string().as_bytes()).expect("gzip");
-    let gzipped = gzip.finish().expect("gzip");
-    let encoded = base64::engine::general_purpose::STANDARD.encode(&gzipped);
-    (
-        serde_json::json!({"awslogs": {"data": encoded}}).to_string(),
-        gzipped.len(),
-    )
-}
-
-/// One user-activity line of `user`: an account takeover when `takeover`, else a sign-in
-/// that passed (ignored).
-pub(crate) fn activity_line(user: usize, takeover: bool) -> String {
-    let (risk, decision) = if takeover {
-        ("High", "AccountTakeover")
-    } else {
-        ("Low", "NoRisk")
-    };
-    serde_json::json!({
-        "eventTimestamp": "1749719641000", "eventSource": "USER_ACTIVITY", "logLevel": "INFO",
-        "message": {
-            "version": "1", "eventId": format!("e0a1b2c3-0001-4000-8000-{user:012}"),
-            "eventType": "SignIn", "userSub": format!("d4d4d4d4-1111-4000-8000-{user:012}"),
-            "userName": format!("user{user}"), "userPoolId": POOL,
-            "clientId": "4example5client6id7abc", "creationDate": "Thu Jun 12 09:14:01 UTC 2025",
-            "eventResponse": "Pass", "riskLevel": risk, "riskDecision": decision,
-            "challenges": [{"challengeName": "Password", "challengeResponse": "Success"}],
-            "deviceName": "Chrome 126, Windows 10", "ipAddress": "198.51.100.10",
-            "requestId": format!("7fa1b2c3-0001-4000-8000-{user:012}"), "idpName": "",
-            "compromisedCredentialDetected": "false", "city": "Lisbon", "country": "Portugal",
-            "eventFeedbackValue": "", "eventFeedbackDate": "", "eventFeedbackProvider": "",
-            "hasContextData": "true"
-        },
-        "logSourceId": {"userPoolId": POOL}
-    })
-    .to_string()
-}
-
 /// The child of [`payload_peaks`]: builds the payload `kind`, settles it, prints its row.
 pub(crate) async fn payload_peak(kind: &str) {
     let (payload, gzipped, expected) = match kind {
         // Mostly quiet sign-ins, one takeover in a hundred: a busy pool's log.
         "activity-log" => {
-            let lines: Vec<String> = (0..10_000)
-                .map(|u| activity_line(u, u % 100 == 0))
-                .collect();
-            let (payload, gzipped) = log_payload(&lines);
+            let (payload, gzipped) = activity_log(POOL, 10_000, false);
             (payload, gzipped, 10_000)
         }
         "takeovers" => {
-            let lines: Vec<String> = (0..10_000).map(|u| activity_line(u, true)).collect();
-            let (payload, gzipped) = log_payload(&lines);
+            let (payload, gzipped) = activity_log(POOL, 10_000, true);
             (payload, gzipped, 10_000)
         }
         _ => {

@@ -217,7 +217,7 @@ pub(crate) async fn revocation_cost(stub: &StubProcess, url: &str, latency_ms: u
     for round in 0..2 {
         let responder = revoking_responder(url, 10, None, true).await;
         let lines: Vec<String> = (0..100)
-            .map(|u| activity_line(8_000 + round * 100 + u, true))
+            .map(|u| activity_line(POOL, 8_000 + round * 100 + u, true))
             .collect();
         let (payload, _) = log_payload(&lines);
         let raw: Box<serde_json::value::RawValue> =

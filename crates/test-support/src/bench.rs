@@ -37,6 +37,19 @@ pub fn involuntary_switches() -> i64 {
     usage().ru_nivcsw
 }
 
+/// This process's peak resident set size (`VmHWM` in /proc), in kB; 0 where /proc has none.
+/// A process's high-water mark: measure one payload per process.
+pub fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 /// Percentile `p` (0-100) of sorted, non-empty `samples`.
 pub fn percentile(samples: &[Duration], p: usize) -> Duration {
     samples[(samples.len() * p / 100).min(samples.len() - 1)]

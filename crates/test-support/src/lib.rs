@@ -11,6 +11,8 @@
 //!   resets; records every request). The fault tests, the emulator and the benchmarks' stub
 //!   Cognito are built on it.
 //! - [`runtime_api`]: a Lambda Runtime API emulator that runs a built function binary.
+//! - [`threat_log`]: Cognito threat-protection logs as a CloudWatch Logs subscription
+//!   delivers them, for big payloads.
 //! - [`moto`]: the local AWS (`moto_server` on a free loopback port) and the Cognito, SQS and
 //!   DynamoDB set-up the tests need.
 
@@ -21,3 +23,4 @@ pub mod fake_aws;
 pub mod http_stub;
 pub mod moto;
 pub mod runtime_api;
+pub mod threat_log;
