@@ -2,7 +2,7 @@
 //! ([`ReceiverEndpoint::connect_to`]), a connection opened to the checked address itself (DNS
 //! cannot answer differently between the check and the connection), TLS verified for the
 //! host's name with the system's roots (rustls on aws-lc-rs, the SDK's stack), one `POST`,
-//! [`PUSH_TIMEOUT`] for all of it, at most [`MAX_ANSWER_BYTES`] of answer read, and no
+//! [`PUSH_TIMEOUT`] for all of it (the wait for the SET's signature excluded), at most [`MAX_ANSWER_BYTES`] of answer read, and no
 //! redirect followed (a 3xx is a failed attempt). One connection per attempt: nothing pooled
 //! outlives the check it was made under.
 
@@ -17,9 +17,11 @@ use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-use crate::core::endpoint::ReceiverEndpoint;
+use crate::core::endpoint::{EndpointRefusal, ReceiverEndpoint};
 
-/// The time one attempt may take, connection included.
+/// The time one attempt may take on the network: resolving, connecting and TLS, then sending
+/// and reading the answer, together (the wait for the SET's signature between them is the
+/// transmitter's, not the receiver's, and not counted).
 pub const PUSH_TIMEOUT: Duration = Duration::from_secs(5);
 /// The most bytes of a receiver's answer read.
 pub const MAX_ANSWER_BYTES: usize = 8 * 1024;
@@ -116,24 +118,33 @@ impl PushClient {
     /// [`PUSH_TIMEOUT`]: made before the SET is signed, so that an endpoint that cannot be
     /// reached costs no `Sign`.
     pub async fn connect(&self, endpoint: &ReceiverEndpoint) -> Result<Connection, PushAnswer> {
+        let started = tokio::time::Instant::now();
         match tokio::time::timeout(PUSH_TIMEOUT, self.open(endpoint)).await {
             Err(_) => Err(PushAnswer::Failed {
                 answer: "timeout".to_owned(),
             }),
             Ok(Err(answer)) => Err(PushAnswer::Failed { answer }),
-            Ok(Ok(connection)) => Ok(connection),
+            Ok(Ok(io)) => Ok(Connection {
+                io,
+                left: PUSH_TIMEOUT.saturating_sub(started.elapsed()),
+            }),
         }
     }
 
-    async fn open(&self, endpoint: &ReceiverEndpoint) -> Result<Connection, String> {
-        let addresses: Vec<IpAddr> = match endpoint.host().parse::<IpAddr>() {
-            Ok(ip) => vec![ip],
-            Err(_) => tokio::net::lookup_host((endpoint.host(), endpoint.port()))
-                .await
-                .map_err(|e| format!("resolution failed: {e}"))?
-                .map(|address| address.ip())
-                .collect(),
-        };
+    /// Whether `endpoint` may be pushed to now: its host resolved (within [`PUSH_TIMEOUT`])
+    /// and every address checked, as before each delivery; nothing is connected to. A stream
+    /// is created or changed only when this holds, so that a name resolving to a private
+    /// address is a 400 at once, not a delivery that fails for a day.
+    pub async fn check(&self, endpoint: &ReceiverEndpoint) -> Result<(), EndpointRefusal> {
+        let addresses = tokio::time::timeout(PUSH_TIMEOUT, resolve(endpoint))
+            .await
+            .map_err(|_| EndpointRefusal::Unresolved)?
+            .map_err(|_| EndpointRefusal::Unresolved)?;
+        endpoint.connect_to(&addresses).map(|_| ())
+    }
+
+    async fn open(&self, endpoint: &ReceiverEndpoint) -> Result<Io, String> {
+        let addresses = resolve(endpoint).await?;
         let ip = endpoint.connect_to(&addresses).map_err(|e| e.to_string())?;
         let tcp = TcpStream::connect((ip, endpoint.port()))
             .await
@@ -141,7 +152,7 @@ impl PushClient {
         tcp.set_nodelay(true)
             .map_err(|e| format!("connection failed: {e}"))?;
         if !endpoint.is_https() {
-            return Ok(Connection::Plain(tcp));
+            return Ok(Io::Plain(tcp));
         }
         let name = rustls::pki_types::ServerName::try_from(endpoint.host().to_owned())
             .map_err(|e| format!("not a TLS name: {e}"))?;
@@ -150,13 +161,20 @@ impl PushClient {
             .connect(name, tcp)
             .await
             .map_err(|e| format!("TLS failed: {e}"))?;
-        Ok(Connection::Tls(Box::new(tls)))
+        Ok(Io::Tls(Box::new(tls)))
     }
 }
 
-/// An open connection to a receiver, to the address that was checked.
+/// An open connection to a receiver, to the address that was checked, and what is left of
+/// the attempt's [`PUSH_TIMEOUT`].
 #[derive(Debug)]
-pub enum Connection {
+pub struct Connection {
+    io: Io,
+    left: Duration,
+}
+
+#[derive(Debug)]
+enum Io {
     /// `http` (loopback receivers, tests only).
     Plain(TcpStream),
     /// `https`.
@@ -164,7 +182,8 @@ pub enum Connection {
 }
 
 impl Connection {
-    /// Sends `set` with `authorization` and reads the answer, within [`PUSH_TIMEOUT`].
+    /// Sends `set` with `authorization` and reads the answer, within what is left of
+    /// [`PUSH_TIMEOUT`] after connecting.
     pub async fn send(
         self,
         endpoint: &ReceiverEndpoint,
@@ -175,13 +194,14 @@ impl Connection {
             Ok(request) => request,
             Err(answer) => return PushAnswer::Failed { answer },
         };
+        let left = self.left;
         let exchange = async move {
-            match self {
-                Connection::Plain(io) => send(io, request).await,
-                Connection::Tls(io) => send(*io, request).await,
+            match self.io {
+                Io::Plain(io) => send(io, request).await,
+                Io::Tls(io) => send(*io, request).await,
             }
         };
-        match tokio::time::timeout(PUSH_TIMEOUT, exchange).await {
+        match tokio::time::timeout(left, exchange).await {
             Err(_) => PushAnswer::Failed {
                 answer: "timeout".to_owned(),
             },
@@ -200,6 +220,18 @@ impl Connection {
             },
         }
     }
+}
+
+/// The addresses `endpoint`'s host resolves to (a literal address resolves to itself).
+async fn resolve(endpoint: &ReceiverEndpoint) -> Result<Vec<IpAddr>, String> {
+    if let Ok(ip) = endpoint.host().parse::<IpAddr>() {
+        return Ok(vec![ip]);
+    }
+    Ok(tokio::net::lookup_host((endpoint.host(), endpoint.port()))
+        .await
+        .map_err(|e| format!("resolution failed: {e}"))?
+        .map(|address| address.ip())
+        .collect())
 }
 
 fn request(
@@ -302,6 +334,13 @@ mod tests {
         let endpoint = ReceiverEndpoint::parse("https://localhost:9/x", false).unwrap();
         let answer = PushClient::new().push(&endpoint, None, "a.b.c").await;
         assert!(answer.describe().contains("public address"), "{answer:?}");
+        assert!(
+            matches!(
+                PushClient::new().check(&endpoint).await,
+                Err(EndpointRefusal::NotGlobal(ip)) if ip.is_loopback()
+            ),
+            "and refused by the check made when a stream is created"
+        );
         // Loopback allowed (tests): the closed port is a failed attempt, tried again.
         let endpoint = ReceiverEndpoint::parse("http://127.0.0.1:9/x", true).unwrap();
         let answer = PushClient::new().push(&endpoint, None, "a.b.c").await;

@@ -484,6 +484,10 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Call<'_, G, S, Q> {
         let body = self.request.json()?;
         let requested = Requested::read(&body, self.transmitter.settings().allow_loopback)?;
         let stream = requested.create(random_id(), self.client.to_owned());
+        self.transmitter
+            .check_endpoint(&stream)
+            .await
+            .map_err(RequestRefusal::from)?;
         let limit = self.transmitter.settings().max_streams_per_client;
         if self.streams().create(&stream, limit).await?.is_err() {
             return answered(Answer::error(
@@ -518,6 +522,10 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Call<'_, G, S, Q> {
         };
         let configuration = self.configuration(&updated);
         refuse_changed_supplied(&body, &configuration)?;
+        self.transmitter
+            .check_endpoint(&updated.stream)
+            .await
+            .map_err(RequestRefusal::from)?;
         if !self.streams().put(&updated.stream).await? {
             return Err(Failure::Conflict.into());
         }

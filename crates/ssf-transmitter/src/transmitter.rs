@@ -21,10 +21,10 @@ use serde_json::Value;
 
 use crate::core::api::Endpoints;
 use crate::core::api::PollRequest;
-use crate::core::endpoint::ReceiverEndpoint;
+use crate::core::endpoint::{EndpointRefusal, ReceiverEndpoint};
 use crate::core::retry::{next_step, NextStep, Retry};
 use crate::core::set::{signing_input, stream_subject, stream_updated, PendingSet, SignedOutUser};
-use crate::core::stream::{Delivery, Status};
+use crate::core::stream::{Delivery, Status, Stream};
 use crate::deliveries::{DeadLetter, DeliveryQueue, QueueError};
 use crate::push::{known_err, PushAnswer, PushClient};
 use crate::signer::{Pace, SignError, Signer};
@@ -160,6 +160,16 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Whether `stream` may be pushed to now: a push stream's endpoint resolved and every
+    /// address checked, as before each delivery (nothing connected to); a poll stream may.
+    pub async fn check_endpoint(&self, stream: &Stream) -> Result<(), EndpointRefusal> {
+        let Delivery::Push { endpoint_url, .. } = &stream.delivery else {
+            return Ok(());
+        };
+        let endpoint = ReceiverEndpoint::parse(endpoint_url, self.settings.allow_loopback)?;
+        self.pusher.check(&endpoint).await
     }
 
     /// The signer.

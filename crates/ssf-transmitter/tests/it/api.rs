@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use ssf_transmitter::*;
+use test_support::http_stub::{HttpStub, StubReply, StubRequest};
 
 use crate::helpers::*;
 
@@ -324,6 +325,8 @@ async fn errors_broken_input_unknown_streams_other_clients_and_limits() {
         "https://[::ffff:192.168.1.1]/",
         "https://100.64.0.1/",
         "http://app.example.com/ssf",
+        // A name is checked on what it resolves to (here through the hosts file).
+        "https://localhost/ssf",
     ] {
         let refused = app
             .manage(
@@ -335,6 +338,31 @@ async fn errors_broken_input_unknown_streams_other_clients_and_limits() {
             .await;
         assert_eq!(refused.status(), 400, "{endpoint}");
     }
+    // And when a stream is changed to point there.
+    let push = app
+        .manage(
+            "POST",
+            "/ssf/stream",
+            None,
+            Some(json!({"delivery": {"method": PUSH, "endpoint_url": "http://127.0.0.1:9/ssf"}})),
+        )
+        .await;
+    assert_eq!(push.status(), 201);
+    let moved = app
+        .manage("PATCH", "/ssf/stream", None, Some(json!({"stream_id": push.body()["stream_id"], "delivery": {"method": PUSH, "endpoint_url": "https://localhost:8443/ssf"}})))
+        .await;
+    assert_eq!(moved.status(), 400);
+    assert!(moved.body()["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("public address"));
+    let push_id = push.body()["stream_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.manage("DELETE", "/ssf/stream", Some(&push_id), None)
+            .await
+            .status(),
+        204
+    );
     // Another client's stream is not found, for every endpoint.
     let id = app.poll_stream().await;
     let other = token("clientb2", MANAGE);
@@ -563,4 +591,26 @@ async fn subjects_removed_hear_nothing_until_added_again() {
         )
         .await;
     assert_eq!(bad.status(), 400);
+}
+
+#[tokio::test]
+async fn a_token_whose_issuers_keys_cannot_be_read_is_a_503_never_a_401() {
+    // The pool's JWKS answers 503: the token may be good, so the client is told to try
+    // again, not that its token is refused.
+    let outage =
+        HttpStub::start(|_: &StubRequest| StubReply::json(503, "application/json", "{}")).await;
+    let app = App::with_token_issuer(86_400, outage).await;
+    for (method, path) in [("GET", "/ssf/stream"), ("POST", "/ssf/stream")] {
+        let answer = app.manage(method, path, None, Some(json!({}))).await;
+        assert_eq!(answer.status(), 503, "{method} {path}");
+        assert_eq!(answer.header("retry-after"), Some("5"));
+        assert!(answer.header("www-authenticate").is_none());
+    }
+    // Without a token it is still a 401: nothing was fetched.
+    assert_eq!(
+        app.call("GET", "/ssf/stream", None, None, None)
+            .await
+            .status(),
+        401
+    );
 }

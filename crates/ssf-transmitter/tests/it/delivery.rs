@@ -571,7 +571,7 @@ async fn a_poll_stream_keeps_its_sets_until_acknowledged_or_refused() {
             "POST",
             "/ssf/stream",
             None,
-            Some(json!({"delivery": {"method": PUSH, "endpoint_url": "https://app.example.com/"}})),
+            Some(json!({"delivery": {"method": PUSH, "endpoint_url": "http://127.0.0.1:9/"}})),
         )
         .await
         .body();

@@ -149,7 +149,11 @@ impl App {
     }
 
     pub async fn with_window(window: u64) -> Self {
-        let issuer = token_issuer().await;
+        Self::with_token_issuer(window, token_issuer().await).await
+    }
+
+    /// A transmitter whose management tokens' keys are served by `issuer`.
+    pub async fn with_token_issuer(window: u64, issuer: HttpStub) -> Self {
         let queue = Arc::new(MemoryDeliveryQueue::new());
         let metrics = Arc::new(std::sync::Mutex::new(Vec::new()));
         let lines = metrics.clone();
