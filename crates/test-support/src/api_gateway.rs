@@ -49,8 +49,7 @@ pub fn appsync_event(authorization: &str, api_id: &str, operation: Option<&str>)
     .to_string()
 }
 
-/// A REST API `REQUEST` authorizer's event (or a WebSocket API's `$connect`): `headers` and
-/// `query` as given.
+/// A REST API `REQUEST` authorizer's event: `headers` and `query` as given.
 pub fn rest_request_event(headers: Value, query: Value) -> String {
     json!({
         "type": "REQUEST",
@@ -65,6 +64,40 @@ pub fn rest_request_event(headers: Value, query: Value) -> String {
     .to_string()
 }
 
+/// The `methodArn` of a WebSocket API's `$connect` route.
+pub const CONNECT_ARN: &str = "arn:aws:execute-api:us-east-1:123456789012:wsapi12345/prod/$connect";
+
+/// A WebSocket API's `$connect` `REQUEST` authorizer event, as API Gateway sends it (no
+/// path or method; the route and event type in the request context): `query` as given.
+pub fn websocket_connect_event(query: Value) -> String {
+    json!({
+        "type": "REQUEST",
+        "methodArn": CONNECT_ARN,
+        "headers": {
+            "Host": "wsapi12345.execute-api.us-east-1.amazonaws.com",
+            "Sec-WebSocket-Key": "x3JJHMbDL1EzLkh9GBhXDw==",
+            "Sec-WebSocket-Version": "13",
+        },
+        "multiValueHeaders": {"Host": ["wsapi12345.execute-api.us-east-1.amazonaws.com"]},
+        "queryStringParameters": query,
+        "stageVariables": {},
+        "requestContext": {
+            "routeKey": "$connect", "eventType": "CONNECT", "messageDirection": "IN",
+            "extendedRequestId": "Kx1aBFxyoAMFbTg=", "requestTime": "07/Dec/2026:21:00:00 +0000",
+            "stage": "prod", "connectedAt": 1_796_677_200_000u64,
+            "requestTimeEpoch": 1_796_677_200_000u64, "identity": {"sourceIp": "198.51.100.7"},
+            "requestId": "Kx1aBFxyoAMFbTg=", "domainName": "wsapi12345.execute-api.us-east-1.amazonaws.com",
+            "connectionId": "Kx1aBdJUoAMCJbg=", "apiId": "wsapi12345",
+        },
+    })
+    .to_string()
+}
+
+/// The effect of a `$connect` answer's single statement.
+pub fn connect_effect(answer: &Value) -> &str {
+    effect_on(answer, CONNECT_ARN)
+}
+
 /// Whether an HTTP API answer authorizes.
 pub fn http_allowed(answer: &Value) -> bool {
     answer["isAuthorized"]
@@ -74,11 +107,16 @@ pub fn http_allowed(answer: &Value) -> bool {
 
 /// The effect of a REST answer's single statement.
 pub fn rest_effect(answer: &Value) -> &str {
+    effect_on(answer, METHOD_ARN)
+}
+
+/// The effect of an answer's single statement, which must name `method_arn`.
+fn effect_on<'a>(answer: &'a Value, method_arn: &str) -> &'a str {
     let statements = answer["policyDocument"]["Statement"]
         .as_array()
         .expect("a policy with statements");
     assert_eq!(statements.len(), 1, "one statement: {answer}");
     assert_eq!(statements[0]["Action"], "execute-api:Invoke");
-    assert_eq!(statements[0]["Resource"], METHOD_ARN);
+    assert_eq!(statements[0]["Resource"], method_arn);
     statements[0]["Effect"].as_str().expect("an effect")
 }

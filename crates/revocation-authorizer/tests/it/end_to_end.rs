@@ -365,16 +365,21 @@ async fn appsync_rest_request_and_websocket_connect_are_checked_as_the_operator_
             ),
             (
                 "ws-query".into(),
-                rest_request_event(
-                    serde_json::json!({}),
-                    serde_json::json!({"token": bob.access}),
-                ),
+                websocket_connect_event(serde_json::json!({"token": bob.access})),
+            ),
+            (
+                "ws-query-revoked".into(),
+                websocket_connect_event(serde_json::json!({"token": alice.access})),
             ),
             (
                 "ws-no-token".into(),
+                websocket_connect_event(serde_json::json!({"other": bob.access})),
+            ),
+            (
+                "rest-query".into(),
                 rest_request_event(
                     serde_json::json!({}),
-                    serde_json::json!({"other": bob.access}),
+                    serde_json::json!({"token": bob.access}),
                 ),
             ),
             (
@@ -401,8 +406,10 @@ async fn appsync_rest_request_and_websocket_connect_are_checked_as_the_operator_
         );
     }
     assert_eq!(rest_effect(&response(&run, "rest-header-case")), "Allow");
-    assert_eq!(rest_effect(&response(&run, "ws-query")), "Allow");
-    assert_eq!(rest_effect(&response(&run, "ws-no-token")), "Deny");
+    assert_eq!(connect_effect(&response(&run, "ws-query")), "Allow");
+    assert_eq!(connect_effect(&response(&run, "ws-query-revoked")), "Deny");
+    assert_eq!(connect_effect(&response(&run, "ws-no-token")), "Deny");
+    assert_eq!(rest_effect(&response(&run, "rest-query")), "Allow");
     assert!(
         matches!(run.answers.get("unknown"), Some(Answer::Error { error_type, .. }) if error_type == "UnrecognisedEvent"),
         "{:?}",
@@ -419,13 +426,10 @@ async fn appsync_rest_request_and_websocket_connect_are_checked_as_the_operator_
         &env(&moto, &pool, &[]),
         &[(
             "ws-query".into(),
-            rest_request_event(
-                serde_json::json!({}),
-                serde_json::json!({"token": bob.access}),
-            ),
+            websocket_connect_event(serde_json::json!({"token": bob.access})),
         )],
         5_000,
     )
     .await;
-    assert_eq!(rest_effect(&response(&closed, "ws-query")), "Deny");
+    assert_eq!(connect_effect(&response(&closed, "ws-query")), "Deny");
 }
