@@ -49,7 +49,7 @@
 //!   call waits for its permit and is cut off in time (`permit`), user-update calls take a
 //!   slot of the rate cap (`rate`); dead letters are batched (`mailroom`); what follows a
 //!   sign-out is the revocation step (`revoke`); the instance remembers whom it signed out
-//!   (`memory`).
+//!   (`recall`).
 //! - The ports, each beside its AWS adapter, which owns its SDK's conversions and errors:
 //!   - `sign_out/`: the [`SignOut`] port (the three actions and the user read) and `cognito`
 //!     ([`CognitoSignOut`], one SDK client per region; `accounts`: credentials in other

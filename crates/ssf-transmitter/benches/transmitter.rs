@@ -31,8 +31,8 @@ fn event(n: usize) -> Value {
                    "revokedBefore": unix_now().get(), "signedOutAt": "2027-01-15T08:00:00Z", "alertMessageIds": ["m"], "actions": ["sign-out"]}})
 }
 
-fn settings() -> Settings {
-    Settings {
+fn settings() -> TransmitterSettings {
+    TransmitterSettings {
         endpoints: Endpoints::new("https://ssf.example.com"),
         allow_loopback: true,
         push_retry_seconds: 86_400,

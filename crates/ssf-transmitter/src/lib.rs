@@ -60,7 +60,7 @@ pub use crate::signer::{KmsSigner, MemorySigner, Pace, SignError, Signer};
 pub use crate::streams::{
     DynamoDbStreams, Kept, MemoryStreams, Streams, Waited, Waiting, MAX_EXCLUDED_SUBJECTS,
 };
-pub use crate::transmitter::{Failure, Report, Settings, Transmitter};
+pub use crate::transmitter::{Report, Transmitter, TransmitterFailure, TransmitterSettings};
 
 use cognito_names::UnixSeconds;
 use cognito_revocation::{AcceptedTokenUse, HttpsKeySource, JwksEndpoint, TokenPolicy, Verifier};
@@ -85,8 +85,8 @@ pub fn unix_now() -> UnixSeconds {
 }
 
 /// What the configuration asks of the runner, for the transmitter at `issuer`.
-pub fn settings(config: &Config, issuer: &Issuer) -> Settings {
-    Settings {
+pub fn settings(config: &Config, issuer: &Issuer) -> TransmitterSettings {
+    TransmitterSettings {
         endpoints: Endpoints::new(&issuer.0),
         allow_loopback: config.allow_loopback,
         push_retry_seconds: config.push_retry_seconds,

@@ -24,7 +24,7 @@ use crate::core::stream::{
 use crate::deliveries::DeliveryQueue;
 use crate::signer::Signer;
 use crate::streams::{Kept, Streams, Waiting};
-use crate::transmitter::{random_id, Failure, Report, Transmitter};
+use crate::transmitter::{random_id, Report, Transmitter, TransmitterFailure};
 
 /// The largest request body read: larger is 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -167,8 +167,8 @@ impl Answer {
         Self::error(404, "not_found", "no such stream")
     }
 
-    fn failed(failure: &Failure) -> Self {
-        if *failure == Failure::Conflict {
+    fn failed(failure: &TransmitterFailure) -> Self {
+        if *failure == TransmitterFailure::Conflict {
             return Self::error(
                 409,
                 "conflict",
@@ -358,7 +358,7 @@ impl<K: KeySource> Api<K> {
 /// Why a request ends before its route's answer: an answer to give (a refusal), or a failure.
 enum Stop {
     Answer(Answer),
-    Failed(Failure),
+    Failed(TransmitterFailure),
 }
 
 impl From<Answer> for Stop {
@@ -373,7 +373,7 @@ impl From<RequestRefusal> for Stop {
     }
 }
 
-impl<E: Into<Failure>> From<E> for Stop {
+impl<E: Into<TransmitterFailure>> From<E> for Stop {
     fn from(failure: E) -> Self {
         Stop::Failed(failure.into())
     }
@@ -527,7 +527,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Call<'_, G, S, Q> {
             .await
             .map_err(RequestRefusal::from)?;
         if !self.streams().put(&updated.stream).await? {
-            return Err(Failure::Conflict.into());
+            return Err(TransmitterFailure::Conflict.into());
         }
         // A poll stream that becomes a push stream pushes what waited for a poll.
         let mut report = Report::default();

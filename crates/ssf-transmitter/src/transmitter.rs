@@ -7,7 +7,7 @@
 //!
 //! A SET is durable before its cause is reported handled: pushed (202 or a final 400),
 //! on the delivery queue, or in the table. Any failure to make it so is this module's
-//! [`Failure`], and the invocation fails so that Lambda (or SQS) delivers the cause again;
+//! [`TransmitterFailure`], and the invocation fails so that Lambda (or SQS) delivers the cause again;
 //! the SETs it makes again have the same `jti`s.
 
 use std::collections::BTreeMap;
@@ -33,7 +33,7 @@ use crate::unix_now;
 
 /// What the configuration asks of the runner.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub struct TransmitterSettings {
     /// The transmitter's endpoints (and issuer, the SETs' `iss`).
     pub endpoints: Endpoints,
     /// `SSF_ALLOW_LOOPBACK_RECEIVERS`.
@@ -48,7 +48,7 @@ pub struct Settings {
 
 /// A SET that could not be made durable: the invocation fails, and its cause comes again.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Failure {
+pub enum TransmitterFailure {
     /// The streams table failed.
     #[error(transparent)]
     Table(#[from] TableError),
@@ -103,7 +103,7 @@ impl Report {
 /// The runner, on its adapters.
 #[derive(Debug)]
 pub struct Transmitter<G, S, Q> {
-    settings: Settings,
+    settings: TransmitterSettings,
     signer: G,
     streams: S,
     queue: Q,
@@ -145,7 +145,13 @@ pub fn random_id() -> String {
 
 impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
     /// The runner on `signer`, `streams` and `queue`, signing at most `signs_per_second`.
-    pub fn new(settings: Settings, signer: G, streams: S, queue: Q, signs_per_second: u32) -> Self {
+    pub fn new(
+        settings: TransmitterSettings,
+        signer: G,
+        streams: S,
+        queue: Q,
+        signs_per_second: u32,
+    ) -> Self {
         Self {
             settings,
             signer,
@@ -158,7 +164,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
     }
 
     /// The settings.
-    pub fn settings(&self) -> &Settings {
+    pub fn settings(&self) -> &TransmitterSettings {
         &self.settings
     }
 
@@ -236,7 +242,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
         &self,
         user: &SignedOutUser,
         started: Instant,
-    ) -> Result<Report, Failure> {
+    ) -> Result<Report, TransmitterFailure> {
         let streams = self.streams.list(None).await?;
         let subject = user.subject();
         let key = crate::core::api::subject_key_of(&user.pool.issuer(), user.sub.as_str());
@@ -278,7 +284,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
         kept: &Kept,
         set: PendingSet,
         started: Instant,
-    ) -> Result<Report, Failure> {
+    ) -> Result<Report, TransmitterFailure> {
         let expires_at = UnixSeconds::new(unix_now().get() + self.settings.poll_retention_seconds);
         match (&kept.stream.status, &kept.stream.delivery) {
             (Status::Disabled, _) => Ok(Report::default()),
@@ -322,7 +328,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
         kept: &Kept,
         from: Waiting,
         started: Instant,
-    ) -> Result<Report, Failure> {
+    ) -> Result<Report, TransmitterFailure> {
         let mut report = Report::default();
         loop {
             let (waiting, more) = self
@@ -349,7 +355,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
         kept: &Kept,
         mut retry: Retry,
         started: Instant,
-    ) -> Result<Report, Failure> {
+    ) -> Result<Report, TransmitterFailure> {
         retry.attempts += 1;
         let answer = self.push(kept, &retry).await;
         tracing::info!(
@@ -450,7 +456,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
     }
 
     /// Sends a delivery-queue record that is not a retry to the dead-letter queue.
-    pub async fn unreadable(&self, body: &str) -> Result<Report, Failure> {
+    pub async fn unreadable(&self, body: &str) -> Result<Report, TransmitterFailure> {
         tracing::warn!("an unreadable delivery-queue message: dead-lettered");
         self.queue.dead_letter(&unreadable_retry(body)).await?;
         Ok(Report {
@@ -462,7 +468,11 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
     /// A retry from the delivery queue: tried again on its stream as the stream is now. A
     /// retry whose SET is not one this transmitter made for that stream (its `iss`, its
     /// `aud`, its `jti` from its causes) is never signed: dead-lettered.
-    pub async fn on_retry(&self, retry: Retry, started: Instant) -> Result<Report, Failure> {
+    pub async fn on_retry(
+        &self,
+        retry: Retry,
+        started: Instant,
+    ) -> Result<Report, TransmitterFailure> {
         let Some(kept) = self.streams.get(&retry.set.stream_id).await? else {
             tracing::info!(jti = %retry.set.jti, stream_id = %retry.set.stream_id, "the stream was deleted: not delivered");
             return Ok(Report::default());
@@ -492,7 +502,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
             && set.jti == crate::core::set::jti(txn, &kept.stream.stream_id, &set.event_type)
     }
 
-    /// Sets `kept`'s status (unless it changed meanwhile: [`Failure::Conflict`]), announcing
+    /// Sets `kept`'s status (unless it changed meanwhile: [`TransmitterFailure::Conflict`]), announcing
     /// the change with a stream-updated SET (a pause or a stop routed as the stream was, so
     /// that it is heard while the stream still delivers; a resume as it is), then, when it is
     /// enabled, releases what it held (also when it was enabled already: a resume that failed
@@ -503,7 +513,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
         status: Status,
         reason: Option<String>,
         started: Instant,
-    ) -> Result<(Kept, Report), Failure> {
+    ) -> Result<(Kept, Report), TransmitterFailure> {
         let changed = status != kept.stream.status || reason != kept.stream.reason;
         let announcement = || {
             PendingSet::new(
@@ -521,7 +531,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
         };
         if changed {
             if !self.streams.put(&now.stream).await? {
-                return Err(Failure::Conflict);
+                return Err(TransmitterFailure::Conflict);
             }
             tracing::info!(stream_id = %now.stream.stream_id, status = status.as_str(), "stream status changed");
         }
@@ -552,7 +562,7 @@ impl<G: Signer, S: Streams, Q: DeliveryQueue> Transmitter<G, S, Q> {
         &self,
         kept: &Kept,
         request: &PollRequest,
-    ) -> Result<(BTreeMap<String, String>, bool, Report), Failure> {
+    ) -> Result<(BTreeMap<String, String>, bool, Report), TransmitterFailure> {
         let stream_id = &kept.stream.stream_id;
         let mut report = Report::default();
         let mut forgotten: Vec<String> = request.acks.clone();

@@ -254,6 +254,55 @@ pub fn assert_plan(src: &Path, layers: &[(&str, usize)], pure_up_to: usize, at_l
 mod tests {
     use super::*;
 
+    fn crate_src(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(name)
+            .join("src")
+    }
+
+    /// The libraries under the binaries hold to the same plan: the vocabulary is flat and
+    /// pure; the edge's values stand below what starts a binary; the test equipment's
+    /// stub stands below what is built on it.
+    #[test]
+    fn the_shared_libraries_hold_to_the_plan() {
+        assert_plan(
+            &crate_src("cognito-names"),
+            &[("action", 0), ("subject", 0), ("cutoff", 0)],
+            0,
+            3,
+        );
+        assert_plan(
+            &crate_src("lambda-edge"),
+            &[
+                ("values", 0),
+                ("env", 0),
+                ("emf", 0),
+                ("deadline", 1),
+                ("sdk", 1),
+                ("logging", 1),
+                ("start", 2),
+            ],
+            0,
+            7,
+        );
+        assert_plan(
+            &crate_src("test-support"),
+            &[
+                ("api_gateway", 0),
+                ("threat_log", 0),
+                ("http_stub", 1),
+                ("architecture", 1),
+                ("moto", 1),
+                ("bench", 2),
+                ("fake_aws", 2),
+                ("runtime_api", 2),
+            ],
+            0,
+            8,
+        );
+    }
+
     #[test]
     fn imports_through_crate_and_super_resolve_to_known_modules() {
         let modules: BTreeSet<String> = ["core", "core::plan", "core::letter", "responder"]

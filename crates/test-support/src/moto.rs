@@ -150,23 +150,7 @@ pub async fn create_pool(cognito: &Cognito, name: &str) -> Pool {
 
 /// Creates `username` with a permanent password, signs it in, and returns its refresh token.
 pub async fn user_with_session(cognito: &Cognito, pool: &Pool, username: &str) -> String {
-    cognito
-        .admin_create_user()
-        .user_pool_id(&pool.id)
-        .username(username)
-        .message_action(MessageActionType::Suppress)
-        .send()
-        .await
-        .expect("create user");
-    cognito
-        .admin_set_user_password()
-        .user_pool_id(&pool.id)
-        .username(username)
-        .password(PASSWORD)
-        .permanent(true)
-        .send()
-        .await
-        .expect("set password");
+    create_user(cognito, pool, username).await;
     let auth = cognito
         .admin_initiate_auth()
         .user_pool_id(&pool.id)

@@ -1,27 +1,18 @@
 //! The shared fixture: tokens signed with the committed TEST-ONLY keys, a loopback JWKS
-//! server that counts its requests, and a builder of verifiers and checks pointed at it.
+//! server (on the workspace's one HTTP stub) that counts its requests, and a builder of verifiers and checks pointed at it.
 
 #![allow(dead_code)]
 
-use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use cognito_revocation::{
     AcceptedTokenUse, AppClientId, HttpsKeySource, JwksEndpoint, MemoryCutoffStore,
     RevocationCheck, TokenPolicy, UserPoolId, Verifier,
 };
-use http_body_util::Full;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
+use test_support::http_stub::{HttpStub, StubReply, StubRequest};
 
 pub const POOL: &str = "eu-west-1_TestPool1";
 pub const OTHER_POOL: &str = "eu-west-1_OtherPool";
@@ -93,67 +84,37 @@ pub fn sign_with(claims: &Value, kid: &str, private_pem: &str) -> String {
     jsonwebtoken::encode(&header, claims, &key).expect("signing works")
 }
 
-/// A loopback HTTP server that serves a JWKS document at `/<pool>/.well-known/jwks.json` and
-/// counts the requests it gets.
+/// A loopback HTTP server (the workspace's one stub) that serves a JWKS document at
+/// `/<pool>/.well-known/jwks.json` and counts the requests it gets.
 pub struct JwksServer {
-    pub addr: SocketAddr,
+    stub: HttpStub,
     document: Arc<Mutex<String>>,
-    requests: Arc<AtomicUsize>,
 }
 
 impl JwksServer {
     pub async fn start(document: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("address");
         let document = Arc::new(Mutex::new(document.to_owned()));
-        let requests = Arc::new(AtomicUsize::new(0));
-        let (doc, count) = (document.clone(), requests.clone());
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let (doc, count) = (doc.clone(), count.clone());
-                tokio::spawn(async move {
-                    let service = service_fn(move |req: Request<hyper::body::Incoming>| {
-                        let (doc, count) = (doc.clone(), count.clone());
-                        async move {
-                            count.fetch_add(1, Ordering::SeqCst);
-                            let ok = req.uri().path().ends_with("/.well-known/jwks.json");
-                            let body = if ok {
-                                doc.lock().unwrap().clone()
-                            } else {
-                                String::new()
-                            };
-                            let response = Response::builder()
-                                .status(if ok { 200 } else { 404 })
-                                .header("content-type", "application/json")
-                                .body(Full::new(Bytes::from(body)))
-                                .expect("a response");
-                            Ok::<_, Infallible>(response)
-                        }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+        let served = document.clone();
+        let stub = HttpStub::start(move |request: &StubRequest| {
+            if request.path.ends_with("/.well-known/jwks.json") {
+                let body = served.lock().unwrap().clone();
+                StubReply::json(200, "application/json", body)
+            } else {
+                StubReply::json(404, "application/json", "")
             }
-        });
-        Self {
-            addr,
-            document,
-            requests,
-        }
+        })
+        .await;
+        Self { stub, document }
     }
 
     /// The endpoint to point a key source at.
     pub fn endpoint(&self) -> JwksEndpoint {
-        JwksEndpoint::Custom(format!("http://{}", self.addr))
+        JwksEndpoint::Custom(self.stub.url())
     }
 
     /// Requests served so far.
     pub fn requests(&self) -> usize {
-        self.requests.load(Ordering::SeqCst)
+        self.stub.requests().len()
     }
 
     /// Serves `document` from now on (a key rotation).

@@ -122,8 +122,8 @@ pub fn token_of(claims: Value, pem: &str, kid: &str) -> String {
 
 /// The settings of a test transmitter: loopback receivers allowed, a retry window of
 /// `window` seconds.
-pub fn test_settings(window: u64) -> Settings {
-    Settings {
+pub fn test_settings(window: u64) -> TransmitterSettings {
+    TransmitterSettings {
         endpoints: Endpoints::new(ISSUER),
         allow_loopback: true,
         push_retry_seconds: window,

@@ -6,5 +6,6 @@ mod architecture;
 mod binary;
 mod delivery;
 mod helpers;
+mod independent;
 mod interop;
 mod moto;
