@@ -92,7 +92,7 @@ pub use crate::core::error_class::ErrorClass;
 pub use crate::core::failure::Failure;
 pub use crate::core::identity::{NameError, Target, UserPoolId, Username};
 pub use crate::core::letter::{
-    BodyEncoding, DeadLetter, DeadLetterError, DeadLetterRoutes, QueueUrl, MAX_BATCH_ENTRIES,
+    BodyEncoding, DeadLetter, DeadLetterError, DeadLetterRoutes, MAX_BATCH_ENTRIES,
     MAX_MESSAGE_BYTES,
 };
 pub use crate::core::outcome::{Outcome, OutcomeKind, Report, Settlement, Taken};
@@ -115,6 +115,7 @@ pub use crate::sign_out::cognito::{
 };
 pub use crate::sign_out::memory::{MemorySignOut, ScriptedAnswer};
 pub use crate::sign_out::{SignOut, UserRecord};
+pub use cognito_names::QueueUrl;
 
 use aws_config::SdkConfig;
 use lambda_edge::Binary;

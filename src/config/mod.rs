@@ -11,7 +11,9 @@ use crate::core::action::Actions;
 use crate::core::alert::{AlertDecoder, JsonPointer};
 use crate::core::decision::{ActionPolicy, AllowedPools, Policy};
 use crate::core::error_class::ErrorClass;
-use crate::core::letter::{DeadLetterRoutes, QueueUrl};
+use cognito_names::QueueUrl;
+
+use crate::core::letter::DeadLetterRoutes;
 use crate::core::plan::Mode;
 use crate::core::revocation::DEFAULT_EVENT_SOURCE;
 use crate::core::settings::Settings;

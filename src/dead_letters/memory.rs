@@ -5,7 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::DeadLetters;
-use crate::core::letter::{DeadLetter, DeadLetterError, QueueUrl};
+use cognito_names::QueueUrl;
+
+use crate::core::letter::{DeadLetter, DeadLetterError};
 
 /// An in-memory dead-letter queue that records what it stored, and refuses the letters of
 /// the message ids it is told to.

@@ -10,7 +10,9 @@ pub mod sqs;
 
 use std::future::Future;
 
-use crate::core::letter::{DeadLetter, DeadLetterError, QueueUrl};
+use cognito_names::QueueUrl;
+
+use crate::core::letter::{DeadLetter, DeadLetterError};
 
 /// Sends dead letters.
 pub trait DeadLetters: Send + Sync {

@@ -15,7 +15,9 @@ use aws_sdk_sqs::Client;
 
 use crate::aws_error::call_error;
 use crate::core::call_error::CallError;
-use crate::core::letter::{md5_hex, sqs_safe, truncate, DeadLetter, DeadLetterError, QueueUrl};
+use cognito_names::QueueUrl;
+
+use crate::core::letter::{md5_hex, sqs_safe, truncate, DeadLetter, DeadLetterError};
 use crate::core::timeouts::Timeouts;
 use crate::dead_letters::DeadLetters;
 

@@ -8,8 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
+use cognito_names::QueueUrl;
+
 use crate::core::letter::{
-    DeadLetter, DeadLetterError, DeadLetterRoutes, QueueUrl, MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES,
+    DeadLetter, DeadLetterError, DeadLetterRoutes, MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES,
 };
 use crate::core::timeouts::Timeouts;
 use crate::dead_letters::DeadLetters;

@@ -3,7 +3,7 @@
 //! the account of the ARN it came from, and its tokens' issuer; [`Username`]; the [`Target`]
 //! they make together), a user's `sub` ([`Subject`]), the cutoff and its key ([`Cutoff`],
 //! [`CutoffKey`], [`UnixSeconds`], [`is_revoked`]), and the containment actions ([`Action`],
-//! [`Actions`]). The responder, the revocation library, the authorizer and the signals
+//! [`Actions`]), and an SQS queue's URL ([`QueueUrl`]). The responder, the revocation library, the authorizer and the signals
 //! receiver all use these types, so a name is never parsed twice by two rules.
 //!
 //! The rules are the Cognito API reference's: a username is 1 to 128 characters of letters,
@@ -16,10 +16,12 @@
 
 mod action;
 mod cutoff;
+mod queue;
 mod subject;
 
 pub use action::{Action, Actions, UnknownAction};
 pub use cutoff::{is_revoked, Cutoff, CutoffKey, UnixSeconds, DEFAULT_RETENTION};
+pub use queue::QueueUrl;
 pub use subject::{InvalidSubject, Subject};
 
 use std::fmt;

@@ -5,7 +5,7 @@
 
 use std::str::FromStr;
 
-use cognito_names::UserPoolId;
+use cognito_names::{QueueUrl, UserPoolId};
 use lambda_edge::{CommaList, MetricsNamespace, TableName};
 
 use crate::core::authorization::{Authorization, Credential};
@@ -77,21 +77,6 @@ impl FromStr for ProviderName {
                 .any(|c| c.is_whitespace() || c.is_control() || c == '_');
         ok.then(|| Self(raw.to_owned()))
             .ok_or("must be an identity provider name: 1-32 characters, no white space or _")
-    }
-}
-
-/// `ALERT_QUEUE_URL`: an SQS queue URL (`https://`, or `http://` for a local emulator).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueUrl(pub String);
-
-impl FromStr for QueueUrl {
-    type Err = &'static str;
-
-    fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        let ok = (raw.starts_with("https://") || raw.starts_with("http://"))
-            && !raw.chars().any(char::is_whitespace);
-        ok.then(|| Self(raw.to_owned()))
-            .ok_or("must be the URL of an SQS queue")
     }
 }
 
@@ -170,7 +155,7 @@ impl Config {
             compromise_actions: env
                 .parse::<CommaList<Action>>("SSF_COMPROMISE_ACTIONS")?
                 .map_or_else(|| vec![Action::SignOut], Action::with_sign_out),
-            alert_queue_url: queue.0,
+            alert_queue_url: queue.as_str().to_owned(),
             table: env.parse::<TableName>("REVOCATION_TABLE")?.map(|t| t.0),
             metrics_namespace: env
                 .parse::<MetricsNamespace>("METRICS_NAMESPACE")?

@@ -5,7 +5,7 @@
 
 use std::str::FromStr;
 
-use cognito_names::UserPoolId;
+use cognito_names::{QueueUrl, UserPoolId};
 use lambda_edge::{CommaList, MetricsNamespace, Switch, TableName};
 
 pub use lambda_edge::{ConfigError, Env};
@@ -119,21 +119,6 @@ impl FromStr for Positive {
     }
 }
 
-/// A queue URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueueUrl(pub String);
-
-impl FromStr for QueueUrl {
-    type Err = &'static str;
-
-    fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        let ok = (raw.starts_with("https://") || raw.starts_with("http://"))
-            && !raw.chars().any(char::is_whitespace);
-        ok.then(|| Self(raw.to_owned()))
-            .ok_or("must be the URL of an SQS queue")
-    }
-}
-
 impl Config {
     /// Reads the configuration from `env`.
     pub fn from(env: &Env) -> Result<Self, ConfigError> {
@@ -171,8 +156,8 @@ impl Config {
                 .map_or_else(|| "ssf".to_owned(), |p| p.0),
             signing_keys: keys.0,
             table: table.0,
-            delivery_queue_url: delivery.0,
-            dead_letter_queue_url: dead.0,
+            delivery_queue_url: delivery.as_str().to_owned(),
+            dead_letter_queue_url: dead.as_str().to_owned(),
             signs_per_second: signs,
             max_streams_per_client: env
                 .parse::<Positive>("SSF_MAX_STREAMS_PER_CLIENT")?

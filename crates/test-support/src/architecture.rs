@@ -268,9 +268,9 @@ mod tests {
     fn the_shared_libraries_hold_to_the_plan() {
         assert_plan(
             &crate_src("cognito-names"),
-            &[("action", 0), ("subject", 0), ("cutoff", 0)],
+            &[("action", 0), ("subject", 0), ("cutoff", 0), ("queue", 0)],
             0,
-            3,
+            4,
         );
         assert_plan(
             &crate_src("lambda-edge"),

@@ -171,8 +171,14 @@ async fn start_up_refuses_what_cannot_work_naming_the_variable() {
         [
             ("SSF_SIGNING_KEY_IDS", "k"),
             ("SSF_STREAMS_TABLE", "streams"),
-            ("SSF_DELIVERY_QUEUE_URL", "http://127.0.0.1:1/d"),
-            ("SSF_DEAD_LETTER_QUEUE_URL", "http://127.0.0.1:1/dl"),
+            (
+                "SSF_DELIVERY_QUEUE_URL",
+                "http://127.0.0.1:1/000000000000/d",
+            ),
+            (
+                "SSF_DEAD_LETTER_QUEUE_URL",
+                "http://127.0.0.1:1/000000000000/dl",
+            ),
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned())),
     );
