@@ -151,7 +151,20 @@ pub async fn create_pool(cognito: &Cognito, name: &str) -> Pool {
 /// Creates `username` with a permanent password, signs it in, and returns its refresh token.
 pub async fn user_with_session(cognito: &Cognito, pool: &Pool, username: &str) -> String {
     create_user(cognito, pool, username).await;
-    let auth = cognito
+    authenticate(cognito, pool, username)
+        .await
+        .refresh_token()
+        .expect("a refresh token")
+        .to_owned()
+}
+
+/// `username`'s password sign-in (`ADMIN_USER_PASSWORD_AUTH`): its tokens.
+async fn authenticate(
+    cognito: &Cognito,
+    pool: &Pool,
+    username: &str,
+) -> aws_sdk_cognitoidentityprovider::types::AuthenticationResultType {
+    cognito
         .admin_initiate_auth()
         .user_pool_id(&pool.id)
         .client_id(&pool.client_id)
@@ -160,11 +173,9 @@ pub async fn user_with_session(cognito: &Cognito, pool: &Pool, username: &str) -
         .auth_parameters("PASSWORD", PASSWORD)
         .send()
         .await
-        .expect("sign in");
-    auth.authentication_result()
-        .and_then(|r| r.refresh_token())
-        .expect("a refresh token")
-        .to_owned()
+        .expect("sign in")
+        .authentication_result
+        .expect("tokens")
 }
 
 /// Whether `refresh_token` still buys new tokens; `Err` carries Cognito's error code.
@@ -300,17 +311,7 @@ pub async fn create_user(cognito: &Cognito, pool: &Pool, username: &str) {
 
 /// Signs `username` in and returns its access and ID tokens.
 pub async fn sign_in(cognito: &Cognito, pool: &Pool, username: &str) -> Tokens {
-    let auth = cognito
-        .admin_initiate_auth()
-        .user_pool_id(&pool.id)
-        .client_id(&pool.client_id)
-        .auth_flow(AuthFlowType::AdminUserPasswordAuth)
-        .auth_parameters("USERNAME", username)
-        .auth_parameters("PASSWORD", PASSWORD)
-        .send()
-        .await
-        .expect("sign in");
-    let result = auth.authentication_result().expect("tokens");
+    let result = authenticate(cognito, pool, username).await;
     Tokens {
         access: result.access_token().expect("an access token").to_owned(),
         id: result.id_token().expect("an ID token").to_owned(),
