@@ -136,6 +136,43 @@ async fn a_500_is_retried_with_backoff_then_dead_lettered_after_the_window() {
 }
 
 #[tokio::test]
+async fn a_receiver_that_never_answers_is_dead_lettered_after_the_window_as_a_timeout() {
+    // A window of 8 s: the first attempt's 5 s timeout leaves room for one retry, whose own
+    // timeout ends past the window.
+    let app = App::with_window(8).await;
+    let silent = HttpStub::start(|_: &StubRequest| StubReply::Hang).await;
+    let id = app.push_stream(&silent.url()).await;
+    app.signed_out("evt-1", "sub-carol", &["sign-out"]).await;
+    let retries = app.queue.take_retries();
+    assert_eq!(
+        (retries.len(), retries[0].0.last_answer.as_str()),
+        (1, "timeout")
+    );
+    // The retry's attempt times out too, past the window: dead-lettered, not retried.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.function
+        .handle(&sqs_records(&retries), "req-2")
+        .await
+        .unwrap();
+    assert!(app.queue.take_retries().is_empty());
+    let dead = app.queue.dead_letters();
+    assert_eq!(
+        (
+            dead.len(),
+            dead[0].stream_id.as_str(),
+            dead[0].last_answer.as_str(),
+            dead[0].attempts
+        ),
+        (1, id.as_str(), "timeout", 2)
+    );
+    assert_eq!(
+        silent.requests().len(),
+        2,
+        "each attempt reached the receiver"
+    );
+}
+
+#[tokio::test]
 async fn a_receiver_that_never_answers_does_not_delay_another() {
     let app = App::start().await;
     let silent = HttpStub::start(|_: &StubRequest| StubReply::Hang).await;
