@@ -83,25 +83,39 @@ impl DynamoDbStreams {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(pk))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take());
-            if let Some(client) = client_id {
-                query = query
-                    .filter_expression("clientId = :client")
-                    .expression_attribute_values(":client", s(client));
-            }
-            let page = query.send().await.map_err(call_failed)?;
+            let page = self
+                .query_partition(pk, client_id)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(call_failed)?;
             items.extend(page.items.unwrap_or_default());
             start = page.last_evaluated_key;
             if start.is_none() {
                 return Ok(items);
             }
+        }
+    }
+
+    /// A strongly consistent `Query` of partition `pk` (filtered to `client_id`'s streams when
+    /// given), its paging to be added.
+    fn query_partition(
+        &self,
+        pk: &str,
+        client_id: Option<&str>,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(pk))
+            .consistent_read(true);
+        match client_id {
+            Some(client) => query
+                .filter_expression("clientId = :client")
+                .expression_attribute_values(":client", s(client)),
+            None => query,
         }
     }
 
@@ -122,15 +136,8 @@ impl DynamoDbStreams {
         let mut start: Option<Item> = None;
         loop {
             let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .filter_expression("clientId = :client")
-                .expression_attribute_values(":pk", s(STREAMS))
-                .expression_attribute_values(":client", s(client_id))
+                .query_partition(STREAMS, Some(client_id))
                 .select(Select::Count)
-                .consistent_read(true)
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
@@ -323,12 +330,7 @@ impl Streams for DynamoDbStreams {
         let mut start: Option<Item> = None;
         loop {
             let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(&pk))
-                .consistent_read(true)
+                .query_partition(&pk, None)
                 .limit(100)
                 .set_exclusive_start_key(start.take())
                 .send()

@@ -164,9 +164,22 @@ async fn the_binary_serves_http_events_and_retries_and_logs_no_secret() {
 
 #[tokio::test]
 async fn start_up_refuses_what_cannot_work_naming_the_variable() {
+    // The binary under `env`, asked once: it stops at start-up, answering nothing.
+    let refused = |env: Vec<(String, String)>| async move {
+        let run = run_binary(
+            env!("CARGO_BIN_EXE_ssf-transmitter"),
+            "ssf-transmitter",
+            &env,
+            &[("x".into(), http("GET", "/jwks.json", None, None))],
+            5_000,
+        )
+        .await;
+        assert_eq!(run.exit_code, Some(1));
+        assert!(run.answers.is_empty());
+        run
+    };
     let moto = Moto::start().await;
-    let base: Vec<(String, String)> = moto.env();
-    let mut env = base.clone();
+    let mut env: Vec<(String, String)> = moto.env();
     env.extend(
         [
             ("SSF_SIGNING_KEY_IDS", "k"),
@@ -182,16 +195,7 @@ async fn start_up_refuses_what_cannot_work_naming_the_variable() {
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned())),
     );
-    let run = run_binary(
-        env!("CARGO_BIN_EXE_ssf-transmitter"),
-        "ssf-transmitter",
-        &env,
-        &[("x".into(), http("GET", "/jwks.json", None, None))],
-        5_000,
-    )
-    .await;
-    assert_eq!(run.exit_code, Some(1));
-    assert!(run.answers.is_empty());
+    let run = refused(env.clone()).await;
     assert!(
         run.stderr.contains("SSF_TRANSMITTER_AUTH_ISSUER"),
         "{}",
@@ -202,16 +206,7 @@ async fn start_up_refuses_what_cannot_work_naming_the_variable() {
         "SSF_TRANSMITTER_AUTH_ISSUER".to_owned(),
         format!("https://cognito-idp.us-east-1.amazonaws.com/{AUTH_POOL}"),
     ));
-    let run = run_binary(
-        env!("CARGO_BIN_EXE_ssf-transmitter"),
-        "ssf-transmitter",
-        &env,
-        &[("x".into(), http("GET", "/jwks.json", None, None))],
-        5_000,
-    )
-    .await;
-    assert_eq!(run.exit_code, Some(1));
-    assert!(run.answers.is_empty());
+    let run = refused(env.clone()).await;
     assert!(
         run.stderr.contains("SSF_TRANSMITTER_ISSUER") && run.stderr.contains("function's own URL"),
         "{:?}\n{}\n{}",

@@ -204,25 +204,10 @@ async fn a_paused_stream_holds_its_sets_and_delivers_them_in_order_when_enabled(
     let app = App::start().await;
     let receiver = receiver(202, Duration::ZERO).await;
     let id = app.push_stream(&receiver.url()).await;
-    let status = |status: &'static str| {
-        let app = &app;
-        let id = id.clone();
-        async move {
-            app.manage(
-                "POST",
-                "/ssf/status",
-                None,
-                Some(json!({"stream_id": id, "status": status})),
-            )
-            .await
-        }
-    };
     let heard = || -> Vec<(String, Value)> {
-        receiver
-            .requests()
-            .iter()
-            .map(|r| {
-                let claims = verified(&r.body_text()).1;
+        pushed_since(&receiver, 0)
+            .into_iter()
+            .map(|claims| {
                 let (kind, body) = claims["events"]
                     .as_object()
                     .unwrap()
@@ -241,7 +226,7 @@ async fn a_paused_stream_holds_its_sets_and_delivers_them_in_order_when_enabled(
             })
             .collect()
     };
-    assert_eq!(status("paused").await.status(), 200);
+    assert_eq!(app.set_status(&id, "paused").await.status(), 200);
     // Announced before the stream stops delivering.
     assert_eq!(
         heard(),
@@ -251,7 +236,7 @@ async fn a_paused_stream_holds_its_sets_and_delivers_them_in_order_when_enabled(
         app.signed_out(event, "sub-carol", &["sign-out"]).await;
     }
     assert_eq!(heard().len(), 1, "held");
-    assert_eq!(status("enabled").await.status(), 200);
+    assert_eq!(app.set_status(&id, "enabled").await.status(), 200);
     let after: Vec<(String, Value)> = heard().into_iter().skip(1).collect();
     assert_eq!(
         after,
@@ -264,7 +249,7 @@ async fn a_paused_stream_holds_its_sets_and_delivers_them_in_order_when_enabled(
         "the announcement, then what was held, in the order it was made"
     );
     // Enabled again: nothing more was held, nothing is pushed twice.
-    assert_eq!(status("enabled").await.status(), 200);
+    assert_eq!(app.set_status(&id, "enabled").await.status(), 200);
     assert_eq!(heard().len(), 5);
 }
 
@@ -273,13 +258,7 @@ async fn a_resume_that_stopped_half_way_is_finished_by_asking_again() {
     let app = App::start().await;
     let receiver = receiver(202, Duration::ZERO).await;
     let id = app.push_stream(&receiver.url()).await;
-    app.manage(
-        "POST",
-        "/ssf/status",
-        None,
-        Some(json!({"stream_id": id, "status": "paused"})),
-    )
-    .await;
+    app.set_status(&id, "paused").await;
     app.signed_out("evt-1", "sub-carol", &["sign-out"]).await;
     // The status was written, then the invocation ended before the held SETs were released.
     let streams = app.function.transmitter.streams();
@@ -288,17 +267,8 @@ async fn a_resume_that_stopped_half_way_is_finished_by_asking_again() {
     stream.version += 1;
     assert!(streams.put(&stream).await.unwrap());
     let before = receiver.requests().len();
-    app.manage(
-        "POST",
-        "/ssf/status",
-        None,
-        Some(json!({"stream_id": id, "status": "enabled"})),
-    )
-    .await;
-    let released: Vec<Value> = receiver.requests()[before..]
-        .iter()
-        .map(|r| verified(&r.body_text()).1)
-        .collect();
+    app.set_status(&id, "enabled").await;
+    let released: Vec<Value> = pushed_since(&receiver, before);
     assert_eq!(
         released.len(),
         1,
@@ -343,14 +313,7 @@ async fn two_changes_racing_cannot_undo_one_another() {
         "the PATCH stands"
     );
     // Through the API, from a fresh read, it applies.
-    let paused = app
-        .manage(
-            "POST",
-            "/ssf/status",
-            None,
-            Some(json!({"stream_id": id, "status": "paused"})),
-        )
-        .await;
+    let paused = app.set_status(&id, "paused").await;
     assert_eq!(paused.body()["status"], "paused");
     let stale = Kept {
         stream: kept,
@@ -371,34 +334,13 @@ async fn a_disabled_stream_is_told_first_and_keeps_nothing() {
     let app = App::start().await;
     let receiver = receiver(202, Duration::ZERO).await;
     let id = app.push_stream(&receiver.url()).await;
-    app.manage(
-        "POST",
-        "/ssf/status",
-        None,
-        Some(json!({"stream_id": id, "status": "paused"})),
-    )
-    .await;
+    app.set_status(&id, "paused").await;
     app.signed_out("evt-1", "sub-carol", &["sign-out"]).await;
-    app.manage(
-        "POST",
-        "/ssf/status",
-        None,
-        Some(json!({"stream_id": id, "status": "disabled"})),
-    )
-    .await;
+    app.set_status(&id, "disabled").await;
     app.signed_out("evt-2", "sub-carol", &["sign-out"]).await;
     let before = receiver.requests().len();
-    app.manage(
-        "POST",
-        "/ssf/status",
-        None,
-        Some(json!({"stream_id": id, "status": "enabled"})),
-    )
-    .await;
-    let heard: Vec<Value> = receiver.requests()[before..]
-        .iter()
-        .map(|r| verified(&r.body_text()).1)
-        .collect();
+    app.set_status(&id, "enabled").await;
+    let heard: Vec<Value> = pushed_since(&receiver, before);
     assert_eq!(
         heard.len(),
         1,
@@ -408,20 +350,8 @@ async fn a_disabled_stream_is_told_first_and_keeps_nothing() {
     // A poll stream's waiting SETs are forgotten too.
     let poll = app.poll_stream().await;
     app.signed_out("evt-3", "sub-carol", &["sign-out"]).await;
-    app.manage(
-        "POST",
-        "/ssf/status",
-        None,
-        Some(json!({"stream_id": poll, "status": "disabled"})),
-    )
-    .await;
-    app.manage(
-        "POST",
-        "/ssf/status",
-        None,
-        Some(json!({"stream_id": poll, "status": "enabled"})),
-    )
-    .await;
+    app.set_status(&poll, "disabled").await;
+    app.set_status(&poll, "enabled").await;
     let polled = app
         .call(
             "POST",
@@ -467,11 +397,7 @@ async fn a_poll_stream_turned_push_pushes_what_waited() {
             .status(),
         200
     );
-    let heard: Vec<Value> = receiver
-        .requests()
-        .iter()
-        .map(|r| verified(&r.body_text()).1)
-        .collect();
+    let heard: Vec<Value> = pushed_since(&receiver, 0);
     assert_eq!(heard.len(), 1);
     assert_eq!(heard[0]["txn"], "evt-1");
 }
@@ -543,9 +469,8 @@ async fn a_verification_sooner_than_the_interval_is_429() {
     let app = App::start().await;
     let receiver = receiver(202, Duration::ZERO).await;
     let id = app.push_stream(&receiver.url()).await;
-    let verify = || app.manage("POST", "/ssf/verify", None, Some(json!({"stream_id": id})));
-    assert_eq!(verify().await.status(), 204);
-    let again = verify().await;
+    assert_eq!(app.verify(&id, None).await.status(), 204);
+    let again = app.verify(&id, None).await;
     assert_eq!(again.status(), 429);
     assert_eq!(again.header("retry-after"), Some("5"));
     assert_eq!(receiver.requests().len(), 1, "no Sign for the refused one");

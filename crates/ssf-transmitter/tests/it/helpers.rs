@@ -243,6 +243,27 @@ impl App {
         self.call(method, path, query, Some(&token), body).await
     }
 
+    /// Asks `status` for `clienta1`'s stream `id` (`POST /ssf/status`).
+    pub async fn set_status(&self, id: &str, status: &str) -> Reply {
+        self.manage(
+            "POST",
+            "/ssf/status",
+            None,
+            Some(json!({"stream_id": id, "status": status})),
+        )
+        .await
+    }
+
+    /// Asks a verification of `clienta1`'s stream `id`, carrying `state` when given
+    /// (`POST /ssf/verify`).
+    pub async fn verify(&self, id: &str, state: Option<&str>) -> Reply {
+        let mut body = json!({"stream_id": id});
+        if let Some(state) = state {
+            body["state"] = json!(state);
+        }
+        self.manage("POST", "/ssf/verify", None, Some(body)).await
+    }
+
     /// Creates a push stream of `clienta1` to `url` for every event type; its id.
     pub async fn push_stream(&self, url: &str) -> String {
         let reply = self
@@ -330,6 +351,15 @@ pub async fn receiver(status: u16, delay: Duration) -> HttpStub {
         StubReply::json(status, "application/json", body).after(delay)
     })
     .await
+}
+
+/// The claims of every SET `receiver` was pushed from its request number `from` on, each
+/// verified as [`verified`] does.
+pub fn pushed_since(receiver: &HttpStub, from: usize) -> Vec<Value> {
+    receiver.requests()[from..]
+        .iter()
+        .map(|r| verified(&r.body_text()).1)
+        .collect()
 }
 
 /// The claims of a pushed SET, verified against the transmitter's published key: RS256,
